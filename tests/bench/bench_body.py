@@ -1,0 +1,83 @@
+"""Benchmark: the body path on a validly signed 20 MB message vs dkimpy's own verify.
+
+Run: python3 tests/bench/bench_body.py   (prints both timings and the ratio; target ≤ 0.25)
+
+The baseline is dkimpy's verify measured in the same run, in-process with a dnsfunc serving
+the test key (the `dkimverify` console script would query real DNS). `check_under_test` is the
+one function timed on our side: the integrator swaps in the full `check` pipeline there.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import dkim  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
+
+from wizard.forensics import analyze_body, analyze_headers  # noqa: E402
+from wizard.message import parse_message  # noqa: E402
+
+
+def check_under_test(raw: bytes, public_key: bytes) -> bool:
+    """What we time: parse, body hash (with forensics), header signature."""
+    msg = parse_message(raw)
+    sig = msg.get("DKIM-Signature").value
+    body = analyze_body(msg, sig)
+    headers = analyze_headers(msg, sig, public_key=public_key)
+    return body.matches and bool(headers.header_ok)
+
+
+SIZE = 20 << 20
+RUNS = 3
+
+
+def make_message(pem: bytes) -> bytes:
+    line = b"Quarterly figures:  revenue\t12,345  costs 6,789 -- see the attached notes for details. \r\n"
+    body = line * (SIZE // len(line))
+    raw = (b"From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nSubject: big report\r\n"
+           b"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <big@example.com>\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + body)
+    return dkim.sign(raw, b"sel", b"example.com", pem, canonicalize=(b"relaxed", b"relaxed")) + raw
+
+
+def best(fn) -> float:
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        ok = fn()
+        times.append(time.perf_counter() - start)
+        assert ok, "the benchmark message must verify"
+    return min(times)
+
+
+def main() -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                            serialization.NoEncryption())
+    p = base64.b64encode(key.public_key().public_bytes(serialization.Encoding.DER,
+                                                       serialization.PublicFormat.SubjectPublicKeyInfo))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "big.eml")
+        Path(path).write_bytes(make_message(pem))
+        raw = Path(path).read_bytes()
+    print(f"message: {len(raw) / (1 << 20):.1f} MB, relaxed/relaxed, rsa-sha256 2048-bit; best of {RUNS}")
+
+    def dnsfunc(name, timeout=5):
+        return b"v=DKIM1; k=rsa; p=" + p
+
+    baseline = best(lambda: dkim.verify(raw, dnsfunc=dnsfunc))
+    ours = best(lambda: check_under_test(raw, p))
+    print(f"dkimpy verify      {baseline * 1000:8.1f} ms")
+    print(f"check_under_test   {ours * 1000:8.1f} ms")
+    print(f"ratio              {ours / baseline:8.3f}  (target <= 0.25)")
+
+
+if __name__ == "__main__":
+    main()

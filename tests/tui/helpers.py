@@ -1,0 +1,56 @@
+"""What the TUI tests share: a deterministic app (no network, fixed clock) and a way to read
+what the user sees."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timezone
+
+from tui.app import MailTriageApp
+from tui.messages import Submission
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+
+DMARC_REPLY = (
+    "550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's "
+    "DMARC policy. Please contact the administrator of example.com domain.\n"
+)
+
+
+def make_app(**kwargs) -> MailTriageApp:
+    """The real app with the world injected: no resolvers unless given, a fixed clock."""
+    kwargs.setdefault("resolvers", [])
+    kwargs.setdefault("clock", lambda: NOW)
+    return MailTriageApp(**kwargs)
+
+
+def scenario_submission(name: str) -> Submission:
+    from wizard.scenarios import get_scenario
+
+    s = get_scenario(name)
+    return Submission(
+        source=f"scenario {s.name}", raw=s.read(), zone_paths=tuple(str(p) for p in s.zone_paths),
+        now=s.now, ip=s.ip, mail_from=s.mail_from, helo=s.helo,
+    )
+
+
+def screen_text(app) -> str:
+    """The visible screen as plain text, one line per terminal row (read from the same SVG
+    export the snapshots use)."""
+    svg = app.export_screenshot()
+    rows: dict[int, list[str]] = {}
+    for row, text in re.findall(r'<text[^>]*clip-path="url\(#terminal-\d+-line-(\d+)\)"[^>]*>(.*?)</text>', svg, flags=re.S):
+        rows.setdefault(int(row), []).append(text)
+    return "\n".join(html.unescape("".join(rows[r])).replace("\xa0", " ") for r in sorted(rows))
+
+
+async def settle(pilot) -> None:
+    """Wait until the analysis worker is done and its messages are handled."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+def notices(app) -> list[str]:
+    """The notifications on view (toasts), as the user reads them."""
+    return [f"{n.title}: {n.message}" for n in app._notifications]

@@ -1,0 +1,219 @@
+"""The app's shell, driven by keyboard through Pilot: start screen, paste, guided walk,
+help, palette, save, resolvers. Asserts what the user sees."""
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Input, TextArea
+
+from helpers import DMARC_REPLY, make_app, notices, screen_text, settle
+
+
+async def paste(pilot, text: str) -> None:
+    """A terminal (bracketed) paste into the focused widget, as a real paste arrives."""
+    pilot.app.post_message(events.Paste(text))  # as the driver delivers it
+    await pilot.pause()
+
+
+async def test_start_screen_offers_the_four_ways_in():
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(pilot.app)
+        assert "What do you have?" in text
+        for what in ("Open a file", "Check a domain", "Training scenarios", "Analyse"):
+            assert what in text
+        assert isinstance(pilot.app.focused, TextArea)  # ready for a paste
+
+
+async def test_paste_then_ctrl_s_walks_the_guided_questions():
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await paste(pilot, DMARC_REPLY)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        text = screen_text(pilot.app)
+        assert "Step 1 of 3" in text and "What do you have?" in text
+        await pilot.press("right")
+        text = screen_text(pilot.app)
+        assert "Step 2 of 3" in text and "What did the receiver say?" in text
+        assert "550 5.7.26" in text
+        await pilot.press("n")
+        assert "The fix" in screen_text(pilot.app)
+        await pilot.press("n")  # the last step stays
+        assert "Step 3 of 3" in screen_text(pilot.app)
+        await pilot.press("left", "b")
+        assert "Step 1 of 3" in screen_text(pilot.app)
+
+
+async def test_empty_paste_says_so_instead_of_analysing():
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert pilot.app.submission is None
+        assert any("Nothing to analyse" in n for n in notices(pilot.app))
+
+
+async def test_escape_goes_back_to_start_with_the_paste_kept():
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await paste(pilot, DMARC_REPLY)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert pilot.app.screen.query_one("#paste", TextArea).text == DMARC_REPLY
+
+
+async def test_open_file_from_the_start_screen(tmp_path):
+    path = tmp_path / "reply.txt"
+    path.write_text(DMARC_REPLY)
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+o")
+        assert pilot.app.focused.id == "file"
+        pilot.app.focused.value = str(path)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.submission.source == "reply.txt"
+        assert "Step 1 of 3" in screen_text(pilot.app)
+
+
+async def test_a_missing_file_is_a_notice_not_a_crash(tmp_path):
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+o")
+        pilot.app.focused.value = str(tmp_path / "nope.eml")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("Cannot open" in n for n in notices(pilot.app))
+        assert pilot.app.submission is None
+
+
+async def test_a_bad_domain_is_refused_in_words():
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+n")
+        pilot.app.focused.value = "exa mple..com"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("Not a domain name" in n for n in notices(pilot.app))
+        assert pilot.app.submission is None
+
+
+async def test_help_lists_the_keys_of_the_screen_it_was_opened_from():
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        text = screen_text(pilot.app)
+        assert "Keys on this screen" in text or "mailtriage tells you" in text
+        help_text = "\n".join(str(w.render()) for w in pilot.app.screen.query("Static"))
+        assert "Analyse" in help_text and "Open file" in help_text
+        await pilot.press("escape")
+        assert pilot.app.screen.__class__.__name__ == "StartScreen"
+
+
+async def test_palette_lists_this_screens_actions_and_runs_one():
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await paste(pilot, DMARC_REPLY)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"analyse")
+        await pilot.pause(0.3)
+        assert "Analyse" in screen_text(pilot.app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.submission is not None
+        assert "Step 1 of 3" in screen_text(pilot.app)
+
+
+async def test_save_report_and_input_never_overwriting(tmp_path):
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await paste(pilot, DMARC_REPLY)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        for name in ("r.md", "r.json", "r.txt", "in.eml"):
+            await pilot.press("s")
+            await pilot.pause()
+            field = pilot.app.screen.query_one("#save-path", Input)
+            field.value = str(tmp_path / name)
+            await pilot.press("enter")
+            await pilot.pause()
+        assert (tmp_path / "in.eml").read_text() == DMARC_REPLY
+        assert "5.7.26" in (tmp_path / "r.md").read_text()
+        assert '"5.7.26"' in (tmp_path / "r.json").read_text()
+        # Saving again to the same name keeps the first file and says so.
+        (tmp_path / "in.eml").write_text("mine")
+        await pilot.press("s")
+        await pilot.pause()
+        pilot.app.screen.query_one("#save-path", Input).value = str(tmp_path / "in.eml")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (tmp_path / "in.eml").read_text() == "mine"
+        assert any("already exists" in n for n in notices(pilot.app))
+
+
+async def test_a_paste_can_be_saved_before_any_analysis(tmp_path):
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await paste(pilot, "half a message\r\nFrom: x@example.com\r\n")
+        await pilot.press("f2")
+        await pilot.pause()
+        pilot.app.screen.query_one("#save-path", Input).value = str(tmp_path / "p.eml")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (tmp_path / "p.eml").exists()
+
+
+async def test_resolvers_can_be_changed_and_the_analysis_reruns():
+    asked: list[tuple[tuple[str, ...], float]] = []
+
+    def factory(specs, timeout):
+        asked.append((tuple(specs), timeout))
+        return []
+
+    app = make_app(resolvers=None, resolver_factory=factory, timeout=2.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await paste(pilot, DMARC_REPLY)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert asked == [((), 2.0)]
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        pilot.app.screen.query_one("#resolver-specs", Input).value = "192.0.2.1 198.51.100.2:5353"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert asked[-1] == (("192.0.2.1", "198.51.100.2:5353"), 2.0)
+        assert "Step 1 of 3" in screen_text(pilot.app)
+
+
+async def test_a_bad_resolver_spec_is_explained_in_the_dialog():
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        pilot.app.screen.query_one("#resolver-specs", Input).value = "--option-injection"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert pilot.app.screen.__class__.__name__ == "ResolverDialog"
+
+
+async def test_copy_with_nothing_to_copy_says_where_commands_are():
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await paste(pilot, DMARC_REPLY)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        assert pilot.app.clipboard == ""
+        assert any("Nothing to copy here" in n for n in notices(pilot.app))
+
+
+async def test_inspect_panes_are_reachable_by_digits_and_back():
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await paste(pilot, DMARC_REPLY)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        assert "DMARC-16" in screen_text(pilot.app)  # Summary: findings table
+        await pilot.press("6")
+        await pilot.pause()
+        assert "5.7.26" in screen_text(pilot.app)  # Bounce pane
+        await pilot.press("0")
+        await pilot.pause()
+        assert "Unauthenticated email" in screen_text(pilot.app)  # Raw input
+        await pilot.press("g")
+        await pilot.pause()
+        assert "Step 1 of 3" in screen_text(pilot.app)

@@ -1,0 +1,141 @@
+"""`mailtriage check`: every kind of evidence, every format, exit codes, hostile input."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wizard.scenarios import get_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+BOUNCES = ROOT.parent / "shared" / "data" / "bounces"
+
+
+def check(*args, stdin: bytes | None = None):
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "check", *args],
+        cwd=ROOT, input=stdin, capture_output=True, timeout=120,
+    )
+    return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+
+
+def scenario_args(name: str) -> list[str]:
+    s = get_scenario(name)
+    args = [str(s.message_path), "--now", s.now.isoformat()]
+    for zone in s.zone_paths:
+        args += ["--zone", str(zone)]
+    for flag, value in (("--ip", s.ip), ("--mail-from", s.mail_from), ("--helo", s.helo)):
+        if value:
+            args += [flag, value]
+    return args
+
+
+@pytest.mark.parametrize("fmt", [[], ["--json"], ["--markdown"]])
+def test_valid_message_passes_in_every_format(fmt):
+    code, out, err = check(*scenario_args("valid"), *fmt)
+    assert code == 0, err
+    if fmt == ["--json"]:
+        data = json.loads(out)
+        assert data["input"]["kind"] == "message"
+        assert data["signatures"][0]["d"] == "example.com"
+        assert data["signatures"][0]["result"] == "pass"
+        assert data["dmarc"]["result"] == "pass"
+    elif fmt == ["--markdown"]:
+        assert out.startswith("# mailtriage report")
+        assert "| example.com |" in out
+    else:
+        assert out.startswith("SUMMARY")
+        assert "OK:" in out
+
+
+@pytest.mark.parametrize("fmt", [[], ["--json"], ["--markdown"]])
+def test_bare_status_line_is_explained(fmt):
+    line = b"550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy\n"
+    code, out, err = check("-", "--offline", *fmt, stdin=line)
+    assert code == 1, err
+    assert "5.7.26" in out
+    assert "DMARC" in out
+
+
+def test_dsn_bounce_reports_status_recipient_and_returned_headers():
+    code, out, err = check(*scenario_args("dmarc-reject-bounce"), "--json")
+    assert code == 1, err
+    data = json.loads(out)
+    assert data["input"]["kind"] == "dsn"
+    assert data["bounce"]["status"] == "5.7.26"
+    assert data["bounce"]["recipients"] == ["customer@gmail.com"]
+    assert data["returned"]["input"]["kind"] == "headers"
+    ids = {f["id"] for f in data["findings"]}
+    assert "DMARC-16" in ids
+
+
+def test_headers_only_still_checks_the_header_signature():
+    raw = get_scenario("valid").read().split(b"\r\n\r\n")[0] + b"\r\n"
+    s = get_scenario("valid")
+    zones = [a for z in s.zone_paths for a in ("--zone", str(z))]
+    code, out, err = check("-", "--json", "--now", s.now.isoformat(), *zones, stdin=raw)
+    data = json.loads(out)
+    assert data["input"]["kind"] == "headers"
+    sig = data["signatures"][0]
+    assert sig["verdict"]["header_signature"] == "pass"
+    assert any(f["id"] == "EVID-04" for f in data["findings"])
+
+
+@pytest.mark.parametrize(
+    "raw, needle",
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02\x03" * 1000, "binary"),
+    ],
+)
+def test_unreadable_input_exits_2_with_a_reason(raw, needle):
+    code, out, err = check("-", stdin=raw)
+    assert code == 2
+    assert needle in err
+    assert "Traceback" not in err
+
+
+def test_missing_file_exits_2():
+    code, _, err = check("/nonexistent/file.eml")
+    assert code == 2 and "No such file" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Subject: caf\xe9\r\nFrom: a@example.com\r\n\r\n\xff\xfe body".encode("latin-1"),
+        b"Subject: x\r\nno colon here\r\nFrom: a@example.com\r\n\r\nbody\r\n",
+        b"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=QUJD=\r\n"
+        b"From: a@example.com\r\nContent-Transfer-Encoding: base64\r\n\r\nQUJDRE",
+        b"".join(b"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s%d; h=from; bh=AAAA; b=AAAA\r\n" % i for i in range(500))
+        + b"From: a@example.com\r\n\r\nbody\r\n",
+    ],
+    ids=["non-utf8", "no-colon", "truncated-base64", "500-signatures"],
+)
+def test_hostile_messages_give_a_report_not_a_traceback(raw):
+    code, out, err = check("-", "--offline", stdin=raw)
+    assert code in (0, 1), err
+    assert "Traceback" not in err
+    assert out.startswith("SUMMARY")
+
+
+def test_terminal_escapes_never_reach_the_terminal():
+    raw = (b"From: \x1b]52;c;aGVsbG8=\x07evil@example.com\r\nSubject: \x1b]2;pwned\x07 \xc2\x9b31m red\r\n"
+           b"DKIM-Signature: v=1; a=rsa-sha256; d=example.com\x1b[2J; s=s; h=from; bh=AAAA; b=AAAA\r\n\r\nbody\r\n")
+    for fmt in ([], ["--json"], ["--markdown"]):
+        _, out, err = check("-", "--offline", *fmt, stdin=raw)
+        assert "\x1b" not in out and "\x9b" not in out, fmt
+        assert "Traceback" not in err
+
+
+def test_large_file_is_analysed_from_its_headers(tmp_path):
+    path = tmp_path / "big.eml"
+    with path.open("wb") as handle:
+        handle.write(b"From: a@example.com\r\nSubject: big\r\n\r\n")
+        chunk = b"x" * 1023 + b"\n"
+        for _ in range(100 * 1024):
+            handle.write(chunk)
+    code, out, err = check(str(path), "--offline")
+    assert code in (0, 1), err
+    assert "Limits applied" in out or "LIMITS APPLIED" in out

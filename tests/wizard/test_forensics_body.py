@@ -1,0 +1,272 @@
+"""Body forensics: messages signed by dkimpy, then damaged the way real relays do. Each
+damage must come back as the named finding with the exact bytes that changed, proven by
+re-hashing (the reversal reproduces bh=)."""
+from __future__ import annotations
+
+import base64
+import email.quoprimime
+import textwrap
+
+import pytest
+
+from signing_helpers import WRAP, parsed, plain, sign, text_body
+from wizard import forensics
+from wizard.forensics import analyze_body
+from wizard.message import parse_message
+
+FOOTER = (b"_______________________________________________\r\n"
+          b"Team mailing list -- team@lists.example.org\r\n"
+          b"To unsubscribe send an email to team-leave@lists.example.org\r\n")
+LIST_HEADERS = b"List-Id: Team <team.lists.example.org>\r\nX-Mailman-Version: 3.3.8\r\n"
+
+
+def ids(result) -> list[str]:
+    return [f.id for f in result.findings]
+
+
+def add_headers(raw: bytes, headers: bytes) -> bytes:
+    """Headers a relay adds on top (above the DKIM-Signature)."""
+    return headers + raw
+
+
+def multipart(parts: list[tuple[bytes, bytes, bytes]], boundary: bytes = b"==b1==") -> bytes:
+    """(content-type, cte, content) parts → a multipart/mixed message."""
+    body = b"This is a multi-part message in MIME format.\r\n"
+    for ctype, cte, content in parts:
+        body += (b"--" + boundary + b"\r\nContent-Type: " + ctype + b"\r\nContent-Transfer-Encoding: " + cte
+                 + b"\r\n\r\n" + content + b"\r\n")
+    body += b"--" + boundary + b"--\r\n"
+    return plain(body, ctype=b'multipart/mixed; boundary="' + boundary + b'"', cte=b"7bit")
+
+
+def test_intact_message_verifies():
+    msg, sig = parsed(sign(plain(text_body())))
+    r = analyze_body(msg, sig)
+    assert r.matches and r.proven_change is None
+    assert r.expected_bh == r.computed_bh
+    assert ids(r) == ["CANON-01"]
+
+
+def test_list_footer_appended_is_proven_and_blamed_on_the_list():
+    raw = add_headers(sign(plain(text_body())), LIST_HEADERS) + FOOTER
+    r = analyze_body(*parsed(raw))
+    assert not r.matches
+    assert r.proven_change.kind == "appended"
+    assert r.proven_change.received_bytes == FOOTER
+    assert r.proven_change.original_bytes == b""
+    assert "+ To unsubscribe send an email to team-leave@lists.example.org" in r.proven_change.evidence
+    assert {"CANON-11", "CAUSE-01"} <= set(ids(r))
+    assert any("hashed in one pass" in t for t in r.tried)
+
+
+def test_disclaimer_mime_part_added():
+    raw = sign(multipart([(b"text/plain; charset=utf-8", b"7bit", text_body(5)),
+                          (b"text/html; charset=utf-8", b"7bit", b"<p>Hello</p>")]))
+    disclaimer = (b"--==b1==\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n"
+                  b"\r\nThis email and any attachments are confidential.\r\n")
+    damaged = raw.replace(b"--==b1==--", disclaimer + b"--==b1==--")
+    damaged = add_headers(damaged, b"X-ExclaimerHostedSignatures-MessageProcessed: true\r\n")
+    r = analyze_body(*parsed(damaged))
+    assert r.proven_change.kind == "mime-part-added"
+    assert r.proven_change.finding_id == "CANON-14"
+    assert r.proven_change.received_bytes == disclaimer
+    assert "CAUSE-06" in ids(r)
+
+
+def test_footer_inside_the_text_part_of_a_multipart():
+    raw = sign(multipart([(b"text/plain; charset=utf-8", b"7bit", text_body(5)),
+                          (b"text/html; charset=utf-8", b"7bit", b"<p>Hello</p>")]))
+    part_end = b"\r\n--==b1==\r\nContent-Type: text/html"
+    damaged = raw.replace(part_end, b"\r\n" + FOOTER.rstrip(b"\r\n") + part_end, 1)
+    r = analyze_body(*parsed(damaged))
+    assert r.proven_change.kind == "inserted"
+    assert r.proven_change.received_bytes == FOOTER
+    assert "CANON-11" in ids(r)
+
+
+def test_warning_banner_prepended():
+    banner = b"CAUTION: This email originated from outside of the organization.\r\n\r\n"
+    raw = sign(plain(text_body()))
+    head, body = raw.split(b"\r\n\r\n", 1)
+    r = analyze_body(*parsed(head + b"\r\n\r\n" + banner + body))
+    assert r.proven_change.kind == "prepended"
+    assert r.proven_change.received_bytes == banner
+
+
+def test_message_wrapped_into_multipart_by_a_list():
+    raw = sign(plain(text_body(6)))
+    head, body = raw.split(b"\r\n\r\n", 1)
+    head = head.replace(b"Content-Type: text/plain; charset=utf-8", b'Content-Type: multipart/mixed; boundary="LIST"')
+    wrapped = (b"--LIST\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body + b"--LIST\r\n"
+               b"Content-Type: text/plain\r\n\r\n" + FOOTER + b"--LIST--\r\n")
+    r = analyze_body(*parsed(LIST_HEADERS + head + b"\r\n\r\n" + wrapped))
+    assert r.proven_change.kind == "mime-wrapped"
+    assert {"CANON-14", "CAUSE-01"} <= set(ids(r))
+
+
+URL = "https://example.org/invoice?id=42&view=full"
+
+
+@pytest.mark.parametrize("gateway", sorted(WRAP))
+def test_links_wrapped_by_each_gateway(gateway):
+    body = f"Your invoice: {URL}\r\nand the portal https://portal.example.org/login\r\n".encode()
+    raw = sign(plain(body + text_body(3)))
+    damaged = raw.replace(URL.encode(), WRAP[gateway](URL).encode()).replace(
+        b"https://portal.example.org/login", WRAP[gateway]("https://portal.example.org/login").encode())
+    r = analyze_body(*parsed(damaged))
+    assert r.proven_change is not None, r.tried
+    assert r.proven_change.kind == "links-rewritten"
+    assert gateway in r.proven_change.description
+    assert f"→ {URL}" in " ".join(r.proven_change.evidence)
+    cause = {"Proofpoint": "CAUSE-03", "Microsoft": "CAUSE-04"}.get(gateway.split()[0], "CAUSE-05")
+    assert {"CANON-12", cause} <= set(ids(r))
+
+
+def test_mimecast_links_cannot_be_undone_and_say_so():
+    raw = sign(plain(f"Your invoice: {URL}\r\n".encode()))
+    damaged = raw.replace(URL.encode(), b"https://protect-eu.mimecast.com/s/AbCdEfGh?domain=example.org")
+    damaged = add_headers(damaged, b"X-Mimecast-Spam-Score: 1\r\n")
+    r = analyze_body(*parsed(damaged))
+    assert r.proven_change is None
+    assert any("opaque ids" in t for t in r.tried)
+    assert any(i.cause == "CAUSE-05" and i.name == "Mimecast" for i in r.intermediaries)
+
+
+def test_safe_links_with_delivery_time_pass_is_evid05_not_sender_fault():
+    raw = sign(plain(f"Your invoice: {URL}\r\n".encode()))
+    damaged = raw.replace(URL.encode(), WRAP["Microsoft Safe Links"](URL).encode())
+    damaged = add_headers(damaged, b"Authentication-Results: spf=pass smtp.mailfrom=example.com; dkim=pass "
+                                   b"(signature was verified) header.d=example.com;dmarc=pass\r\n")
+    r = analyze_body(*parsed(damaged))
+    assert "EVID-05" in ids(r)
+    canon12 = next(f for f in r.findings if f.id == "CANON-12")
+    assert canon12.severity == "info"
+
+
+def test_8bit_reencoded_to_quoted_printable_by_exchange():
+    text = "Grüße aus Köln — café résumé\r\nZweite Zeile mit Umlauten: äöü\r\n".encode()
+    raw = sign(plain(text, cte=b"8bit"))
+    qp = email.quoprimime.body_encode(text.decode("latin-1"), maxlinelen=76, eol="\r\n").encode("latin-1")
+    damaged = raw.replace(text, qp).replace(b"Content-Transfer-Encoding: 8bit", b"Content-Transfer-Encoding: quoted-printable")
+    damaged = add_headers(damaged, b"Received: from app.example.com by DB8PR01MB1234.eurprd01.prod.outlook.com; "
+                                   b"Mon, 23 Nov 2026\r\nX-MS-Exchange-Organization-SCL: 1\r\n")
+    r = analyze_body(*parsed(damaged))
+    assert r.proven_change.kind == "re-encoded"
+    assert "from 8bit to quoted-printable" in r.proven_change.description
+    assert {"CANON-08", "CAUSE-08"} <= set(ids(r))
+
+
+def test_quoted_printable_part_reencoded_to_base64():
+    text = ("Prix: 12 € — à payer avant le 1er décembre. " * 4 + "\r\nMerci.\r\n")
+    qp = email.quoprimime.body_encode(text.encode("utf-8").decode("latin-1"), maxlinelen=76,
+                                      eol="\r\n").encode("latin-1")
+    raw = sign(multipart([(b"text/plain; charset=utf-8", b"quoted-printable", qp.rstrip(b"\r\n")),
+                          (b"text/html; charset=utf-8", b"7bit", b"<p>Prix</p>")]))
+    decoded = text.encode("utf-8")
+    b64 = base64.encodebytes(decoded).replace(b"\n", b"\r\n").rstrip(b"\r\n")
+    damaged = raw.replace(qp.rstrip(b"\r\n"), b64).replace(
+        b"Content-Transfer-Encoding: quoted-printable", b"Content-Transfer-Encoding: base64")
+    r = analyze_body(*parsed(damaged))
+    assert r.proven_change is not None, r.tried
+    assert r.proven_change.kind == "re-encoded"
+    assert "quoted-printable to base64" in r.proven_change.description
+
+
+def test_lf_line_endings_are_converted_and_said():
+    raw = sign(plain(text_body())).replace(b"\r\n", b"\n")
+    r = analyze_body(*parsed(raw))
+    assert r.matches
+    assert "EVID-02" in ids(r)
+
+
+def test_trailing_spaces_stripped_with_the_original_shows_whitespace_change():
+    body = b"Total:   42  \r\nThanks \r\n"
+    sent = sign(plain(body), canon=(b"relaxed", b"simple"))
+    received = sent.replace(b"Total:   42  \r\n", b"Total:   42\r\n").replace(b"Thanks \r\n", b"Thanks\r\n")
+    msg, sig = parsed(received)
+    r = analyze_body(msg, sig, original=parse_message(sent))
+    assert r.original_matches is True
+    assert r.proven_change.kind == "whitespace" and r.proven_change.finding_id == "CANON-04"
+    assert [d.text_visible for d in r.diff if d.kind == "removed"] == ["Total:   42··", "Thanks·"]
+    assert [d.text_visible for d in r.diff if d.kind == "added"] == ["Total:   42", "Thanks"]
+
+
+def test_lines_rewrapped_at_76():
+    long_line = ("This paragraph was written as one long line by the sender's application and a relay "
+                 "wrapped it because it was longer than it liked to see in a plain text body.")
+    body = long_line.encode() + b"\r\n\r\nShort line.\r\n"
+    raw = sign(plain(body))
+    wrapped = "\r\n".join(textwrap.wrap(long_line, 76)).encode()
+    r = analyze_body(*parsed(raw.replace(long_line.encode(), wrapped)))
+    assert r.proven_change is not None, r.tried
+    assert r.proven_change.kind == "re-wrapped" and r.proven_change.finding_id == "CANON-09"
+
+
+def test_mbox_from_escaping():
+    body = b"Hello\r\nFrom here on, things change.\r\nBye\r\n"
+    raw = sign(plain(body))
+    r = analyze_body(*parsed(raw.replace(b"\r\nFrom here", b"\r\n>From here")))
+    assert r.proven_change.kind == "mbox-from"
+    assert r.proven_change.received_bytes == b">From here on, things change.\r\n"
+    assert r.proven_change.original_bytes == b"From here on, things change.\r\n"
+
+
+def test_length_limit_with_appended_content_passes_and_warns():
+    raw = sign(plain(text_body()), length=True)
+    r = analyze_body(*parsed(add_headers(raw, LIST_HEADERS) + FOOTER))
+    assert r.matches
+    assert r.unsigned_tail == FOOTER
+    sig14 = next(f for f in r.findings if f.id == "DKIM-SIG-14")
+    assert sig14.severity == "warn" and "+ Team mailing list -- team@lists.example.org" in sig14.evidence
+
+
+def test_empty_body_signed():
+    raw = sign(plain(b""))
+    r = analyze_body(*parsed(raw + b"Body attached after signing.\r\n"))
+    assert "CANON-06" in ids(r)
+    assert r.proven_change.kind == "empty-body-signed"
+
+
+def test_pasted_copy_is_not_blamed_on_the_sender():
+    raw = sign(plain(text_body()))
+    head, body = raw.split(b"\r\n\r\n", 1)
+    # A mail client's copy: headers unfolded into one line each, a stray line, body re-spaced.
+    head = head.replace(b"\r\n ", b" ").replace(b"\r\n\t", b" ")
+    pasted = head + b"\r\nShow original\r\n\r\n" + body.replace(b"Line 3 of", b"Line 3\xc2\xa0of")
+    r = analyze_body(*parsed(pasted))
+    assert not r.matches and r.proven_change is None
+    evid = next(f for f in r.findings if f.id == "EVID-03")
+    assert "save the original .eml" in evid.title
+
+
+def test_unexplained_change_says_so_and_lists_what_was_tried():
+    raw = sign(plain(text_body()))
+    r = analyze_body(*parsed(raw.replace(b"Line 4 of", b"Line 4 in")))
+    assert r.proven_change is None
+    assert any(f.title == "No single known change explains the body hash" for f in r.findings)
+    assert len(r.tried) >= 3
+
+
+def test_original_gives_a_visible_diff_and_names_the_matching_copy():
+    sent = sign(plain(text_body(20)), canon=(b"relaxed", b"simple"))
+    received = sent.replace(b"Line 7 of", b"Line 7\tof") + b"Sent from the list\r\n"
+    msg, sig = parsed(received)
+    r = analyze_body(msg, sig, original=parse_message(sent))
+    assert r.original_matches is True and r.original_bh == r.expected_bh
+    kinds = [(d.kind, d.text_visible) for d in r.diff if d.kind != "same"]
+    assert ("added", "Line 7␉of the message, with some words in it.") in kinds
+    assert ("added", "Sent from the list") in kinds
+
+
+def test_huge_bodies_are_capped(monkeypatch):
+    monkeypatch.setattr(forensics, "MAX_BODY", 100)
+    raw = sign(plain(text_body()))
+    r = analyze_body(*parsed(raw + FOOTER))
+    assert not r.matches and r.proven_change is None
+    assert r.caps and r.caps[0].limit == 100
+
+
+def test_bad_signature_value_is_a_finding_not_an_exception():
+    msg, _ = parsed(sign(plain(text_body())))
+    r = analyze_body(msg, "v=1; a=rsa-sha256; bh=%%%; b=x")
+    assert not r.matches and r.findings[0].id == "DKIM-SIG-17"

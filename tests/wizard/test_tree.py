@@ -1,0 +1,133 @@
+"""The guided decision tree, without Textual: which questions a junior admin is asked for a
+given Report, what each says, and which are skipped (and why)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+
+from wizard.bounce import analyze_bounce
+from wizard.dns.types import DnsAnswer, Status
+from wizard.model import Finding, FixCommand, RecordFix, Severity
+from wizard.report import InputInfo, Report
+from wizard.tree import QUESTIONS, area_of, confirm_commands, walk
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+DMARC_REPLY = (
+    b"550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's "
+    b"DMARC policy. Please contact the administrator of example.com domain.\n"
+)
+
+
+def bounce_report(raw: bytes = DMARC_REPLY) -> Report:
+    analysis = analyze_bounce(raw)
+    assert analysis is not None
+    info = InputInfo(kind="smtp_reply", label="a bare SMTP reply", source="paste",
+                     size=len(raw), line_endings="lf", has_body=False)
+    return Report(input=info, analysed_at=NOW, bounce=analysis.bounce, findings=analysis.findings)
+
+
+def bare_report(kind: str = "message", **fields) -> Report:
+    info = InputInfo(kind=kind, label=kind, source="paste", size=10, line_endings="crlf", has_body=True)
+    return Report(input=info, analysed_at=NOW, **fields)
+
+
+def keys(report: Report) -> list[str]:
+    return [step.key for step in walk(report).steps]
+
+
+def test_questions_are_the_six_in_order():
+    assert [q for _, q in QUESTIONS] == [
+        "What do you have?", "What did the receiver say?", "Which identity failed?",
+        "Is DNS right?", "What changed in transit?", "The fix",
+    ]
+
+
+@pytest.mark.parametrize(("finding_id", "area"), [
+    ("EVID-02", "input"), ("EVID-05", "transit"), ("DSN-06", "receiver"), ("AR-09", "receiver"),
+    ("DMARC-16", "receiver"), ("DKIM-SIG-08", "identity"), ("DMARC-06", "identity"),
+    ("SPF-13", "identity"), ("DKIM-KEY-01", "dns"), ("DNS-01", "dns"), ("DMARC-01", "dns"),
+    ("SPF-05", "dns"), ("CANON-11", "transit"), ("DKIM-SIG-12", "transit"), ("CAUSE-04", "transit"),
+])
+def test_each_finding_family_answers_one_question(finding_id, area):
+    assert area_of(finding_id) == area
+
+
+def test_a_bare_dmarc_rejection_walks_input_receiver_fix():
+    report = bounce_report()
+    result = walk(report)
+    assert [s.key for s in result.steps] == ["input", "receiver", "fix"]
+    receiver = result.steps[1]
+    assert "5.7.26" in receiver.found and "550" in receiver.found
+    assert "DMARC" in receiver.found  # the registry/provider meaning, in words
+    assert receiver.number == 2 and receiver.question == "What did the receiver say?"
+    # Steps the evidence cannot reach are skipped, each with a reason in words.
+    skipped = {s.key: s.reason for s in result.skipped}
+    assert set(skipped) == {"identity", "dns", "transit"}
+    assert "no message headers" in skipped["identity"]
+
+
+def test_a_domain_check_skips_receiver_and_identity():
+    answer = DnsAnswer("zone", "_dmarc.example.com", "TXT", Status.NXDOMAIN, error="no such name")
+    report = bare_report("domain", dns=(answer,), findings=(
+        Finding("DMARC-01", Severity.WARN, "No DMARC record", "…", evidence=("_dmarc.example.com: NXDOMAIN",)),
+    ))
+    result = walk(report)
+    assert [s.key for s in result.steps] == ["input", "dns", "fix"]
+    dns = result.steps[1]
+    assert dns.found.startswith("DNS is not right: No DMARC record")
+    assert any("_dmarc.example.com @ zone: nxdomain" in line for line in dns.evidence)
+    assert "domain" in {s.key: s.reason for s in result.skipped}["identity"]
+
+
+def test_dns_step_says_lookups_are_pending_while_they_are():
+    report = bare_report(pending=("dns",))
+    dns = next(s for s in walk(report).steps if s.key == "dns")
+    assert dns.pending and "Looking up" in dns.found
+
+
+def test_transit_appears_only_with_evidence_of_a_change():
+    plain = bare_report()
+    assert "transit" not in keys(plain)
+    changed = bare_report(findings=(
+        Finding("CANON-11", Severity.ERROR, "A footer was appended after signing", "…",
+                evidence=("+ -- Sent via the list",)),
+    ))
+    step = next(s for s in walk(changed).steps if s.key == "transit")
+    assert "A footer was appended after signing" in step.found
+    assert "+ -- Sent via the list" in step.evidence
+    assert step.severity is Severity.ERROR
+
+
+def test_fix_step_collects_every_fix_worst_first_once_and_says_how_to_confirm():
+    record = RecordFix("_dmarc.example.com", "TXT", "v=DMARC1; p=none", "publish a DMARC record")
+    command = FixCommand(("dig", "+short", "TXT", "s1._domainkey.example.com"), "look at the key")
+    report = bare_report(findings=(
+        Finding("DMARC-01", Severity.WARN, "No DMARC record", "…", fixes=(record,)),
+        Finding("DKIM-KEY-01", Severity.CRITICAL, "Key not found", "…", fixes=(command, record)),
+    ))
+    fix = walk(report).steps[-1]
+    assert fix.key == "fix"
+    assert fix.fixes == (command, record)  # critical first, record only once
+    assert [c.shell for c in fix.confirm] == ["dig +short TXT _dmarc.example.com"]
+
+
+def test_confirm_commands_ask_each_named_resolver_and_refuse_bad_names():
+    good = RecordFix("s1._domainkey.example.com", "TXT", "v=DKIM1; p=AAAA", "publish the key")
+    bad = RecordFix("bad name;rm -rf /", "TXT", "x", "never a command")
+    commands = confirm_commands((good, bad), ("192.0.2.53:5353", "system"))
+    assert [c.argv for c in commands] == [
+        ("dig", "+short", "TXT", "s1._domainkey.example.com", "@192.0.2.53", "-p", "5353"),
+    ]
+
+
+def test_nothing_to_fix_is_said_plainly():
+    fix = walk(bare_report()).steps[-1]
+    assert fix.found == "Nothing to fix: no check failed." and fix.fixes == ()
+
+
+def test_a_non_authentication_bounce_skips_identity():
+    report = bounce_report(b"550 5.2.2 The email account that you tried to reach is over quota.\n")
+    report = replace(report, message=None)
+    assert "identity" not in keys(report)

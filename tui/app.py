@@ -1,0 +1,303 @@
+"""The Textual app: renders what `wizard/` returns and nothing else.
+
+The world is injected (DESIGN.md rule 8): the resolvers, how to build resolvers from
+`--resolver` specs, and the clock all come in through the constructor, so tests run the
+real app against a zone-file resolver and a fixed time. The analysis runs in a thread
+worker with its own event loop, so neither DNS waits nor dkimpy's RSA work can freeze the
+UI; partial Reports come back as `ReportUpdated` messages and screens re-render from them.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, ClassVar, Sequence
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from tui import safe
+from tui.commands import ScreenActions
+from tui.messages import AnalysisFailed, ReportUpdated, Submission
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from wizard.dns.types import Resolver
+    from wizard.report import Report
+
+ResolverFactory = Callable[[Sequence[str], float], Sequence["Resolver"]]
+ZoneResolverFactory = Callable[[Sequence[str]], Sequence["Resolver"]]
+
+
+def _system_resolvers(specs: Sequence[str], timeout: float) -> Sequence["Resolver"]:
+    from wizard.dns import resolvers_from_specs
+
+    return resolvers_from_specs(list(specs), timeout)
+
+
+def _zone_resolvers(paths: Sequence[str]) -> Sequence["Resolver"]:
+    from wizard.dns import ZoneFileResolver
+
+    return [ZoneFileResolver(list(paths))]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# What a saved file holds, by the extension the user typed.
+SAVE_FORMATS = {
+    ".md": "Markdown report",
+    ".json": "JSON report",
+    ".txt": "plain-text report",
+    ".eml": "the input exactly as given",
+}
+
+
+class MailTriageApp(App[None]):
+    TITLE = "mailtriage"
+    CSS_PATH = "app.tcss"
+    COMMANDS: ClassVar = App.COMMANDS | {ScreenActions}
+    BINDINGS: ClassVar = [
+        Binding("f1,question_mark", "help", "Help", id="app.help", key_display="?",
+                tooltip="Show the keys of this screen and how to use mailtriage"),
+        Binding("ctrl+r", "resolvers", "Resolvers", id="app.resolvers",
+                tooltip="Re-run the analysis asking other DNS servers"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Leave mailtriage"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        resolvers: Sequence["Resolver"] | None = None,
+        resolver_specs: Sequence[str] = (),
+        resolver_factory: ResolverFactory = _system_resolvers,
+        zone_resolver_factory: ZoneResolverFactory = _zone_resolvers,
+        clock: Callable[[], datetime] = _utc_now,
+        timeout: float = 3.0,
+        initial: Submission | None = None,
+        scenarios: Callable[[], Sequence[object]] | None = None,
+    ) -> None:
+        super().__init__()
+        self._resolvers = list(resolvers) if resolvers is not None else None
+        self.resolver_specs: tuple[str, ...] = tuple(resolver_specs)
+        self._resolver_factory = resolver_factory
+        self._zone_resolver_factory = zone_resolver_factory
+        self.clock = clock
+        self.timeout = timeout
+        self._initial = initial
+        self._scenarios = scenarios
+        self.submission: Submission | None = None
+        self.report: "Report | None" = None
+        self.finished = False
+        self.error: str | None = None
+        self._generation = 0
+
+    # --- screens -----------------------------------------------------------------------
+
+    def get_default_screen(self) -> "Screen":
+        from tui.screens.start import StartScreen
+
+        return StartScreen()
+
+    def on_mount(self) -> None:
+        if self._initial is not None:
+            self.analyse(self._initial)
+
+    def scenarios(self) -> Sequence[object]:
+        """The training scenarios for the Start screen (empty until they are bundled)."""
+        if self._scenarios is not None:
+            return self._scenarios()
+        try:
+            from wizard.scenarios import list_scenarios
+        except ImportError:
+            return ()
+        return list_scenarios()
+
+    def _result_screens(self):
+        from tui.screens.result import ResultScreen
+
+        return [s for s in self.screen_stack if isinstance(s, ResultScreen)]
+
+    def show_guided(self) -> None:
+        from tui.screens.guided import GuidedScreen
+
+        self._show(GuidedScreen())
+
+    def show_inspect(self) -> None:
+        from tui.screens.inspect import InspectScreen
+
+        self._show(InspectScreen())
+
+    def _show(self, screen: "Screen") -> None:
+        if self._result_screens():
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def back_to_start(self) -> None:
+        while self._result_screens():
+            self.pop_screen()
+
+    # --- analysis ----------------------------------------------------------------------
+
+    def analyse(self, submission: Submission, *, guided: bool = True) -> None:
+        """Start analysing `submission` and show the result screen at once; it fills in
+        as partial reports arrive."""
+        self.submission = submission
+        self.report = None
+        self.finished = False
+        self.error = None
+        self._generation += 1
+        try:
+            resolvers = self._resolvers_for(submission)
+        except ValueError as exc:  # InvalidName from a --resolver spec
+            self.error = str(exc)
+            resolvers = None
+        if not self._result_screens():
+            self.show_guided() if guided else self.show_inspect()
+        if resolvers is None:
+            self._broadcast()
+            return
+        self._broadcast()
+        self._run_analysis(self._generation, submission, resolvers)
+
+    def rerun(self, specs: Sequence[str] | None = None) -> None:
+        """Analyse the same input again, optionally with other resolvers."""
+        if specs is not None:
+            self.resolver_specs = tuple(specs)
+            self._resolvers = None
+        if self.submission is not None:
+            self.analyse(self.submission)
+
+    def _resolvers_for(self, submission: Submission) -> Sequence["Resolver"]:
+        if submission.zone_paths and not self.resolver_specs:
+            return self._zone_resolver_factory(submission.zone_paths)
+        if self._resolvers is None:
+            self._resolvers = list(self._resolver_factory(self.resolver_specs, self.timeout))
+        return self._resolvers
+
+    @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
+    def _run_analysis(self, generation: int, submission: Submission, resolvers: Sequence["Resolver"]) -> None:
+        # A thread with its own event loop: dkimpy's crypto and any blocking call inside the
+        # engine stay off the UI loop. post_message is thread-safe.
+        import asyncio
+
+        def progress(report: "Report") -> None:
+            self.post_message(ReportUpdated(generation, report, final=False))
+
+        try:
+            if submission.is_domain:
+                from wizard.domain import analyze_domain
+
+                coro = analyze_domain(
+                    submission.domain, list(submission.selectors), resolvers=list(resolvers),
+                    now=submission.now or self.clock(), timeout=self.timeout, on_progress=progress,
+                    source=submission.source,
+                )
+            else:
+                from wizard.analyze import analyze
+
+                coro = analyze(
+                    submission.raw, source=submission.source, resolvers=list(resolvers),
+                    now=submission.now or self.clock(), timeout=self.timeout, on_progress=progress,
+                    ip=submission.ip, mail_from=submission.mail_from, helo=submission.helo,
+                )
+            report = asyncio.run(coro)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the paste is kept
+            self.post_message(AnalysisFailed(generation, f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(ReportUpdated(generation, report, final=True))
+
+    def on_report_updated(self, message: ReportUpdated) -> None:
+        if message.generation != self._generation:
+            return  # an analysis the user has since replaced
+        self.report = message.report
+        self.finished = message.final
+        self._broadcast()
+
+    def on_analysis_failed(self, message: AnalysisFailed) -> None:
+        if message.generation != self._generation:
+            return
+        self.error = message.error
+        self.finished = True
+        self._broadcast()
+        safe.notify(self, message.error, title="The analysis stopped", severity="error")
+
+    def _broadcast(self) -> None:
+        for screen in self._result_screens():
+            if screen.is_mounted:  # a screen still mounting renders in its own on_mount
+                screen.refresh_report()
+
+    # --- actions -----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.screens.dialogs import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_resolvers(self) -> None:
+        from tui.screens.dialogs import ResolverDialog
+
+        def chosen(specs: tuple[str, ...] | None) -> None:
+            if specs is None:
+                return
+            self.resolver_specs = specs
+            self._resolvers = None
+            where = ", ".join(specs) if specs else "the system resolver"
+            if self.submission is not None:
+                self.rerun(specs)
+                safe.notify(self, f"Analysing again, asking {where}.", title="Resolvers")
+            else:
+                safe.notify(self, f"Lookups will ask {where}.", title="Resolvers")
+
+        self.push_screen(ResolverDialog(self.resolver_specs), chosen)
+
+    def save_dialog(self, *, raw: bytes | None = None) -> None:
+        """Ask for a path and save there. `raw` is an unanalysed paste (Start screen)."""
+        from tui.screens.dialogs import SaveDialog
+
+        formats = SAVE_FORMATS if (self.report is not None and raw is None) else {".eml": SAVE_FORMATS[".eml"]}
+        default = "mailtriage-report.md" if ".md" in formats else "mailtriage-input.eml"
+        self.push_screen(
+            SaveDialog(default, formats),
+            lambda path: path and self.save(Path(path).expanduser(), raw=raw),
+        )
+
+    def save(self, path: Path, *, raw: bytes | None = None) -> bool:
+        """Write the report or the input to `path`; never overwrites. Returns success."""
+        suffix = path.suffix.lower()
+        if suffix not in SAVE_FORMATS:
+            safe.notify(self, f"Use a name ending in {', '.join(SAVE_FORMATS)}: {path.name}",
+                        title="Not saved", severity="error")
+            return False
+        data: bytes
+        if suffix == ".eml":
+            source = raw if raw is not None else (self.submission.raw if self.submission else b"")
+            if not source:
+                safe.notify(self, "There is no pasted or loaded message to save.", title="Not saved", severity="error")
+                return False
+            data = source
+        else:
+            if self.report is None:
+                safe.notify(self, "There is no report yet; save the input as .eml instead.",
+                            title="Not saved", severity="error")
+                return False
+            from wizard.render import render_markdown, render_text
+            from wizard.report import report_to_json
+
+            writer = {".md": render_markdown, ".json": report_to_json, ".txt": render_text}[suffix]
+            data = writer(self.report).encode("utf-8")
+        try:
+            with open(path, "xb") as handle:  # "x": never overwrite someone's file
+                handle.write(data)
+        except FileExistsError:
+            safe.notify(self, f"{path} already exists; choose another name.", title="Not saved", severity="error")
+            return False
+        except OSError as exc:
+            safe.notify(self, f"{path}: {exc.strerror or exc}", title="Not saved", severity="error")
+            return False
+        safe.notify(self, f"Saved {SAVE_FORMATS[suffix]} to {path}.", title="Saved")
+        return True

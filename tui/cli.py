@@ -1,0 +1,75 @@
+"""The `mailtriage` command line.
+
+`mailtriage` alone or `mailtriage FILE|-` opens the Textual app; subcommands run the same
+engine without a UI. Each subcommand lives in its own module exposing `add_arguments(parser)`
+and `run(args) -> int`, imported only when chosen so `check` never pays for Textual's import.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("tui.cmd_check", "analyse a message, headers, bounce or status line; print a report"),
+    "domain": ("tui.cmd_domain", "check a domain's DKIM keys, DMARC and SPF without a message"),
+    "demo": ("tui.cmd_demo", "list the bundled training scenarios, or open one in the app"),
+    "keygen": ("tui.cmd_fix", "generate a DKIM key pair and print its DNS record in every form"),
+    "record-check": ("tui.cmd_fix", "compare a published DKIM record with a private key"),
+    "rotate": ("tui.cmd_fix", "walk the five-step DKIM key rotation, checking each step live"),
+}
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def add_dns_options(parser: argparse.ArgumentParser) -> None:
+    """The DNS options every command that looks things up shares."""
+    parser.add_argument(
+        "--resolver",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="ask this DNS server (repeatable; default: the system resolver)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=3.0, metavar="SECONDS",
+        help="time limit for each DNS lookup (default 3)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mailtriage",
+        description="Why did this message fail DKIM, SPF or DMARC, and what fixes it? "
+        "Run without a command to open the interactive app.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(_module=module_name)
+        _module(module_name).add_arguments(command, name)
+    return parser
+
+
+def _module(name: str):
+    return importlib.import_module(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        # No subcommand: the interactive app, optionally opened on a file or stdin.
+        return _module("tui.cmd_app").main(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(_module(args._module).run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""`mailtriage` / `mailtriage FILE|-`: open the interactive app, optionally on an input.
+
+With `-` the message is read from stdin first; the terminal is then reopened as stdin so
+the app can read keys (`cat bounce.eml | mailtriage -` works like `mailtriage bounce.eml`).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024  # the same cap the engine applies (wizard.evidence)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mailtriage",
+        description="Open the interactive troubleshooter, optionally on a message, bounce or "
+        "headers (FILE, or - for stdin). Subcommands: check, domain, demo, keygen, "
+        "record-check, rotate (mailtriage COMMAND --help).",
+    )
+    parser.add_argument("file", nargs="?", metavar="FILE", help="message, headers, bounce or status line; - for stdin")
+    add_dns_options(parser)
+    parser.add_argument("--zone", action="append", default=[], metavar="ZONEFILE",
+                        help="answer DNS from this zone file instead of the network (repeatable)")
+    parser.add_argument("--now", metavar="ISO-TIME", help="judge expiry and dates as of this time")
+    return parser
+
+
+def _reopen_tty_as_stdin() -> bool:
+    """Point fd 0 at the controlling terminal (stdin was the piped message)."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        return False
+    os.dup2(fd, 0)
+    os.close(fd)
+    sys.stdin = sys.__stdin__ = open(0, "r", closefd=False)  # noqa: SIM115 - lives as long as the process
+    return True
+
+
+def main(argv: list[str]) -> int:
+    from tui.messages import Submission
+
+    args = build_parser().parse_args(argv)
+    initial = None
+    if args.file:
+        try:
+            if args.file == "-":
+                raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+                source = "stdin"
+                if not sys.stdin.isatty() and not _reopen_tty_as_stdin():
+                    print("mailtriage: no terminal to run the app in (use `mailtriage check -`)", file=sys.stderr)
+                    return EXIT_USAGE
+            else:
+                with open(args.file, "rb") as handle:
+                    raw = handle.read(MAX_INPUT_BYTES + 1)
+                source = os.path.basename(args.file)
+        except OSError as exc:
+            print(f"mailtriage: {args.file}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_FAILED
+        initial = Submission(source=source, raw=raw)
+    if not sys.__stdout__.isatty():
+        print("mailtriage: the app needs a terminal; `mailtriage check FILE` prints a report", file=sys.stderr)
+        return EXIT_USAGE
+    app = make_app(args, initial)
+    app.run()
+    return EXIT_OK if app.return_code in (None, 0) else EXIT_FAILED
+
+
+def make_app(args: argparse.Namespace, initial=None):
+    from tui.app import MailTriageApp
+
+    kwargs = {}
+    zones = list(args.zone)
+    if zones and not args.resolver:
+        from wizard.dns import ZoneFileResolver
+
+        kwargs["resolvers"] = [ZoneFileResolver(zones)]
+    if args.now:
+        from datetime import datetime, timezone
+
+        moment = datetime.fromisoformat(args.now)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        kwargs["clock"] = lambda: moment
+    return MailTriageApp(resolver_specs=tuple(args.resolver), timeout=args.timeout, initial=initial, **kwargs)

@@ -1,0 +1,95 @@
+"""`mailtriage check FILE|-`: the engine without a UI, for scripts and tickets."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import datetime, timezone
+
+from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("file", metavar="FILE", help="message, headers, bounce or status line; - for stdin")
+    fmt = parser.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the report as JSON (shape in the README)")
+    fmt.add_argument("--markdown", action="store_true", help="print the report as Markdown, for a ticket")
+    add_dns_options(parser)
+    parser.add_argument("--zone", action="append", default=[], metavar="ZONEFILE",
+                        help="answer DNS from this zone file instead of the network (repeatable)")
+    parser.add_argument("--offline", action="store_true",
+                        help="make no DNS lookups at all (results that need DNS stay 'none')")
+    parser.add_argument("--original", metavar="FILE",
+                        help="the message as sent, to show exactly what changed in transit")
+    parser.add_argument("--ip", help="SPF client IP (default: from the Received headers)")
+    parser.add_argument("--mail-from", help="SPF MAIL FROM address (default: Return-Path)")
+    parser.add_argument("--helo", help="SPF HELO name (default: from the Received headers)")
+    parser.add_argument("--now", metavar="ISO-TIME",
+                        help="judge expiry and dates as of this time (default: now)")
+
+
+def read_input(path: str) -> bytes:
+    """Read FILE or stdin; raise OSError with a plain message when that fails."""
+    if path == "-":
+        return sys.stdin.buffer.read()
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def parse_now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(timezone.utc)
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def make_resolvers(args: argparse.Namespace) -> list:
+    from wizard.dns import ZoneFileResolver, resolvers_from_specs
+
+    if args.offline:
+        return []
+    if args.zone:
+        return [ZoneFileResolver(args.zone)]
+    return resolvers_from_specs(args.resolver, args.timeout)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wizard.analyze import analyze
+    from wizard.evidence import UnreadableInput
+    from wizard.render import render_markdown, render_text
+    from wizard.report import report_to_json
+    from wizard.safe_text import sanitize
+
+    try:
+        raw = read_input(args.file)
+        original = read_input(args.original) if args.original else None
+        now = parse_now(args.now)
+        resolvers = make_resolvers(args)
+    except (OSError, ValueError) as exc:
+        print(f"mailtriage: {sanitize(str(exc), one_line=True)}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        report = asyncio.run(
+            analyze(
+                raw,
+                source="stdin" if args.file == "-" else args.file,
+                resolvers=resolvers,
+                now=now,
+                timeout=args.timeout,
+                original=original,
+                ip=args.ip,
+                mail_from=args.mail_from,
+                helo=args.helo,
+            )
+        )
+    except UnreadableInput as exc:
+        print(f"mailtriage: cannot analyse {args.file}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        out = report_to_json(report)
+    elif args.markdown:
+        out = render_markdown(report)
+    else:
+        out = render_text(report)
+    sys.stdout.write(out if out.endswith("\n") else out + "\n")
+    return EXIT_FAILED if report.failed else EXIT_OK

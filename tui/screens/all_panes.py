@@ -1,0 +1,41 @@
+"""Every inspect pane at once, for an expert on a big terminal (scrolls on a small one)."""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header
+
+from tui.screens.inspect import PANES
+from tui.screens.result import ResultScreen
+
+
+class AllPanesScreen(ResultScreen):
+    BINDINGS: ClassVar = [
+        Binding("a", "tabs", "Tabs", id="all.tabs", tooltip="One pane at a time, as tabs"),
+        Binding("g", "guided", "Guided", id="all.guided", tooltip="Back to one question at a time"),
+        ResultScreen.COPY,
+        ResultScreen.SAVE,
+        ResultScreen.START,
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="all-panes"):
+            for key, title, cls in PANES:
+                pane = cls(id=f"{key}-pane", classes="pane tile")
+                pane.border_title = title
+                yield pane
+        yield Footer()
+
+    def refresh_report(self) -> None:
+        for key, _, cls in PANES:
+            self.query_one(f"#{key}-pane", cls).refresh_report()
+
+    def action_tabs(self) -> None:
+        self.app.show_inspect()  # type: ignore[attr-defined]
+
+    def action_guided(self) -> None:
+        self.app.show_guided()  # type: ignore[attr-defined]

@@ -1,0 +1,117 @@
+"""Modal dialogs: help, save, resolvers. Typed `ModalScreen[T]` results (frogmouth style)."""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from tui import safe
+
+HELP = """\
+[b]mailtriage[/b] tells you why a message failed DKIM, SPF or DMARC and what command fixes it.
+
+[b]The path[/b]
+ 1. Start: paste a bounce or message ([b]ctrl+s[/b]), open a file ([b]ctrl+o[/b]), check a
+    domain ([b]ctrl+n[/b]) or pick a training scenario ([b]ctrl+t[/b]).
+ 2. Guided: one question at a time. [b]→[/b]/[b]n[/b] next, [b]←[/b]/[b]b[/b] back.
+ 3. The fix step: [b]tab[/b] to a command, [b]c[/b] copies it (terminal OSC 52 and the
+    system clipboard). The box can also be selected by hand.
+ 4. [b]i[/b] opens Inspect: every detail in panes; [b]1[/b]–[b]0[/b] or [b]\\[[/b] [b]][/b] change pane,
+    [b]a[/b] shows all panes at once, [b]g[/b] goes back to guided.
+
+[b]Anywhere[/b]: [b]ctrl+p[/b] lists this screen's actions, [b]ctrl+r[/b] asks other DNS servers,
+[b]s[/b] saves the report (.md .json .txt) or the input (.eml), [b]escape[/b] goes back,
+[b]ctrl+q[/b] quits.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar = [Binding("escape,q,f1,question_mark", "dismiss", "Close", id="help.close")]
+
+    def __init__(self, under: Screen) -> None:
+        super().__init__()
+        self._under = under
+
+    def compose(self) -> ComposeResult:
+        keys: list[Content] = []
+        seen: set[str] = set()
+        for key, active in self._under.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.system or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            shown = binding.key_display or self.app.get_key_display(binding)
+            keys.append(safe.line((f"{shown:>10}  ", "bold $accent"), (binding.description, "bold"),
+                                  ("  " + (binding.tooltip or ""), "dim")))
+        with VerticalScroll(id="help-box", classes="dialog"):
+            yield Static(safe.label(HELP))
+            yield Static(safe.label("[b]Keys on this screen[/b]"))
+            yield Static(Content("\n").join(keys))
+        yield Footer()
+
+
+class SaveDialog(ModalScreen["str | None"]):
+    """Ask for a path; the extension chooses what is written."""
+
+    BINDINGS: ClassVar = [Binding("escape", "dismiss_none", "Cancel", id="save.cancel")]
+
+    def __init__(self, default: str, formats: dict[str, str]) -> None:
+        super().__init__()
+        self._default = default
+        self._formats = formats
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="save-box", classes="dialog"):
+            yield Label(safe.label("[b]Save to[/b] [dim](enter saves, escape cancels; an existing file is never overwritten)[/dim]"))
+            yield Input(self._default, id="save-path")
+            yield Static(Content("\n").join(
+                safe.line((f"  {ext:<6}", "bold"), what) for ext, what in self._formats.items()
+            ))
+        yield Footer()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        value = event.value.strip()
+        self.dismiss(value or None)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class ResolverDialog(ModalScreen["tuple[str, ...] | None"]):
+    """Which DNS servers to ask; empty means the system resolver."""
+
+    BINDINGS: ClassVar = [Binding("escape", "dismiss_none", "Cancel", id="resolvers.cancel")]
+
+    def __init__(self, current: tuple[str, ...]) -> None:
+        super().__init__()
+        self._current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="resolver-box", classes="dialog"):
+            yield Label(safe.label("[b]Ask these DNS servers[/b] [dim](IP[:PORT] or system, separated by spaces; empty = system resolver)[/dim]"))
+            yield Input(" ".join(self._current), id="resolver-specs", placeholder="1.1.1.1 8.8.8.8 [::1]:5353")
+            yield Static(id="resolver-error")
+        yield Footer()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        from wizard.dns import parse_spec
+
+        event.stop()
+        specs = tuple(event.value.replace(",", " ").split())
+        try:
+            for spec in specs:
+                if spec.lower() != "system":  # "system" compares the system resolver too
+                    parse_spec(spec)
+        except ValueError as exc:
+            self.query_one("#resolver-error", Static).update(safe.text(str(exc), "$error"))
+            return
+        self.dismiss(specs)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,63 @@
+"""What the guided and inspect screens share: they render the app's current report."""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui import clipboard, safe
+
+
+class ResultScreen(Screen[None]):
+    # Each subclass lists its bindings in footer order; these are shared by all of them.
+    COPY = Binding("c", "copy", "Copy", id="result.copy", tooltip="Copy the selected command or record")
+    SAVE = Binding("s", "save", "Save", id="result.save",
+                   tooltip="Save the report (.md/.json/.txt) or the input (.eml)")
+    START = Binding("escape", "start", "New input", id="result.start",
+                    tooltip="Back to the start screen; the input is kept")
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Set before mounting: the Header reads it when it mounts (setting it later races
+        # the Header's own mount in Textual 8).
+        from textual._context import active_app
+
+        submission = active_app.get().submission  # type: ignore[attr-defined]
+        if submission is not None:
+            self.sub_title = safe.clean(submission.source, one_line=True, limit=60)
+
+    def on_mount(self) -> None:
+        self.refresh_report()
+
+    def refresh_report(self) -> None:
+        raise NotImplementedError
+
+    def action_save(self) -> None:
+        self.app.save_dialog()  # type: ignore[attr-defined]
+
+    def action_start(self) -> None:
+        self.app.back_to_start()  # type: ignore[attr-defined]
+
+    def copy_fix(self) -> None:
+        """Copy the focused fix, else the first one on view; say so when there is none."""
+        from tui.widgets.fix import FixBox
+
+        focused = self.focused
+        box = None
+        while focused is not None and box is None:
+            if isinstance(focused, FixBox):
+                box = focused
+            focused = focused.parent  # type: ignore[assignment]
+        if box is None:
+            boxes = [b for b in self.query(FixBox) if b.display and b.region.height]
+            box = boxes[0] if boxes else None
+        if box is None:
+            safe.notify(self, "Nothing to copy here. The fix step and the Fix pane hold the commands.",
+                        title="Copy", severity="warning")
+            return
+        kind = "DNS record" if box.fix.__class__.__name__ == "RecordFix" else "command"
+        clipboard.copy(self.app, box.text, what=kind)
+
+    def action_copy(self) -> None:
+        self.copy_fix()

@@ -1,0 +1,144 @@
+"""Start: "What do you have?" — a paste, a file, a domain, or a training scenario."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from tui import safe
+from tui.messages import Submission
+
+# A file bigger than this is not a message anyone pastes; the engine caps its own work too,
+# but reading gigabytes into memory first would freeze the app.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class StartScreen(Screen[None]):
+    BINDINGS: ClassVar = [
+        Binding("ctrl+s", "analyse", "Analyse", id="start.analyse", tooltip="Analyse the pasted text"),
+        Binding("ctrl+o", "focus('file')", "Open file", id="start.open", tooltip="Type a path, then enter"),
+        Binding("ctrl+n", "focus('domain')", "Domain", id="start.domain", tooltip="Check a domain's DKIM, SPF and DMARC"),
+        Binding("ctrl+t", "focus('scenarios')", "Training", id="start.training", tooltip="Pick a training scenario"),
+        Binding("f2", "save_paste", "Save paste", id="start.save", tooltip="Save the pasted text as .eml"),
+        Binding("ctrl+l", "clear", "Clear", id="start.clear", show=False, tooltip="Empty the paste area"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="paste-col"):
+            yield Label(safe.label("[b]1. What do you have?[/b] Paste a bounce, a message or its headers, then [b]ctrl+s[/b]."), id="paste-help")
+            yield TextArea(id="paste", soft_wrap=False, tab_behavior="focus", show_line_numbers=False,
+                           placeholder="Paste here (the whole message, a bounce, or one SMTP reply line)")
+        with Vertical(id="side"):
+            yield Label(safe.label("[b]Open a file[/b] [dim](ctrl+o, enter)[/dim]"))
+            yield Input(id="file", placeholder="path/to/message.eml")
+            yield Label(safe.label("[b]Check a domain[/b] [dim](ctrl+n)[/dim]"))
+            yield Input(id="domain", placeholder="example.com")
+            yield Input(id="selector", placeholder="selectors (optional)")
+            yield Label(safe.label("[b]Training scenarios[/b] [dim](ctrl+t)[/dim]"))
+            yield OptionList(id="scenarios")
+            yield Static(id="scenario-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._scenarios = tuple(self.app.scenarios())  # type: ignore[attr-defined]
+        options = self.query_one("#scenarios", OptionList)
+        if self._scenarios:
+            options.add_options(
+                Option(safe.text(s.title), id=str(i))  # type: ignore[attr-defined]
+                for i, s in enumerate(self._scenarios)
+            )
+        else:
+            options.add_option(Option(safe.label("[dim]No scenarios installed[/dim]"), disabled=True))
+        self.query_one("#paste", TextArea).focus()
+
+    def action_focus(self, widget_id: str) -> None:
+        self.query_one(f"#{widget_id}").focus()
+
+    def action_clear(self) -> None:
+        self.query_one("#paste", TextArea).clear()
+
+    def _paste(self) -> bytes:
+        return self.query_one("#paste", TextArea).text.encode("utf-8")
+
+    def action_analyse(self) -> None:
+        raw = self._paste()
+        if not raw.strip():
+            safe.notify(self, "Paste a bounce, a message or its headers first.", title="Nothing to analyse", severity="warning")
+            return
+        self.app.analyse(Submission(source="paste", raw=raw))  # type: ignore[attr-defined]
+
+    def action_save_paste(self) -> None:
+        raw = self._paste()
+        if not raw.strip():
+            safe.notify(self, "The paste area is empty.", title="Nothing to save", severity="warning")
+            return
+        self.app.save_dialog(raw=raw)  # type: ignore[attr-defined]
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "file":
+            self.open_file(event.value.strip())
+        else:
+            self.check_domain()
+
+    def open_file(self, value: str) -> None:
+        if not value:
+            safe.notify(self, "Type the path of a message file first.", title="Open file", severity="warning")
+            return
+        path = Path(value).expanduser()
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise OSError(f"the file is {size} bytes; mailtriage reads at most {MAX_FILE_BYTES}")
+            raw = path.read_bytes()
+        except OSError as exc:
+            safe.notify(self, f"{value}: {getattr(exc, 'strerror', None) or exc}", title="Cannot open", severity="error")
+            return
+        self.app.analyse(Submission(source=path.name, raw=raw))  # type: ignore[attr-defined]
+
+    def check_domain(self) -> None:
+        from wizard.dnsname import InvalidName, check_name
+
+        domain = self.query_one("#domain", Input).value.strip()
+        selectors = tuple(self.query_one("#selector", Input).value.replace(",", " ").split())
+        try:
+            name = check_name(domain)
+            for selector in selectors:
+                check_name(f"{selector}._domainkey.{name}")
+        except InvalidName as exc:
+            safe.notify(self, str(exc), title="Not a domain name", severity="error")
+            return
+        self.app.analyse(Submission(source=f"domain {name}", domain=name, selectors=selectors))  # type: ignore[attr-defined]
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        summary = self.query_one("#scenario-summary", Static)
+        if event.option.id is None:
+            summary.update("")
+        else:
+            summary.update(safe.text(self._scenarios[int(event.option.id)].summary, "$text-muted"))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is None:
+            return
+        scenario = self._scenarios[int(event.option.id)]
+        self.open_scenario(scenario)
+
+    def open_scenario(self, scenario) -> None:
+        try:
+            raw = Path(scenario.message_path).read_bytes()
+        except OSError as exc:
+            safe.notify(self, f"{scenario.name}: {exc}", title="Cannot open scenario", severity="error")
+            return
+        self.app.analyse(Submission(  # type: ignore[attr-defined]
+            source=f"scenario {scenario.name}", raw=raw,
+            zone_paths=tuple(str(p) for p in scenario.zone_paths),
+            now=scenario.now, ip=scenario.ip, mail_from=scenario.mail_from, helo=scenario.helo,
+        ))

@@ -1,0 +1,464 @@
+"""The inspect view's panes. Each takes the app's current state and re-renders from it.
+
+Every value shown comes from the Report and goes through tui.safe (DESIGN.md rule 4).
+Panes re-render whole on every partial report: reports are small and a full redraw is
+simpler than diffing, and the table cursor is kept so the user does not lose their place.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import DataTable, Static, TextArea
+
+from tui import safe
+from tui.widgets.fix import FixBox
+
+if TYPE_CHECKING:
+    from tui.app import MailTriageApp
+
+SEVERITY_STYLE = {
+    "critical": "bold $error",
+    "error": "$error",
+    "warn": "$warning",
+    "info": "$text-muted",
+}
+# Values in the field lists are cut here; the DNS, DKIM and Raw panes show them whole.
+VALUE_LIMIT = 400
+RICH_SEVERITY = {"critical": "bold red", "error": "red", "warn": "yellow", "info": "dim"}
+VERDICT_STYLE = {"ok": "green", "pass": "green", "warn": "yellow", "error": "red", "fail": "red"}
+
+
+def status_line(app: "MailTriageApp") -> Content:
+    """Where the analysis is: pending stages, done, or stopped (and why)."""
+    if app.error:
+        return safe.line(safe.label("[b $error]Stopped:[/] "), (app.error, ""))
+    report = app.report
+    if report is None:
+        return safe.label("[b]Analysing…[/b] reading the input")
+    if not app.finished:
+        pending = ", ".join(report.pending) or "checks"
+        return safe.line(safe.label("[b]Analysing…[/b] still waiting for: "), (pending, "italic"))
+    resolvers = ", ".join(report.resolvers) or "no DNS"
+    return safe.line(safe.label("[b]Done.[/b] DNS asked: "), (resolvers, ""))
+
+
+def data_view(obj: Any, *, indent: int = 0) -> Content:
+    """Any report part (frozen dataclasses, via the engine's own JSON mapping) as indented
+    `field: value` lines. Used where a part has many fields and no table fits better."""
+    from wizard.jsonable import to_data
+
+    data = to_data(obj)
+    out: list[Content] = []
+
+    def walk(value: Any, depth: int, key: str | None) -> None:
+        pad = "  " * depth
+        head = safe.line(pad, (f"{key}: ", "bold")) if key is not None else Content(pad)
+        if isinstance(value, dict):
+            if key is not None:
+                out.append(head)
+            for k, v in value.items():
+                if v in (None, "", [], {}):
+                    continue
+                walk(v, depth + (1 if key is not None else 0), str(k))
+        elif isinstance(value, list):
+            if key is not None:
+                out.append(head)
+            for i, v in enumerate(value, 1):
+                if isinstance(v, (dict, list)):
+                    out.append(safe.line(pad + "  ", (f"#{i}", "dim")))
+                    walk(v, depth + 2, None)
+                else:
+                    out.append(safe.line(pad + "  - ", safe.text(v, one_line=True, limit=VALUE_LIMIT)))
+        else:
+            out.append(Content.assemble(head, safe.text(value, one_line=True, limit=VALUE_LIMIT)))
+
+    walk(data, indent, None)
+    return Content("\n").join(out) if out else safe.label("[dim](nothing)[/dim]")
+
+
+class Pane(VerticalScroll):
+    """Base: a scrolling pane with a status line, re-rendered by `refresh_report`."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="pane-status")
+        yield from self.compose_body()
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(classes="pane-body")
+
+    @property
+    def state(self) -> "MailTriageApp":
+        return self.app  # type: ignore[return-value]
+
+    def refresh_report(self) -> None:
+        self.query_one(".pane-status", Static).update(status_line(self.state))
+        self.render_report()
+
+    def render_report(self) -> None:
+        raise NotImplementedError
+
+    def body(self) -> Static:
+        return self.query_one(".pane-body", Static)
+
+
+class TablePane(Vertical):
+    """A DataTable with the selected row's full explanation below it."""
+
+    columns: ClassVar[tuple[str, ...]] = ()
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="pane-status")
+        yield DataTable(cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(classes="detail"):
+            yield Static(classes="detail-body")
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*self.columns)
+
+    @property
+    def state(self) -> "MailTriageApp":
+        return self.app  # type: ignore[return-value]
+
+    def rows(self) -> list[tuple[tuple, object]]:
+        """(cells, item) per row; `item` is passed to `detail` when the row is selected."""
+        raise NotImplementedError
+
+    def detail(self, item: object) -> Content:
+        raise NotImplementedError
+
+    def empty(self) -> Content:
+        return safe.label("[dim]Nothing here for this input.[/dim]")
+
+    def refresh_report(self) -> None:
+        self.query_one(".pane-status", Static).update(status_line(self.state))
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        self._items = []
+        for cells, item in self.rows():
+            table.add_row(*cells)
+            self._items.append(item)
+        if self._items:
+            table.move_cursor(row=min(row, len(self._items) - 1))
+            self._show(table.cursor_row)
+        else:
+            self.query_one(".detail-body", Static).update(self.empty())
+
+    def _show(self, row: int) -> None:
+        if 0 <= row < len(getattr(self, "_items", ())):
+            self.query_one(".detail-body", Static).update(self.detail(self._items[row]))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show(event.cursor_row)
+
+
+def _finding_detail(finding) -> Content:
+    parts = [
+        safe.line((finding.id, "bold"), "  ", (finding.severity.value.upper(), SEVERITY_STYLE[finding.severity.value])),
+        safe.text(finding.title, "bold"),
+        safe.text(finding.detail),
+    ]
+    if finding.about:
+        parts.append(safe.line(safe.label("[dim]About:[/dim] "), finding.about))
+    if finding.evidence:
+        parts.append(safe.label("[b]Evidence[/b]"))
+        parts.extend(safe.text(e, "italic") for e in finding.evidence)
+    for fix in finding.fixes:
+        from tui.widgets.fix import fix_text
+
+        parts.append(safe.line(safe.label("[b]Fix:[/b] "), fix.purpose))
+        parts.append(safe.text(fix_text(fix), "$accent"))
+    return Content("\n").join(parts)
+
+
+class SummaryPane(TablePane):
+    columns = ("severity", "id", "finding")
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="pane-status")
+        yield Static(classes="summary")
+        yield DataTable(cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(classes="detail"):
+            yield Static(classes="detail-body")
+
+    def refresh_report(self) -> None:
+        report = self.state.report
+        lines: list[Content] = []
+        if report is not None:
+            lines.append(safe.line(safe.label("[b]Input:[/b] "), report.input.label, "  ", (f"({report.input.source})", "dim")))
+            facts = report.message
+            if facts is not None:
+                for name, value in (("From", facts.from_header), ("Subject", facts.subject), ("Date", facts.date)):
+                    if value:
+                        lines.append(safe.line((f"{name}: ", "bold"), safe.text(value, one_line=True, limit=200)))
+            worst = report.worst
+            verdict = "no findings" if worst is None else f"worst finding: {worst.value}"
+            lines.append(safe.line((f"{len(report.all_findings)} findings, ", ""), (verdict, SEVERITY_STYLE.get(worst.value, "") if worst else "")))
+        self.query_one(".summary", Static).update(Content("\n").join(lines))
+        super().refresh_report()
+
+    def rows(self):
+        report = self.state.report
+        if report is None:
+            return []
+        return [
+            ((safe.cell(f.severity.value, RICH_SEVERITY[f.severity.value]),
+              safe.cell(f.id), safe.cell(f.title)), f)
+            for f in report.all_findings
+        ]
+
+    def detail(self, item) -> Content:
+        return _finding_detail(item)
+
+
+class DkimPane(TablePane):
+    columns = ("sig", "tag", "verdict", "value", "meaning")
+
+    def rows(self):
+        report = self.state.report
+        out = []
+        for n, sig in enumerate(report.signatures if report else (), 1):
+            for tag in sig.decoded.tags:
+                verdict = str(tag.verdict)
+                out.append((
+                    (safe.cell(n), safe.cell(tag.name, "bold"), safe.cell(verdict, VERDICT_STYLE.get(verdict, "")),
+                     safe.cell(tag.value, limit=24), safe.cell(tag.meaning, limit=60)),
+                    (sig, tag),
+                ))
+        return out
+
+    def empty(self) -> Content:
+        return safe.label("[dim]No DKIM-Signature in this input.[/dim]")
+
+    def detail(self, item) -> Content:
+        sig, tag = item
+        parts = [
+            safe.line(safe.label("[b]Signature[/b] "), (f"d={sig.d or '?'} s={sig.s or '?'}", ""),
+                      "  ", (sig.result, "bold"), "  ", sig.reason),
+            safe.line(safe.label("[b]Tag[/b] "), (tag.name, "bold"), safe.label("  [b]verdict[/b] "),
+                      (str(tag.verdict), VERDICT_STYLE.get(str(tag.verdict), ""))),
+            safe.label("[b]Value[/b]"),
+            safe.text(tag.value),
+            safe.label("[b]Meaning[/b]"),
+            safe.text(tag.meaning),
+        ]
+        if tag.note:
+            parts += [safe.label("[b]Note[/b]"), safe.text(tag.note)]
+        return Content("\n").join(parts)
+
+
+class DnsPane(TablePane):
+    columns = ("name", "type", "resolver", "status", "TTL", "ms", "value")
+
+    def rows(self):
+        report = self.state.report
+        out = []
+        for answer in report.dns if report else ():
+            status = answer.status.value
+            value = " | ".join(answer.values) if answer.values else answer.error
+            out.append((
+                (safe.cell(answer.name, limit=32), safe.cell(answer.rdtype), safe.cell(answer.resolver, limit=16),
+                 safe.cell(status, "green" if answer.status.answered else "red"),
+                 safe.cell("" if answer.ttl is None else answer.ttl), safe.cell(f"{answer.elapsed_ms:.0f}"),
+                 safe.cell(value, limit=48)),
+                answer,
+            ))
+        return out
+
+    def empty(self) -> Content:
+        if self.state.report is not None and self.state.report.pending and not self.state.finished:
+            return safe.label("[b]Lookups pending…[/b] answers appear here as they land.")
+        return safe.label("[dim]No DNS lookups for this input.[/dim]")
+
+    def detail(self, answer) -> Content:
+        parts = [
+            safe.line((f"{answer.rdtype} ", "bold"), (answer.name, "bold"), safe.label(" [dim]asked[/dim] "), answer.resolver),
+            safe.line(safe.label("[b]Status[/b] "), answer.status.value,
+                      safe.label("  [b]TTL[/b] "), str(answer.ttl), safe.label("  [b]time[/b] "), f"{answer.elapsed_ms:.1f} ms",
+                      safe.label("  [b]size[/b] "), "" if answer.size is None else f"{answer.size} bytes"),
+        ]
+        if answer.error:
+            parts.append(safe.line(safe.label("[b]Why:[/b] "), answer.error))
+        if answer.cname_chain:
+            parts.append(safe.line(safe.label("[b]CNAME chain:[/b] "), " → ".join((answer.name,) + answer.cname_chain)))
+        for i, record in enumerate(answer.strings, 1):
+            parts.append(safe.label(f"[b]Record {i}[/b] [dim]({len(record)} string(s), as published)[/dim]"))
+            parts.extend(safe.line('  "', safe.text(s), '"') for s in record)
+        return Content("\n").join(parts)
+
+
+class VerifyPane(Pane):
+    """Per signature: body hash, header signature, key — the three places DKIM can break."""
+
+    def render_report(self) -> None:
+        report = self.state.report
+        if report is None or not report.signatures:
+            self.body().update(safe.label("[dim]No signature to verify.[/dim]" if report is not None else ""))
+            return
+        parts: list[Content] = []
+        for n, sig in enumerate(report.signatures, 1):
+            parts.append(safe.line(safe.label(f"[b reverse] Signature {n} [/] "),
+                                   (f"d={sig.d or '?'} s={sig.s or '?'} a={sig.a or '?'}  ", "bold"),
+                                   (sig.result, VERDICT_STYLE.get(sig.result, "bold")), "  ", sig.reason))
+            if sig.verdict is None:
+                parts.append(safe.label("  [dim]waiting for the key lookup…[/dim]"))
+            else:
+                parts.append(data_view(sig.verdict, indent=1))
+            if sig.headers is not None:
+                parts += [safe.label("[b]Header forensics[/b]"), data_view(sig.headers, indent=1)]
+            parts.append(Content(""))
+        self.body().update(Content("\n").join(parts))
+
+
+class BodyPane(Pane):
+    """Body forensics for each signature whose body hash failed: the proven change and the
+    diff, whitespace made visible by the engine (␍ CR, ␊ LF, ␉ TAB, · trailing space)."""
+
+    def render_report(self) -> None:
+        report = self.state.report
+        parts: list[Content] = []
+        for n, sig in enumerate(report.signatures if report else (), 1):
+            body = sig.body
+            if body is None:
+                continue
+            parts.append(safe.line(safe.label(f"[b reverse] Signature {n} [/] "), (f"d={sig.d or '?'} s={sig.s or '?'}", "bold")))
+            parts.append(safe.line(safe.label("[b]bh= in signature[/b] "), body.expected_bh))
+            parts.append(safe.line(safe.label("[b]bh of this body  [/b] "), (body.computed_bh, "green" if body.matches else "red"),
+                                   safe.label(f"  [dim]({body.canonicalization}"), (f", l={body.length_limit}" if body.length_limit is not None else "", "dim"),
+                                   safe.label("[dim])[/dim]")))
+            change = body.proven_change
+            if change is not None:
+                parts.append(safe.line(safe.label("[b]Proven change:[/b] "), (change.finding_id, "bold"), " ", change.description))
+                for ev in change.evidence:
+                    style = "green" if ev.startswith("+") else "red" if ev.startswith("-") else ""
+                    parts.append(safe.text(ev, style, one_line=True, limit=400))
+            elif body.tried:
+                parts.append(safe.line(safe.label("[b]Tried, none explained it:[/b] "), ", ".join(body.tried)))
+            if body.diff:
+                parts.append(safe.label("[b]Diff[/b] [dim]signed → received; ␍ CR ␊ LF ␉ TAB · trailing space[/dim]"))
+                marks = {"added": ("+", "green"), "removed": ("-", "red"), "skip": ("…", "dim"), "same": (" ", "")}
+                for line in body.diff:
+                    mark, style = marks.get(line.kind, (" ", ""))
+                    parts.append(safe.text(f"{mark} {line.text_visible}", style, one_line=True, limit=400))
+            parts.append(Content(""))
+        if not parts:
+            parts.append(safe.label("[dim]No body hash failed, so there is no body change to show.[/dim]"))
+        self.body().update(Content("\n").join(parts))
+
+
+class BouncePane(Pane):
+    def render_report(self) -> None:
+        report = self.state.report
+        parts: list[Content] = []
+        bounce = report.bounce if report is not None else None
+        if bounce is not None:
+            code = f"{bounce.reply_code or ''} {bounce.status or ''}".strip() or "no code"
+            parts += [
+                safe.label("[b reverse] Bounce [/]"),
+                safe.line(safe.label("[b]Code[/b] "), (code, "bold"), safe.label("  [b]kind[/b] "), bounce.kind,
+                          safe.label("  [b]stage[/b] "), bounce.stage or "?", safe.label("  [b]provider[/b] "), bounce.provider or "?"),
+            ]
+            if bounce.explanation is not None:
+                parts.append(safe.text(bounce.explanation.plain))
+                parts += [safe.line("  • ", c) for c in bounce.explanation.causes]
+            if bounce.reply_text:
+                parts += [safe.label("[b]The receiver said[/b]"), safe.text(bounce.reply_text, "italic")]
+            parts += [safe.label("[b]All fields[/b]"), data_view(bounce, indent=1)]
+        if report is not None and report.auth_results is not None:
+            parts += [safe.label("[b reverse] Authentication-Results [/]"), data_view(report.auth_results)]
+        if report is not None and report.arc is not None:
+            parts += [safe.label("[b reverse] ARC [/]"), data_view(report.arc)]
+        self.body().update(Content("\n").join(parts) if parts else safe.label("[dim]No bounce and no Authentication-Results in this input.[/dim]"))
+
+
+class HopsPane(TablePane):
+    columns = ("#", "from (HELO / rDNS)", "IP", "by", "with", "TLS", "time", "delay")
+
+    def rows(self):
+        report = self.state.report
+        chain = report.received if report else None
+        out = []
+        for hop in chain.hops if chain else ():
+            delay = "" if hop.delay_from_previous is None else f"{hop.delay_from_previous:+.0f}s"
+            out.append((
+                (safe.cell(hop.position), safe.cell(hop.from_helo or hop.from_rdns or "", limit=30),
+                 safe.cell(hop.from_ip or "", limit=40), safe.cell(hop.by or "", limit=30),
+                 safe.cell(hop.with_protocol or "", limit=16),
+                 safe.cell({True: "yes", False: "no", None: "?"}[hop.tls]),
+                 safe.cell(hop.timestamp.isoformat() if hop.timestamp else ""), safe.cell(delay)),
+                hop,
+            ))
+        return out
+
+    def empty(self) -> Content:
+        return safe.label("[dim]No Received headers in this input.[/dim]")
+
+    def detail(self, hop) -> Content:
+        return Content("\n").join([
+            safe.label("[b]Received[/b] [dim](newest hop is 0)[/dim]"),
+            safe.text(hop.raw),
+            safe.line(safe.label("[b]rDNS[/b] "), hop.from_rdns or "?", safe.label("  [b]HELO[/b] "), hop.from_helo or "?",
+                      safe.label("  [b]id[/b] "), hop.id or "?", safe.label("  [b]for[/b] "), hop.for_ or "?"),
+        ])
+
+
+class PolicyPane(Pane):
+    """DMARC and SPF evaluation as the engine reported them."""
+
+    def render_report(self) -> None:
+        report = self.state.report
+        parts: list[Content] = []
+        for title, part in (("DMARC", getattr(report, "dmarc", None)), ("SPF", getattr(report, "spf", None)), ("Domain", getattr(report, "domain", None))):
+            if part is not None:
+                parts += [safe.label(f"[b reverse] {title} [/]"), data_view(part)]
+        self.body().update(Content("\n").join(parts) if parts else safe.label("[dim]No DMARC or SPF evaluation for this input.[/dim]"))
+
+
+class FixPane(VerticalScroll):
+    """Every fix, most important first, and how to confirm each worked."""
+
+    BINDINGS: ClassVar = [Binding("c", "screen.copy", "Copy", id="inspect.copy", show=False)]
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="pane-status")
+        yield Static(classes="fix-empty")
+
+    def refresh_report(self) -> None:
+        from wizard.tree import step_fix
+
+        self.query_one(".pane-status", Static).update(status_line(self.app))  # type: ignore[arg-type]
+        report = self.app.report  # type: ignore[attr-defined]
+        for box in self.query(FixBox):
+            box.remove()
+        if report is None:
+            self.query_one(".fix-empty", Static).update("")
+            return
+        step = step_fix(report)
+        self.query_one(".fix-empty", Static).update(safe.text(step.found))
+        boxes = [FixBox(f, n) for n, f in enumerate(step.fixes, 1)]
+        boxes += [FixBox(c) for c in step.confirm]
+        if boxes:
+            self.mount_all(boxes)
+
+
+class RawPane(Vertical):
+    def compose(self) -> ComposeResult:
+        yield Static(classes="pane-status")
+        yield TextArea(read_only=True, soft_wrap=False, show_line_numbers=True, classes="raw")
+
+    def refresh_report(self) -> None:
+        from wizard.safe_text import decode
+
+        app = self.app
+        self.query_one(".pane-status", Static).update(safe.label("[b]The input exactly as given[/b] [dim](control characters shown as \\x..)[/dim]"))
+        submission = app.submission  # type: ignore[attr-defined]
+        raw = submission.raw if submission else b""
+        text = safe.clean(decode(raw)) if raw else safe.clean(f"domain {submission.domain} {' '.join(submission.selectors)}" if submission else "")
+        area = self.query_one(TextArea)
+        if area.text != text:
+            area.load_text(text)

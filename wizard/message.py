@@ -1,0 +1,121 @@
+"""A raw RFC 5322 message split into headers and body, byte-exact, tolerant of damage.
+
+dkimpy's `rfc822_parse` does the same split, but it raises on the first malformed header
+line; pasted and attacker-supplied mail needs a parser that keeps going and reports what was
+wrong (EVID-03, DKIM-SIG-02). The split rules are the same as dkimpy's, so the bytes we hand
+to dkimpy later are the bytes we analysed here. stdlib `email` is used for MIME structure
+(DSN parts) elsewhere; it normalises folding and so cannot serve DKIM.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from wizard.safe_text import decode
+
+_HEADER_START = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
+
+
+@dataclass(frozen=True)
+class Header:
+    name: str  # as written (case kept)
+    value: str  # text after the colon, folding kept, trailing CRLF removed
+    raw: bytes  # the whole field as it appeared, CRLF line ends, no final CRLF
+    index: int  # 0 = top-most field
+    line: int  # 1-based line number in the input where the field starts
+
+    __json_hidden__ = ("raw",)
+
+    @property
+    def unfolded(self) -> str:
+        """The value on one line, as RFC 5322 §2.2.3 unfolding gives it."""
+        return re.sub(r"\r?\n(?=[ \t])", "", self.value).strip()
+
+
+@dataclass(frozen=True)
+class Message:
+    """The message as DKIM sees it: `canonical` has CRLF line ends throughout."""
+
+    headers: tuple[Header, ...]
+    body: bytes | None  # None when the input stops after the header block
+    canonical: bytes  # headers + CRLF + body, CRLF everywhere (what verification hashes)
+    line_endings: str  # "crlf", "lf", "mixed", "cr" or "none"
+    bad_lines: tuple[tuple[int, str], ...]  # (line number, text) of lines that are not headers
+    leading_from_line: str | None  # an mbox "From " separator line, if one was present
+
+    def get_all(self, name: str) -> list[Header]:
+        key = name.lower()
+        return [h for h in self.headers if h.name.lower() == key]
+
+    def get(self, name: str) -> Header | None:
+        found = self.get_all(name)
+        return found[0] if found else None
+
+    def value(self, name: str) -> str | None:
+        header = self.get(name)
+        return header.unfolded if header else None
+
+
+def line_ending_style(raw: bytes) -> str:
+    crlf = raw.count(b"\r\n")
+    lf = raw.count(b"\n") - crlf
+    cr = raw.count(b"\r") - crlf
+    if not (crlf or lf or cr):
+        return "none"
+    kinds = [k for k, n in (("crlf", crlf), ("lf", lf), ("cr", cr)) if n]
+    return kinds[0] if len(kinds) == 1 else "mixed"
+
+
+def parse_message(raw: bytes) -> Message:
+    """Split raw bytes into header fields and body. Never raises."""
+    style = line_ending_style(raw)
+    text = raw.replace(b"\r\n", b"\n")
+    if style == "cr":
+        # Classic-Mac or pasted CR-only text: treat CR as the line end (and say so).
+        text = text.replace(b"\r", b"\n")
+    lines = text.split(b"\n")
+    headers: list[tuple[bytes, list[bytes], int]] = []  # name, physical lines, first line
+    bad: list[tuple[int, str]] = []
+    mbox_from = None
+    i = 0
+    body: bytes | None = None
+    while i < len(lines):
+        line = lines[i]
+        if line == b"":
+            if i == len(lines) - 1:
+                break  # input ended with the header block's final newline
+            body = b"\r\n".join(lines[i + 1 :])
+            break
+        if line[:1] in (b" ", b"\t") and headers:
+            headers[-1][1].append(line)
+        elif (m := _HEADER_START.match(line)) is not None:
+            headers.append((m.group(1), [line], i + 1))
+        elif i == 0 and line.startswith(b"From "):
+            mbox_from = decode(line)
+        else:
+            bad.append((i + 1, decode(line)))
+        i += 1
+
+    parsed = []
+    for index, (name, physical, lineno) in enumerate(headers):
+        raw_field = b"\r\n".join(physical)
+        colon = raw_field.index(b":")
+        parsed.append(
+            Header(
+                name=decode(name),
+                value=decode(raw_field[colon + 1 :]),
+                raw=raw_field,
+                index=index,
+                line=lineno,
+            )
+        )
+    head = b"".join(h.raw + b"\r\n" for h in parsed)
+    canonical = head + b"\r\n" + (body or b"")
+    return Message(
+        headers=tuple(parsed),
+        body=body,
+        canonical=canonical,
+        line_endings=style,
+        bad_lines=tuple(bad),
+        leading_from_line=mbox_from,
+    )

@@ -1,0 +1,120 @@
+"""The data that crosses every boundary: findings and the fixes they carry.
+
+Everything here is a frozen dataclass (DESIGN.md rule 2) so a Report can be shared between
+the engine, the report writers and the TUI without anyone mutating it.
+"""
+from __future__ import annotations
+
+import enum
+import shlex
+from dataclasses import dataclass
+
+
+class Severity(enum.StrEnum):
+    """Severity as defined in diagnoses.md ("How to read this file")."""
+
+    CRITICAL = "critical"  # explains a rejection or a DMARC failure on its own
+    ERROR = "error"  # definitely wrong; fails at some or all receivers
+    WARN = "warn"  # risky or fragile, not failing by itself
+    INFO = "info"  # context, not a fault
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @property
+    def is_failure(self) -> bool:
+        return self in (Severity.CRITICAL, Severity.ERROR)
+
+
+_RANK = {Severity.CRITICAL: 3, Severity.ERROR: 2, Severity.WARN: 1, Severity.INFO: 0}
+
+
+@dataclass(frozen=True)
+class FixCommand:
+    """A command to run. Held as argv so values from a message are never spliced into a
+    shell string by hand (DESIGN.md rule 5); `shell` is the one way to print it."""
+
+    argv: tuple[str, ...]
+    purpose: str
+
+    __json_extra__ = ("shell",)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "argv", tuple(self.argv))
+
+    @property
+    def shell(self) -> str:
+        return shlex.join(self.argv)
+
+
+@dataclass(frozen=True)
+class RecordFix:
+    """A DNS record to publish (or to change to this value)."""
+
+    name: str  # fully qualified, without the trailing dot
+    rdtype: str  # "TXT", "CNAME", ...
+    value: str  # the unquoted value as the record should hold it
+    purpose: str
+    ttl: int = 3600
+
+    __json_extra__ = ("zone_line",)
+
+    @property
+    def zone_line(self) -> str:
+        """The record as a zone-file line; TXT values split into strings of at most 255
+        octets (RFC 1035 §3.3.14), which is what BIND and every zone file expect."""
+        if self.rdtype.upper() == "TXT":
+            data = " ".join(quote_txt_chunks(self.value))
+        else:
+            data = self.value
+        return f"{self.name}. {self.ttl} IN {self.rdtype.upper()} {data}"
+
+
+def quote_txt_chunks(value: str, size: int = 255) -> list[str]:
+    """Split a TXT value into quoted character-strings of at most `size` octets."""
+    raw = value.encode("utf-8")
+    chunks = [raw[i : i + size] for i in range(0, len(raw), size)] or [b""]
+    out = []
+    for chunk in chunks:
+        text = chunk.decode("utf-8", errors="replace")
+        out.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return out
+
+
+Fix = FixCommand | RecordFix
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One diagnosis. `id` is a diagnoses.md id (`DKIM-KEY-06`, `CANON-11`, ...).
+
+    `evidence` holds the exact input lines (or DNS answers) the conclusion came from, so an
+    engineer can check the reasoning; `about` names what it concerns (a signature, a domain)."""
+
+    id: str
+    severity: Severity
+    title: str
+    detail: str
+    evidence: tuple[str, ...] = ()
+    fixes: tuple[Fix, ...] = ()
+    about: str = ""
+
+    def __post_init__(self) -> None:
+        # Accept lists from callers but store tuples so the dataclass stays hashable/frozen.
+        object.__setattr__(self, "evidence", tuple(self.evidence))
+        object.__setattr__(self, "fixes", tuple(self.fixes))
+
+
+def worst(findings: "tuple[Finding, ...] | list[Finding]") -> Severity | None:
+    """The most severe severity among findings, or None when there are none."""
+    return max((f.severity for f in findings), key=lambda s: s.rank, default=None)
+
+
+@dataclass(frozen=True)
+class Cap:
+    """A limit the engine applied to bound its work on hostile input (said in the report)."""
+
+    what: str
+    limit: int
+    seen: int

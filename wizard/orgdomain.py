@@ -1,0 +1,95 @@
+"""The organisational domain of a name, both ways receivers compute it (DMARC-08).
+
+* RFC 7489 §3.2: the registrable domain under the Public Suffix List. We use the
+  `publicsuffixlist` package with the list it ships (no download at run time: the tool must
+  give the same answer offline and in tests). Private-section entries (github.io, …) count,
+  as they do in OpenDMARC and most receivers.
+* RFC 9989 §4.10: a DNS tree walk over `_dmarc` records, at most eight queries, where `psd=`
+  marks public-suffix operators. The queries are made by wizard.dmarc (it owns the record
+  parser); this module holds the pure parts: which names to ask and what the answers mean.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from publicsuffixlist import PublicSuffixList
+
+MAX_WALK_QUERIES = 8  # RFC 9989 §4.10: the author domain, then at most seven shorter names
+_SHORTCUT_LABELS = 7  # a name of eight or more labels jumps straight to its last seven
+
+
+@functools.cache
+def _psl() -> PublicSuffixList:
+    # Parsing the list takes ~0.1 s; do it once, on first use rather than at import.
+    return PublicSuffixList()
+
+
+def psl_org_domain(domain: str) -> str:
+    """RFC 7489 organisational domain: the public suffix plus one label. A name that is
+    itself a public suffix (or shorter) is its own organisational domain."""
+    return _psl().privatesuffix(domain) or domain
+
+
+def walk_names(domain: str) -> tuple[str, ...]:
+    """The domains whose `_dmarc` records the RFC 9989 tree walk asks about, longest first:
+    the domain itself, then (from seven labels, or fewer if it is shorter) one label less
+    each step down to the top-level domain."""
+    labels = domain.split(".")
+    names = [domain]
+    start = min(len(labels) - 1, _SHORTCUT_LABELS)
+    for count in range(start, 0, -1):
+        names.append(".".join(labels[-count:]))
+    return tuple(names[:MAX_WALK_QUERIES])
+
+
+@dataclass(frozen=True)
+class WalkStep:
+    """What one tree-walk query found at `domain` (the record is at `_dmarc.<domain>`)."""
+
+    domain: str
+    records: int  # how many DMARC records answered (0 = none; 2+ = DMARC-02)
+    psd: str | None = None  # the psd= value of the single record, when there is one
+    transient: bool = False  # the query failed (timeout, SERVFAIL, REFUSED, …)
+
+
+@dataclass(frozen=True)
+class WalkOrg:
+    domain: str
+    reason: str
+    uncertain: tuple[str, ...] = ()  # domains whose query failed and could change the answer
+
+
+def treewalk_org_domain(author: str, steps: Sequence[WalkStep]) -> WalkOrg:
+    """RFC 9989 §4.10.2 applied to the answers of a walk (steps longest first).
+
+    psd=n marks the organisational domain itself; psd=y above the starting domain makes the
+    name one label below it the organisational domain; otherwise the record with the fewest
+    labels wins; with no record at all, the author domain is its own organisational domain.
+    A failed query only matters if the decision had to look past it, so it is reported as
+    `uncertain` instead of turning the whole walk into an error."""
+    author_labels = author.split(".")
+    fewest: str | None = None
+    uncertain: list[str] = []
+    for index, step in enumerate(steps):
+        if step.transient:
+            uncertain.append(step.domain)
+            continue
+        if step.records != 1:
+            if step.records > 1:
+                fewest = step.domain
+            continue
+        if step.psd == "n":
+            return WalkOrg(step.domain, f"_dmarc.{step.domain} says psd=n", tuple(uncertain))
+        if step.psd == "y" and index > 0:
+            below = ".".join(author_labels[-(len(step.domain.split(".")) + 1):])
+            return WalkOrg(
+                below, f"_dmarc.{step.domain} says psd=y (a public suffix), so the name one "
+                "label below it is the organisational domain", tuple(uncertain))
+        fewest = step.domain
+    if fewest is None:
+        return WalkOrg(author, "no DMARC record on the way up: the domain is its own "
+                       "organisational domain", tuple(uncertain))
+    return WalkOrg(fewest, f"_dmarc.{fewest} is the record with the fewest labels",
+                   tuple(uncertain))

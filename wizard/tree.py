@@ -1,0 +1,378 @@
+"""The decision tree a junior admin walks: pure functions from a Report to Steps.
+
+The six questions, in the order an experienced engineer asks them:
+
+1. What do you have?            (the input, and how far we can trust it: EVID-*)
+2. What did the receiver say?   (bounce code and its meaning; Authentication-Results)
+3. Which identity failed?       (DKIM / SPF / DMARC alignment, in words)
+4. Is DNS right?                (key, DMARC and SPF records, per resolver)
+5. What changed in transit?     (body and header forensics: CANON-*, CAUSE-*)
+6. The fix                      (commands and records to copy, and how to confirm)
+
+A step the evidence already answers is skipped, with the reason kept so the guided view can
+say why ("no bounce and no Authentication-Results in the input"). Nothing here knows about
+Textual; the TUI only renders what `walk()` returns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wizard.dnsname import InvalidName
+from wizard.model import Finding, FixCommand, RecordFix, Severity, worst
+from wizard.report import Report
+from wizard.safe_text import shorten
+
+QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("input", "What do you have?"),
+    ("receiver", "What did the receiver say?"),
+    ("identity", "Which identity failed?"),
+    ("dns", "Is DNS right?"),
+    ("transit", "What changed in transit?"),
+    ("fix", "The fix"),
+)
+
+# Which diagnoses.md ids answer which question. Prefixes; the first match wins, so the
+# specific ids (DKIM-SIG-12: headers added in transit) come before their family.
+_AREAS: tuple[tuple[str, str], ...] = (
+    ("EVID-05", "transit"),
+    ("EVID-", "input"),
+    ("DSN-", "receiver"),
+    ("AR-", "receiver"),
+    ("DMARC-15", "receiver"),
+    ("DMARC-16", "receiver"),
+    ("ARC-07", "receiver"),
+    ("PROV-", "receiver"),
+    ("DKIM-SIG-12", "transit"),
+    ("DKIM-SIG-13", "transit"),
+    ("DKIM-SIG-22", "transit"),
+    ("CANON-", "transit"),
+    ("CAUSE-", "transit"),
+    ("DKIM-KEY-", "dns"),
+    ("DNS-", "dns"),
+    ("DMARC-06", "identity"),
+    ("DMARC-07", "identity"),
+    ("DMARC-14", "identity"),
+    ("DMARC-17", "identity"),
+    ("DMARC-18", "identity"),
+    ("DMARC-19", "identity"),
+    ("DMARC-", "dns"),
+    ("SPF-13", "identity"),
+    ("SPF-14", "identity"),
+    ("SPF-15", "identity"),
+    ("SPF-16", "identity"),
+    ("SPF-21", "identity"),
+    ("SPF-", "dns"),
+    ("DKIM-SIG-", "identity"),
+    ("ARC-", "identity"),
+)
+
+_WHY = {
+    "input": "Every later answer depends on having the bytes the receiver saw. A copy from a "
+    "mail client can be re-wrapped or missing its body, and then re-verifying it would blame "
+    "an innocent sender.",
+    "receiver": "The receiver's own words are the only first-hand account of why it refused or "
+    "flagged the message; everything else is us re-checking from the outside.",
+    "identity": "DMARC passes when SPF or DKIM passes for a domain aligned with the From "
+    "address. Knowing which of the three identities broke tells you which team owns the fix.",
+    "dns": "Receivers look up the DKIM key, the SPF and the DMARC records for every message. A "
+    "record that is missing, mistyped, split badly or different between servers fails "
+    "authentication for everyone who sees it.",
+    "transit": "A DKIM signature breaks when anything it covers changes after signing: a footer, "
+    "a rewritten link, re-encoded text or a changed header. Finding the change tells you who "
+    "touched the message.",
+    "fix": "Copy the command or record, apply it, then confirm with the checks below before "
+    "telling anyone it is fixed: DNS changes take up to the old TTL to be seen everywhere.",
+}
+
+_NEXT = {
+    "input": "Next: what the receiver said about it.",
+    "receiver": "Next: which identity (DKIM, SPF or DMARC) failed.",
+    "identity": "Next: whether the DNS records behind those identities are right.",
+    "dns": "Next: what changed in the message on its way.",
+    "transit": "Next: the fix.",
+    "fix": "Done. Save the report (s) to hand it on, or open the inspect view (i) for detail.",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str  # one of the QUESTIONS keys
+    number: int  # 1…6, its place in the full tree (kept when earlier steps are skipped)
+    question: str
+    found: str  # what we found, in plain words
+    why: str  # why it matters
+    evidence: tuple[str, ...]  # exact lines from the input / DNS answers
+    findings: tuple[Finding, ...]  # worst first
+    fixes: tuple[FixCommand | RecordFix, ...]
+    confirm: tuple[FixCommand, ...]  # how to check the fix worked (last step)
+    next: str  # the step offered next, in words
+    pending: bool = False  # answers for this step are still arriving
+
+    @property
+    def severity(self) -> Severity | None:
+        return worst(self.findings)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    key: str
+    number: int
+    question: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Walk:
+    steps: tuple[Step, ...]
+    skipped: tuple[Skipped, ...]
+
+    def index_of(self, key: str) -> int | None:
+        for i, step in enumerate(self.steps):
+            if step.key == key:
+                return i
+        return None
+
+
+def area_of(finding_id: str) -> str:
+    for prefix, area in _AREAS:
+        if finding_id.startswith(prefix):
+            return area
+    return "identity"
+
+
+def findings_for(report: Report, area: str) -> tuple[Finding, ...]:
+    """The report's findings that answer question `area`, worst first."""
+    found = [f for f in report.all_findings if area_of(f.id) == area]
+    return tuple(sorted(found, key=lambda f: -f.severity.rank))
+
+
+def _problems(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    return tuple(f for f in findings if f.severity is not Severity.INFO)
+
+
+def _titles(findings: tuple[Finding, ...], limit: int = 3) -> str:
+    titles = [f.title for f in findings[:limit]]
+    more = len(findings) - limit
+    text = "; ".join(titles)
+    return f"{text} (and {more} more)" if more > 0 else text
+
+
+def _step(report: Report, key: str, found: str, evidence: list[str], *, pending: bool = False) -> Step:
+    number = next(i for i, (k, _) in enumerate(QUESTIONS, 1) if k == key)
+    findings = findings_for(report, key)
+    fixes: dict[object, None] = {}
+    for finding in findings:
+        for fix in finding.fixes:
+            fixes[fix] = None
+    for finding in findings:
+        evidence.extend(finding.evidence)
+    return Step(
+        key=key,
+        number=number,
+        question=QUESTIONS[number - 1][1],
+        found=found,
+        why=_WHY[key],
+        evidence=tuple(dict.fromkeys(e for e in evidence if e)),
+        findings=findings,
+        fixes=tuple(fixes) if key != "fix" else (),
+        confirm=(),
+        next=_NEXT[key],
+        pending=pending,
+    )
+
+
+def _skip(key: str, reason: str) -> Skipped:
+    number = next(i for i, (k, _) in enumerate(QUESTIONS, 1) if k == key)
+    return Skipped(key, number, QUESTIONS[number - 1][1], reason)
+
+
+# --- the six questions ------------------------------------------------------------------
+
+
+def step_input(report: Report) -> Step:
+    info = report.input
+    found = f"You gave us {info.label} ({info.size} bytes, from {info.source})."
+    if info.kind not in ("domain", "smtp_reply", "auth_results", "dkim_signature"):
+        found += " It has a body." if info.has_body else " It has no body, so body hashes cannot be checked."
+    problems = _problems(findings_for(report, "input"))
+    if problems:
+        found += " Be careful: " + _titles(problems) + "."
+    evidence = [f"line endings: {info.line_endings}"] if info.line_endings not in ("crlf", "none") else []
+    for cap in report.caps:
+        evidence.append(f"limit reached: {cap.what} (saw {cap.seen}, analysed {cap.limit})")
+    return _step(report, "input", found, evidence)
+
+
+def step_receiver(report: Report) -> Step | Skipped:
+    bounce, auth = report.bounce, report.auth_results
+    findings = findings_for(report, "receiver")
+    if bounce is None and auth is None and not findings:
+        return _skip("receiver", "The input holds no bounce and no Authentication-Results header, "
+                     "so there is nothing the receiver said.")
+    parts: list[str] = []
+    evidence: list[str] = []
+    if bounce is not None and bounce.kind == "not_a_bounce":
+        parts.append(f"This is not a bounce: it is {report.input.label}.")
+    elif bounce is not None:
+        code = " ".join(str(c) for c in (bounce.reply_code, bounce.status) if c)
+        sentence = "The receiving server" + (f" ({bounce.provider})" if bounce.provider else "")
+        sentence += " delayed the message" if bounce.kind == "delayed" else " refused the message"
+        if code:
+            sentence += f" with {code}"
+        if bounce.stage:
+            sentence += f" at the {bounce.stage.replace('_', ' ').upper()} stage"
+        parts.append(sentence + ".")
+        if bounce.explanation is not None:
+            parts.append(bounce.explanation.plain)
+        if bounce.reply_text:
+            evidence.append(f"{bounce.reply_code or ''} {bounce.reply_text}".strip())
+        elif bounce.diagnostic_code:
+            evidence.append(bounce.diagnostic_code)
+        evidence.extend(f"recipient: {r}" for r in bounce.recipients)
+    if auth is not None:
+        parts.append("The receiver recorded its authentication verdicts in an Authentication-Results header.")
+    problems = _problems(findings)
+    if problems and bounce is None:
+        parts.append(_titles(problems) + ".")
+    return _step(report, "receiver", " ".join(parts) or _titles(findings) + ".", evidence)
+
+
+def _signature_line(sig) -> str:
+    """sig is a wizard.analyze.SignatureReport."""
+    text = f"DKIM signature {sig.index + 1} by {sig.d or '?'} (selector {sig.s or '?'}): "
+    text += "not checked yet" if sig.result == "none" and sig.verdict is None else sig.result
+    return text + (f" — {sig.reason}" if sig.reason else "")
+
+
+def step_identity(report: Report) -> Step | Skipped:
+    findings = findings_for(report, "identity")
+    if report.message is None and not report.signatures and report.auth_results is None and not findings:
+        if report.input.kind == "domain":
+            return _skip("identity", "You asked about a domain, not a message: there is no sender identity to check.")
+        return _skip("identity", "The input carries no message headers, so there is no identity to check.")
+    receiver_problems = _problems(findings_for(report, "receiver"))
+    auth_related = any(
+        area_of(f.id) in ("identity", "dns", "transit") for f in _problems(report.all_findings)
+    )
+    if report.bounce is not None and receiver_problems and not auth_related and not report.signatures:
+        return _skip("identity", "The receiver's reason is not about authentication, so DKIM, SPF "
+                     "and DMARC are not the problem here.")
+    lines = [_signature_line(sig) for sig in report.signatures]
+    problems = _problems(findings)
+    if problems:
+        found = "What failed: " + _titles(problems) + "."
+    elif report.signatures:
+        found = "No identity failed: every check we could make passed."
+    else:
+        found = "The message is not DKIM-signed; only SPF can align it for DMARC." if report.message else _titles(findings)
+    facts = report.message
+    if facts is not None:
+        if facts.from_domain:
+            lines.append(f"From domain: {facts.from_domain}")
+        if facts.mail_from_domain:
+            lines.append(f"Envelope sender (MAIL FROM) domain: {facts.mail_from_domain}")
+        if facts.client_ip:
+            lines.append(f"Sending IP: {facts.client_ip}")
+    return _step(report, "identity", found, lines)
+
+
+def _answer_line(answer) -> str:
+    value = " | ".join(answer.values) if answer.values else (answer.error or answer.status.value)
+    ttl = f", TTL {answer.ttl}" if answer.ttl is not None else ""
+    return shorten(
+        f"{answer.rdtype} {answer.name} @ {answer.resolver}: {answer.status.value}{ttl}, "
+        f"{answer.elapsed_ms:.0f} ms: {value}",
+        160,
+    )
+
+
+def step_dns(report: Report) -> Step | Skipped:
+    findings = findings_for(report, "dns")
+    # DNS answers are attached when the online stages finish; until then they are pending.
+    dns_pending = any(stage in ("dns", "spf", "dmarc") for stage in report.pending)
+    if not report.dns and not findings and not dns_pending:
+        return _skip("dns", "Nothing in the input names a domain or selector to look up.")
+    problems = _problems(findings)
+    if problems:
+        found = "DNS is not right: " + _titles(problems) + "."
+    elif dns_pending and not report.dns:
+        found = "Looking up the DKIM key, SPF and DMARC records…"
+    elif report.dns:
+        found = f"The {len(report.dns)} DNS answers we got look right."
+    else:
+        found = "No DNS answers were recorded, so nothing here says DNS is wrong."
+    if dns_pending and report.dns:
+        found += " More answers are still arriving."
+    resolvers = sorted({a.resolver for a in report.dns})
+    if len(resolvers) > 1:
+        found += f" Asked {len(resolvers)} resolvers: {', '.join(resolvers)}."
+    return _step(report, "dns", found, [_answer_line(a) for a in report.dns], pending=dns_pending)
+
+
+def step_transit(report: Report) -> Step | Skipped:
+    findings = findings_for(report, "transit")
+    if not findings:
+        if not report.signatures:
+            return _skip("transit", "The message is not DKIM-signed, so there is no signature a change could break.")
+        if not report.input.has_body:
+            return _skip("transit", "The body is not in the input, so changes to it cannot be seen.")
+        return _skip("transit", "No signature shows a change in transit.")
+    problems = _problems(findings)
+    found = ("The message changed after it was signed: " + _titles(problems) + ".") if problems else _titles(findings) + "."
+    return _step(report, "transit", found, [])
+
+
+def confirm_commands(fixes: tuple[FixCommand | RecordFix, ...], resolvers: tuple[str, ...] = ()) -> tuple[FixCommand, ...]:
+    """How to confirm each published record: ask for it back (per resolver when several
+    were used, because the point is that every server sees it)."""
+    from wizard.fixes import dig_short
+
+    specs = tuple(r for r in resolvers if r not in ("system", "zone"))
+    out: dict[FixCommand, None] = {}
+    for fix in fixes:
+        if isinstance(fix, RecordFix):
+            try:
+                for command in dig_short(fix.name, fix.rdtype, specs):
+                    out[command] = None
+            except (InvalidName, ValueError):
+                # A name that is not a DNS name never reaches a command (DESIGN.md rule 5).
+                continue
+    return tuple(out)
+
+
+def step_fix(report: Report) -> Step:
+    fixes: dict[object, None] = {}
+    for finding in sorted(report.all_findings, key=lambda f: -f.severity.rank):
+        for fix in finding.fixes:
+            fixes[fix] = None
+    all_fixes = tuple(fixes)
+    if all_fixes:
+        found = f"{len(all_fixes)} thing(s) to do, most important first. Press c to copy the selected one."
+    elif report.failed:
+        found = ("We found what is wrong but no command fixes it from here: "
+                 + _titles(_problems(report.all_findings)) + ".")
+    else:
+        found = "Nothing to fix: no check failed."
+    step = _step(report, "fix", found, [])
+    return Step(
+        key=step.key, number=step.number, question=step.question, found=step.found, why=step.why,
+        evidence=(), findings=(), fixes=all_fixes,
+        confirm=confirm_commands(all_fixes, report.resolvers),
+        next=step.next,
+    )
+
+
+def walk(report: Report) -> Walk:
+    """The steps to show for this report, in order, and the ones skipped with their reason."""
+    steps: list[Step] = []
+    skipped: list[Skipped] = []
+    for result in (
+        step_input(report),
+        step_receiver(report),
+        step_identity(report),
+        step_dns(report),
+        step_transit(report),
+        step_fix(report),
+    ):
+        (steps if isinstance(result, Step) else skipped).append(result)
+    return Walk(tuple(steps), tuple(skipped))
