@@ -118,3 +118,24 @@ def arc_seal(msg: bytes, selector: str, key: str, *, domain: str, srv_id: str, r
     arc_set = dkim.arc_sign(stamped, selector.encode(), domain.encode(), private_pem(key), srv_id.encode(),
                             timestamp=timestamp)
     return b"".join(arc_set) + stamped
+
+
+# Mail::DKIM's ARC sealer takes the cv= to write as an argument (Chain), where dkimpy derives
+# it; that lets a test write a wrong cv= (ARC-03).
+_PERL_ARC = r"""
+use strict; use Mail::DKIM::ARC::Signer; use Mail::DKIM::TextWrap;
+my ($domain, $sel, $keyfile, $chain) = @ARGV;
+my $s = Mail::DKIM::ARC::Signer->new(Algorithm => 'rsa-sha256', Chain => $chain, Domain => $domain,
+  SrvId => $domain, Selector => $sel, KeyFile => $keyfile);
+binmode STDIN; local $/; my $m = <STDIN>; $m =~ s/\r?\n/\015\012/g; $s->PRINT($m); $s->CLOSE;
+die $s->result_detail() unless $s->result() eq 'sealed';
+print $s->as_string;
+"""
+
+
+def arc_seal_mail_dkim(msg: bytes, selector: str, key: str, *, domain: str, results: str, chain: str) -> bytes:
+    """One ARC hop sealed by Perl's Mail::DKIM with cv=`chain` (none|pass|fail) as given."""
+    stamped = f"Authentication-Results: {domain}; {results}\r\n".encode() + msg
+    out = subprocess.run(["perl", "-e", _PERL_ARC, domain, selector, str(KEYS / f"{key}.pem"), chain],
+                         input=stamped, capture_output=True, check=True, timeout=30)
+    return out.stdout.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + stamped

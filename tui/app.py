@@ -17,7 +17,6 @@ from textual.app import App
 from textual.binding import Binding
 
 from tui import safe
-from tui.commands import ScreenActions
 from tui.messages import AnalysisFailed, ReportUpdated, Submission
 
 if TYPE_CHECKING:
@@ -42,6 +41,14 @@ def _zone_resolvers(paths: Sequence[str]) -> Sequence["Resolver"]:
     return [ZoneFileResolver(list(paths))]
 
 
+def _screen_actions():
+    # A callable, so textual.command (the palette) is imported when the palette first opens,
+    # not at start-up (cold start target, tests/bench/bench_startup.py).
+    from tui.commands import ScreenActions
+
+    return ScreenActions
+
+
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -58,7 +65,7 @@ SAVE_FORMATS = {
 class MailTriageApp(App[None]):
     TITLE = "mailtriage"
     CSS_PATH = "app.tcss"
-    COMMANDS: ClassVar = App.COMMANDS | {ScreenActions}
+    COMMANDS: ClassVar = App.COMMANDS | {_screen_actions}
     BINDINGS: ClassVar = [
         Binding("f1,question_mark", "help", "Help", id="app.help", key_display="?",
                 tooltip="Show the keys of this screen and how to use mailtriage"),
@@ -157,11 +164,9 @@ class MailTriageApp(App[None]):
             resolvers = None
         if not self._result_screens():
             self.show_guided() if guided else self.show_inspect()
-        if resolvers is None:
-            self._broadcast()
-            return
         self._broadcast()
-        self._run_analysis(self._generation, submission, resolvers)
+        if resolvers is not None:
+            self._run_analysis(self._generation, submission, resolvers)
 
     def rerun(self, specs: Sequence[str] | None = None) -> None:
         """Analyse the same input again, optionally with other resolvers."""

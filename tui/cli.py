@@ -38,17 +38,22 @@ def add_dns_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `command`, only that subcommand's module is imported."""
     parser = argparse.ArgumentParser(
         prog="mailtriage",
         description="Why did this message fail DKIM, SPF or DMARC, and what fixes it? "
-        "Run without a command to open the interactive app.",
+        "Run without a command (or with a FILE) to open the interactive app.",
+        epilog="commands:\n" + "\n".join(f"  {n:<13} {h}" for n, (_, h) in COMMANDS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, description=help_text)
-        command.set_defaults(_module=module_name)
-        _module(module_name).add_arguments(command, name)
+        if command is not None and name != command:
+            continue
+        parser_for = sub.add_parser(name, help=help_text, description=help_text)
+        parser_for.set_defaults(_module=module_name)
+        _module(module_name).add_arguments(parser_for, name)
     return parser
 
 
@@ -58,11 +63,13 @@ def _module(name: str):
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+    if argv and argv[0] in ("-h", "--help"):
+        build_parser(command="").print_help()
+        return EXIT_OK
+    if not argv or argv[0] not in COMMANDS:
         # No subcommand: the interactive app, optionally opened on a file or stdin.
         return _module("tui.cmd_app").main(argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser(argv[0]).parse_args(argv)
     try:
         return int(_module(args._module).run(args) or 0)
     except KeyboardInterrupt:

@@ -32,7 +32,7 @@ def copy(app: "App", value: str, *, what: str = "command") -> str:
         pass
     else:
         routes.append("system clipboard")
-    sentence = f"Copied {what} via {' and '.join(routes)}."
+    sentence = f"Copied {what} via {' and '.join(routes)}: {safe.clean(value, one_line=True, limit=60)}"
     if len(routes) == 1:
         sentence += " If pasting gives nothing, select the text in the box by hand."
     safe.notify(app, sentence, title="Copied")

@@ -56,8 +56,6 @@ def make_resolvers(args: argparse.Namespace) -> list:
 def run(args: argparse.Namespace) -> int:
     from wizard.analyze import analyze
     from wizard.evidence import UnreadableInput
-    from wizard.render import render_markdown, render_text
-    from wizard.report import report_to_json
     from wizard.safe_text import sanitize
 
     try:
@@ -85,6 +83,15 @@ def run(args: argparse.Namespace) -> int:
     except UnreadableInput as exc:
         print(f"mailtriage: cannot analyse {args.file}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    emit(report, args)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def emit(report, args: argparse.Namespace) -> None:
+    """Print the report in the format the flags chose."""
+    from wizard.render import render_markdown, render_text
+    from wizard.report import report_to_json
+
     if args.json:
         out = report_to_json(report)
     elif args.markdown:
@@ -92,4 +99,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         out = render_text(report)
     sys.stdout.write(out if out.endswith("\n") else out + "\n")
-    return EXIT_FAILED if report.failed else EXIT_OK

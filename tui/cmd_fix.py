@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         parser.add_argument("--out", metavar="PATH",
                             help="where to write the private key (default SELECTOR.private); "
                             "an existing file is never overwritten")
-        parser.add_argument("--ttl", type=int, default=3600, help="TTL of the printed record")
+        parser.add_argument("--ttl", type=_ttl, default=3600, help="TTL of the printed record")
         parser.add_argument("--print-private", action="store_true",
                             help="also print the private key (it is otherwise only written to the file)")
         return
@@ -40,9 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                             help="the new private key: the published record must match it")
         parser.add_argument("--message", metavar="FILE",
                             help="a message sent after switching the signer (- for stdin)")
-        parser.add_argument("--switched-at", metavar="ISO-TIME",
+        parser.add_argument("--switched-at", metavar="ISO-TIME", type=_iso_time,
                             help="when the signer was switched (default: the fresh message's t=)")
-        parser.add_argument("--now", metavar="ISO-TIME", help="judge the grace period as of this time")
+        parser.add_argument("--now", metavar="ISO-TIME", type=_iso_time,
+                            help="judge the grace period as of this time (default: now)")
     else:
         raise ValueError(f"tui.cmd_fix has no subcommand {name!r}")
     add_dns_options(parser)
@@ -58,11 +59,27 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
+def _iso_time(value: str) -> datetime:
+    """argparse type: an ISO 8601 time, UTC when no offset is given."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time such as 2026-11-23T12:00: {value!r}") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _ttl(value: str) -> int:
+    if not value.isdigit() or int(value) > 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"a TTL is a number of seconds: {value!r}")
+    return int(value)
+
+
+def _say(text: str = "") -> None:
+    """Print to the terminal with control characters made visible (DESIGN.md rule 4): paths
+    and DNS data reach these lines, and an ESC in them must not reach the terminal."""
+    from wizard.safe_text import sanitize
+
+    print(sanitize(text))
 
 
 def _indent(text: str, prefix: str = "    ") -> str:
@@ -132,7 +149,7 @@ def _keygen(args: argparse.Namespace) -> int:
     ]
     if args.print_private:
         out += ["", "Private key (you asked for it with --print-private):", key.private_pem.decode("ascii").rstrip()]
-    print("\n".join(out))
+    _say("\n".join(out))
     return EXIT_OK
 
 
@@ -160,10 +177,10 @@ def _print_fix(fix) -> None:
     from wizard.model import RecordFix
 
     if isinstance(fix, RecordFix):
-        print(f"      publish: {fix.zone_line}")
+        _say(f"      publish: {fix.zone_line}")
     else:
-        print(f"      $ {fix.shell}")
-        print(f"        # {fix.purpose}")
+        _say(f"      $ {fix.shell}")
+        _say(f"        # {fix.purpose}")
 
 
 def _record_check(args: argparse.Namespace) -> int:
@@ -175,44 +192,44 @@ def _record_check(args: argparse.Namespace) -> int:
     key = _read_key(args.key)
     session = _session(args)
     result = asyncio.run(check_record(session, args.domain, args.selector, key, args.resolver))
-    print(f"Record: TXT at {result.expected.name}")
-    print(f"Private key {args.key}: {'RSA' if key.key_type == 'rsa' else 'Ed25519'} {key.bits}-bit")
+    _say(f"Record: TXT at {result.expected.name}")
+    _say(f"Private key {args.key}: {'RSA' if key.key_type == 'rsa' else 'Ed25519'} {key.bits}-bit")
     published = result.published_key
     if published is not None:
-        print(f"Published key: {published.label}")
-    size = fixes.openssl_key_size(result.domain, result.selector, args.resolver[0] if args.resolver else None)
-    print(f"  $ {size.shell}")
-    print(f"  $ {fixes.opendkim_testkey(result.domain, result.selector, args.key).shell}")
-    print()
+        _say(f"Published key: {published.label}")
+    if key.key_type == "rsa":
+        size = fixes.openssl_key_size(result.domain, result.selector, args.resolver[0] if args.resolver else None)
+        _say(f"  $ {size.shell}")
+    _say(f"  $ {fixes.opendkim_testkey(result.domain, result.selector, args.key).shell}")
+    _say()
     for check in result.answers:
         verdict = "matches the private key" if check.matches else "DIFFERS"
-        print(f"  {sanitize(check.answer.resolver, one_line=True)}: {verdict}")
+        _say(f"  {sanitize(check.answer.resolver, one_line=True)}: {verdict}")
         for diff in check.differences:
-            print(f"      - {sanitize(diff.detail, one_line=True)}")
+            _say(f"      - {sanitize(diff.detail, one_line=True)}")
     for finding in result.findings:
-        print()
-        print(f"[{finding.severity.upper()}] {finding.id} {finding.title}")
-        print(f"  {sanitize(finding.detail, one_line=True)}")
+        _say()
+        _say(f"[{finding.severity.upper()}] {finding.id} {finding.title}")
+        _say(f"  {sanitize(finding.detail, one_line=True)}")
         for line in finding.evidence:
-            print(f"    | {sanitize(line, one_line=True)}")
-        print("  Fix:")
+            _say(f"    | {sanitize(line, one_line=True)}")
+        _say("  Fix:")
         for fix in finding.fixes:
             _print_fix(fix)
     if result.ok:
-        print()
-        print("The published record matches the private key everywhere it was asked.")
+        _say()
+        _say("The published record matches the private key everywhere it was asked.")
         return EXIT_OK
-    print()
-    print("The record to publish (zone-file form):")
-    print(_indent(result.expected.zone_line))
+    _say()
+    _say("The record to publish (zone-file form):")
+    _say(_indent(result.expected.zone_line))
     return EXIT_FAILED
 
 
 def _rotate(args: argparse.Namespace) -> int:
     from wizard import rotation
 
-    now = _time(args.now) or datetime.now(timezone.utc)
-    switched_at = _time(args.switched_at)
+    now = args.now or datetime.now(timezone.utc)
     key = _read_key(args.key) if args.key else None
     message = None
     if args.message:
@@ -224,7 +241,7 @@ def _rotate(args: argparse.Namespace) -> int:
     session = _session(args)
     facts = asyncio.run(rotation.gather(
         session, args.domain, args.old, args.new, now=now, new_key=key, new_key_path=args.key, message=message,
-        switched_at=switched_at, resolvers=args.resolver,
+        switched_at=args.switched_at, resolvers=args.resolver,
     ))
     result = rotation.plan(facts)
     _print_plan(result)
@@ -243,14 +260,14 @@ def _print_plan(result) -> None:
     current = result.current
     for step in result.steps:
         here = "  <- you are here" if step is current else ""
-        print(f"{_MARK[step.state.value]} {step.number}. {step.title}{here}")
-        print(f"    done when: {step.done_when}")
+        _say(f"{_MARK[step.state.value]} {step.number}. {step.title}{here}")
+        _say(f"    done when: {step.done_when}")
         for line in step.found:
-            print(f"    found: {sanitize(line, one_line=True)}")
+            _say(f"    found: {sanitize(line, one_line=True)}")
         if step.state.value != "done":
-            print("    run:")
+            _say("    run:")
             for fix in step.run:
                 _print_fix(fix)
-        print()
+        _say()
     if current is None:
-        print("Rotation complete. Delete the revoked record some weeks from now.")
+        _say("Rotation complete. Delete the revoked record some weeks from now.")

@@ -56,7 +56,7 @@ def message_facts(
         return_path = msg.value("Return-Path")
         if return_path is not None:
             mail_from = return_path.strip().strip("<>").strip()
-    client_ip, client_helo = received.client() if received is not None else (None, None)
+    client_ip, client_helo = (received.client() if received is not None else None) or (None, None)
     return MessageFacts(
         from_header=from_header,
         from_domain=from_domain,
@@ -272,9 +272,12 @@ async def _analyze_online(
         check_spf(ip=facts.client_ip, mail_from=facts.mail_from, helo=facts.helo,
                   lookup=session.lookup, sync_lookup=session.sync_lookup)
     )
-    arc_task = asyncio.ensure_future(verify_arc(msg, session)) if report.arc and report.arc.instances else None
-
     verdicts = await verdicts_task
+    # ARC's reconstruction (ARC-05) says whether DKIM fails *now*, so it follows verification.
+    arc_task = (
+        asyncio.ensure_future(verify_arc(msg, session, dkim_verdicts=verdicts))
+        if report.arc and report.arc.instances else None
+    )
     sig_reports = tuple(
         replace(sig, result=v.result, reason=v.reason,
                 warnings=tuple(dict.fromkeys(sig.warnings + tuple(v.warnings))), verdict=v)
@@ -333,12 +336,12 @@ def _forensics(msg: Message, sigs: tuple[SignatureReport, ...], original: Messag
         verdict = sig.verdict
         body = headers = None
         header_value = sig.decoded.header.value
-        if verdict is not None and verdict.body_hash.status == "fail" and msg.body is not None:
+        if verdict is not None and verdict.body_hash.result == "fail" and msg.body is not None:
             body = analyze_body(msg, header_value, original=original)
             findings += body.findings
         if verdict is not None and verdict.header_signature == "fail":
             key = verdict.key
-            public = key.tags_dict.get("p", "").encode() if key is not None else None
+            public = (key.tag("p") or "").encode() if key is not None else None
             headers = analyze_headers(msg, header_value, public_key=public, original=original)
             findings += headers.findings
         out.append(replace(sig, body=body, headers=headers))

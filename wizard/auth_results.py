@@ -18,7 +18,7 @@ dmarc, arc, … result classes). Two things authres does not do, and why we add 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import authres
 
@@ -26,8 +26,8 @@ from wizard.message import Header, Message
 from wizard.model import Finding, Severity
 from wizard.safe_text import shorten
 
-MAX_FIELDS = 50  # A-R / Received-SPF fields read per message
-MAX_VALUE = 16 * 1024  # authres re-scans the remaining text per token: cap the input size
+MAX_FIELDS = 30  # A-R / Received-SPF fields read per message (real mail: a handful)
+MAX_VALUE = 4096  # authres re-scans the remaining text per token (quadratic): real values are <2 KB
 PLACEHOLDER_ID = "authserv-id.missing.invalid"
 
 # RFC 8601 §2.7 / RFC 7489 §11.2 / RFC 8617 result vocabularies (AR-03).
@@ -45,25 +45,30 @@ KNOWN_METHODS = {
     "bimi", "dkim-adsp", "dkim-atps", "vbr", "smime", "rrvs", "dnswl", "x-tls",
 }
 
-# AR-06: receivers' comment strings and the diagnosis each points to.
-COMMENT_HINTS: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = tuple(
-    (re.compile(p, re.I), ids, meaning)
-    for p, ids, meaning in (
+# AR-06: receivers' comment strings and the diagnosis each points to; the last column limits
+# an entry to some methods (None: any), since "signature failed" means different things for
+# dkim and arc.
+COMMENT_HINTS: tuple[tuple[re.Pattern[str], tuple[str, ...], str, frozenset[str] | None], ...] = tuple(
+    (re.compile(p, re.I), ids, meaning, frozenset(methods) if methods else None)
+    for p, ids, meaning, methods in (
         (r"body hash did not verify|does not hash to bh value|body hash mismatch",
-         ("CANON-01",), "the body changed after signing"),
+         ("CANON-01",), "the body changed after signing", None),
         (r"signature did not verify|bad signature|signature verification failed|verify failed"
          r"|signature failed",
-         ("CANON-13", "DKIM-KEY-14", "ARC-04"),
+         ("CANON-13", "DKIM-KEY-14"),
          "the header signature did not verify: a signed header changed, or the published key "
-         "is not the signing key"),
-        (r"no key for signature|key not found", ("DKIM-KEY-01",), "the receiver found no key"),
-        (r"key syntax error|bad key", ("DKIM-KEY-05",), "the published key record is malformed"),
-        (r"signature expired", ("DKIM-SIG-16",), "the signature's x= had passed"),
-        (r"\b(\d{3,5})-bit key", ("DKIM-KEY-08",), "the key size the receiver saw"),
+         "is not the signing key", ("dkim",)),
+        (r"signature did not verify|bad signature|verif\w* failed|signature failed|seal failed",
+         ("ARC-04",), "an ARC signature or seal did not verify", ("arc",)),
+        (r"no key for signature|key not found", ("DKIM-KEY-01",), "the receiver found no key", None),
+        (r"key syntax error|bad key", ("DKIM-KEY-05",), "the published key record is malformed",
+         None),
+        (r"signature expired", ("DKIM-SIG-16",), "the signature's x= had passed", None),
+        (r"\b(\d{3,5})-bit key", ("DKIM-KEY-08",), "the key size the receiver saw", None),
         (r"\bunprotected\b", ("DNS-08",),
-         "OpenDKIM: the key record was not DNSSEC-signed (informational)"),
-        (r"message not signed", ("DKIM-SIG-01",), "the message carried no DKIM signature"),
-        (r"sender IP is\s*([0-9A-Fa-f.:]*)", ("EVID-07",), "the SPF client address"),
+         "OpenDKIM: the key record was not DNSSEC-signed (informational)", None),
+        (r"message not signed", ("DKIM-SIG-01",), "the message carried no DKIM signature", None),
+        (r"sender IP is\s*([0-9A-Fa-f.:]*)", ("EVID-07",), "the SPF client address", None),
     )
 )
 
@@ -248,9 +253,11 @@ def _split_merged(seg: _Segment) -> list[_Segment]:
     return parts
 
 
-def _hints(comment: str) -> tuple[CommentHint, ...]:
+def _hints(comment: str, method: str) -> tuple[CommentHint, ...]:
     found = []
-    for pattern, ids, meaning in COMMENT_HINTS:
+    for pattern, ids, meaning, methods in COMMENT_HINTS:
+        if methods is not None and method not in methods:
+            continue
         m = pattern.search(comment)
         if m is not None:
             extra = f" ({m.group(1)})" if m.groups() and m.group(1) else ""
@@ -288,7 +295,7 @@ def _result(parsed, seg: _Segment, authserv_id: str | None, position: int,
         authserv_id=authserv_id, position=position, trusted=trusted, method=method,
         result=result, raw_result=raw_result, properties=tuple(props), comment=comment,
         reason=str(parsed.reason) if getattr(parsed, "reason", None) else None,
-        raw=" ".join(seg.text.split()), hints=_hints(comment), note="; ".join(notes),
+        raw=" ".join(seg.text.split()), hints=_hints(comment, method), note="; ".join(notes),
     )
 
 
@@ -317,6 +324,8 @@ def parse_value(value: str, header: Header, *, position: int, trusted: bool) -> 
     else:
         words = first.bare.split()
         authserv_id = words[0].lower() if words else None
+        if authserv_id is None:
+            repairs.append("no authserv-id before the first ';'")
         leftover = words[2:] if len(words) > 1 and words[1].isdigit() else words[1:]
         if leftover:
             repairs.append(f"stray text after the authserv-id dropped: {' '.join(first.text.split()[1:])!r}")
@@ -419,7 +428,8 @@ _ORIGINAL = ("x-original-authentication-results", "authentication-results-origin
 
 def parse_auth_results(msg: Message) -> AuthResultsSet:
     """Read every A-R (top-most first), Received-SPF and related trace header. Never raises."""
-    headers = msg.get_all("Authentication-Results")[:MAX_FIELDS]
+    every = msg.get_all("Authentication-Results")
+    headers = every[:MAX_FIELDS]
     raw_ids = []
     pre = []
     for n, h in enumerate(headers):
@@ -430,16 +440,21 @@ def parse_auth_results(msg: Message) -> AuthResultsSet:
     fields = []
     for n, field in enumerate(pre):
         trusted = n in trusted_set
-        fields.append(AuthResultsField(
-            field.position, field.header, field.authserv_id, trusted,
-            tuple(AuthResult(**{**r.__dict__, "trusted": trusted}) for r in field.results),
-            field.repairs, field.unparsed))
+        fields.append(replace(field, trusted=trusted,
+                              results=tuple(replace(r, trusted=trusted) for r in field.results)))
     results = tuple(r for f in fields for r in f.results)
     original = []
-    for n, h in enumerate(x for x in msg.headers if x.name.lower() in _ORIGINAL):
+    for n, h in enumerate([x for x in msg.headers if x.name.lower() in _ORIGINAL][:MAX_FIELDS]):
         original.extend(parse_value(h.unfolded, h, position=n, trusted=False).results)
     spf = tuple(parse_received_spf(h, n) for n, h in enumerate(msg.get_all("Received-SPF")[:MAX_FIELDS]))
     findings = _findings(msg, fields, tuple(original), spf)
+    if len(every) > MAX_FIELDS:
+        findings.append(Finding("AR-01", Severity.WARN,
+                                f"Only the top-most {MAX_FIELDS} of {len(every)} "
+                                "Authentication-Results fields were read",
+                                "No real message has this many; the rest are ignored (the "
+                                "receiver's own field is the top-most one anyway).",
+                                about="Authentication-Results"))
     return AuthResultsSet(tuple(fields), results, tuple(original), spf, tuple(findings))
 
 
@@ -541,9 +556,9 @@ def _findings(msg: Message, fields: list[AuthResultsField], original: tuple[Auth
                            "records what the first receiver saw before forwarding: "
                            + "; ".join(f"{r.method}={r.result}" for r in original) + ".",
                            tuple(r.raw for r in original), about="Authentication-Results"))
-    for h in msg.headers:
-        gloss = _OTHER_TRACE.get(h.name.lower())
-        if gloss:
+    for name, gloss in _OTHER_TRACE.items():
+        h = msg.get(name)
+        if h is not None:
             out.append(Finding("AR-10", Severity.INFO, f"{h.name} present", gloss + ".",
                                (_ev(h),), about="trace headers"))
     return out

@@ -38,6 +38,7 @@ from wizard.status_codes import (
 
 MAX_INPUT = 2_000_000  # bytes of input handed to the MIME parser
 MAX_SCAN = 200_000  # characters of notification text the patterns look at
+MAX_RECIPIENTS = 500  # per-recipient blocks of one DSN
 _MAX_REPLY = 4_000  # characters kept of one joined reply
 
 # --------------------------------------------------------------------------------------
@@ -58,6 +59,7 @@ class RecipientStatus:
 
     recipient: str
     original_recipient: str | None
+    actual_recipient: str | None  # X-Actual-Recipient (Sendmail/Postfix after aliasing)
     kind: str  # permanent | gave_up | delayed | success
     status: str | None  # most specific enhanced code
     dsn_status: str | None  # the DSN `Status:` field as given
@@ -110,36 +112,42 @@ _ENH = r"[245]\.\d{1,3}\.\d{1,3}"
 # A reply code where a reply can start: not inside a number, IP, date or identifier.
 _REPLY_START = re.compile(
     r"(?<![\w.\-/:=+%@])(?P<code>[245]\d\d)(?:[ ](?P=code))*"
-    r"(?:(?P<sep>[ -])['\"]?(?P<enh>" + _ENH + r")(?![\d]|\.\d))?(?=[\s\-'\"]|$)"
+    r"(?:[ -]['\"]?(?P<enh>" + _ENH + r")(?![\d]|\.\d))?(?=[\s\-'\"]|$)"
 )
 # What may precede a reply with no enhanced code for us to believe it is one.
 _BARE_CONTEXT = re.compile(
     r"(?:^|\n|[:;#'\"<>(\[]|\.\.\.|\bsaid|\bwas|\breturned|\breply|\bresponse|\berror|\bcode)[ \t]*$",
     re.I
 )
+# ... and what must follow it: words ("550 Unknown user"), never "Content-Length: 222".
+_BARE_FOLLOW = re.compile(r"(?:-[ \t]*|[ \t]+)[A-Za-z<\[(#'\"]|-?[ \t]*$", re.M)
 # An enhanced code standing alone in text ("(#5.5.0)"): only the subjects RFC 3463 defines
 # (0-7), and not a version number ("Exim 4.92.3", "version 4.1.2").
-_BARE_FOLLOW = re.compile(r"(?:-[ \t]*|[ \t]+)[A-Za-z<\[(#'\"]|-?[ \t]*$", re.M)
 _ENH_ALONE = re.compile(
     r"(?<![\w.])(?<!version )(?<!Exim )(?<!v)(?P<enh>[245]\.[0-7]\.\d{1,3})(?![\d]|\.\d)", re.I
 )
+# Where a reply ends: Postfix's "(in reply to … command)", a blank line, the NDR's next
+# section, or an unindented "Field: value" line (DSN fields pasted after a reply).
 _REPLY_END = re.compile(
     r"\(in reply to [^)]*\)|\n\s*\n|\n\s*(?:\(Other MXes|--- |Original message|Diagnostic information"
-    r"|Generating server|Reporting-MTA|>>> |[A-Z][\w-]*:[ \t])",
+    r"|Generating server|Reporting-MTA|>>> )|\n(?-i:[A-Z][\w-]*:[ \t])",
     re.I,
 )
 
 
 def _continuation_marker(code: int, enh: str | None) -> re.Pattern[str]:
-    enh_part = rf"(?:[ -]?{re.escape(enh)})?" if enh else rf"(?:[ -]?{_ENH})?"
-    return re.compile(rf"(?<![\w.])(?:{code}[ -]{enh_part}|{code}(?=\s*$))[ \t]*", re.M)
+    enh_part = re.escape(enh) if enh else _ENH
+    return re.compile(rf"(?<![\w.])(?:{code}-(?:{enh_part} ?)?|{code} {enh_part}(?: |$)|{code}$)")
 
 
 def _join(code: int, enh: str | None, body: str) -> str:
-    """Join a reply's lines and strip repeated `NNN-` / `NNN-X.Y.Z` markers (DSN-04)."""
+    """Join a reply's lines and strip repeated `NNN-` / `NNN-X.Y.Z` markers wherever they
+    sit, even split over a line break by a re-wrapping MTA (DSN-04)."""
     body = re.sub(r"(?m)^[ \t]*<<<[ \t]?", "", body)
-    body = _continuation_marker(code, enh).sub(" ", body)
-    return " ".join(body.split())
+    enh_part = re.escape(enh) if enh else _ENH
+    body = re.sub(rf"(?m)^[ \t]*{code}(?:[ -](?:{enh_part}(?: |$))?|$)", " ", body)
+    body = " ".join(body.split())
+    return " ".join(_continuation_marker(code, enh).sub(" ", body).split())
 
 
 def _replies_in(text: str) -> list[tuple[int, SmtpReply]]:
@@ -212,8 +220,7 @@ def _continuation_end(text: str, start: int, chunk: str, code: int) -> int:
     an unindented line after an unindented reply is the bouncing MTA's own text (qmail)."""
     line_start = text.rfind("\n", 0, start) + 1
     first_line = text[line_start:start]
-    indent = len(first_line) - len(first_line.lstrip(" \t")) if not first_line.strip() else \
-        len(first_line) - len(first_line.lstrip(" \t"))
+    indent = len(first_line) - len(first_line.lstrip(" \t"))
     pos = chunk.find("\n")
     while pos >= 0:
         nxt = chunk.find("\n", pos + 1)
@@ -263,26 +270,34 @@ def _rx(p: str) -> re.Pattern[str]:
 _LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, _rx(p))
     for name, p in (
-        ("Amazon SES", r"^X-(?:SES|AWS)-Outgoing:|MAILER-DAEMON@(?:email-bounces\.)?amazonses\.com"),
         ("Amazon WorkMail", r"^X-Mailer: Amazon WorkMail|awsapps\.com"),
+        ("Amazon SES", r"^X-(?:SES|AWS)-Outgoing:|MAILER-DAEMON@(?:email-bounces\.)?amazonses\.com"),
         ("Google Groups", r"googlegroups\.com"),
         ("Gmail", r"Delivery to the following recipient failed|Google tried to deliver your message"
          r"|^From:.*mailer-daemon@google(?:mail)?\.com"),
         ("Exchange / Office 365", r"Diagnostic information for administrators|Delivery has failed to "
-         r"these recipients|did not reach the following recipient|following recipient\(s\) could not be reached"
-         r"|did not reach some or all of the intended recipients|^X-MS-Exchange|#\d{3} \d\.\d+\.\d+ \w+\.\w+\.\w+"),
+         r"these recipients|did not reach the following recipient"
+         r"|following recipient\(s\) could not be reached"
+         r"|did not reach some or all of the intended recipients|^X-MS-Exchange"
+         r"|#\d{3} \d\.\d+\.\d+ \w+\.\w+\.\w+"),
         ("qmail", r"This is the qmail-send program|^Hi\. This is the qmail"),
         ("DragonFly", r"DragonFly Mail Agent|did not like our"),
         ("Courier", r"running the Courier mail server|Courier mail server"),
-        ("Domino", r"not listed in Domino Directory|^-+ Failure Reasons|Lotus SMTP MTA|^Subject: DELIVERY FAILURE:|Your message\s+was not delivered to:"),
+        ("Domino", r"not listed in Domino Directory|^-+ Failure Reasons|Lotus SMTP MTA"
+         r"|^Subject: DELIVERY FAILURE:|Your message\s+was not delivered to:"),
         ("OpenSMTPD", r"This is the MAILER-DAEMON, please DO NOT REPLY|OpenSMTPD"),
         ("Yahoo", r"Sorry, we were unable to deliver your message to the following address"),
         ("GMX", r"^From:.*@\S*gmx\.(?:com|net|de)"),
         ("Barracuda", r"Barracuda|bulk email filter"),
         ("Oracle Messaging Server", r"This report relates to a message you sent"),
+        ("MessageLabs", r"This is the mail delivery agent at messagelabs\.com"),
+        ("MailMarshal", r"MailMarshal|The following recipients were affected"),
+        ("IMail", r"^X-Mailer: <SMTP32|Invalid final delivery userid"),
         ("SendGrid", r"sendgrid\.(?:net|com)"),
-        ("Postfix", r"^X-Postfix-|This is the mail system at host|The mail system\s*$|\(in reply to .* command\)"),
-        ("Exim", r"^X-Failed-Recipients:|created automatically by mail delivery software|SMTP error from remote"),
+        ("Postfix", r"^X-Postfix-|This is the mail system at host|The mail system\s*$"
+         r"|\(in reply to .* command\)"),
+        ("Exim", r"^X-Failed-Recipients:|created automatically by mail delivery software"
+         r"|SMTP error from remote"),
         ("Sendmail", r"Transcript of session follows|The original message was received at"
          r"|^Reporting-MTA:.*sendmail"),
     )
@@ -346,10 +361,11 @@ class _Pattern:
     title: str
     detail: str
     regex: re.Pattern[str]
+    provider: str | None = None  # only when the bounce came from / names this provider
 
 
-def _p(fid, sev, title, detail, regex):
-    return _Pattern(fid, sev, title, detail, _rx(regex))
+def _p(fid, sev, title, detail, regex, provider=None):
+    return _Pattern(fid, sev, title, detail, _rx(regex), provider)
 
 
 _C, _E, _W, _I = Severity.CRITICAL, Severity.ERROR, Severity.WARN, Severity.INFO
@@ -377,11 +393,12 @@ TEXT_PATTERNS: tuple[_Pattern, ...] = (
        "SPF and DKIM, publish DMARC and align From.",
        r"Gmail requires all senders to authenticate|This message does not have authentication "
        r"information or fails to pass authentication checks|\bunauthenticated email\b"
-       r"|sender is unauthenticated"),
+       r"|sender is unauthenticated", provider="Gmail"),
     _p("PROV-03", _C, "Yahoo: sender is unauthenticated or message refused for policy reasons",
        "Yahoo requires all senders to authenticate with SPF or DKIM, plus PTR and low complaint "
        "rates; bulk senders also need DMARC, alignment and one-click unsubscribe.",
-       r"Yahoo requires all senders to authenticate|Message not accepted for policy reasons"),
+       r"Yahoo requires all senders to authenticate|Message not accepted for policy reasons",
+       provider="Yahoo"),
     _p("DKIM-SIG-01", _E, "Receiver says DKIM did not pass",
        "The receiver found no passing DKIM signature. Check the DKIM-Signature of the returned "
        "message and its key record.",
@@ -442,7 +459,8 @@ TEXT_PATTERNS: tuple[_Pattern, ...] = (
 # --------------------------------------------------------------------------------------
 # Parsing helpers
 
-_ADDR = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_ADDR = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@" + _LABEL + r"(?:\." + _LABEL + r")+"
 _ADDR_RE = re.compile(_ADDR)
 # Address lines that name a failed recipient in text NDRs, strongest first.
 _RCPT_LINES = (
@@ -454,11 +472,14 @@ _RCPT_LINES = (
     re.compile(r"\((" + _ADDR + r")\) not listed", re.I),
     re.compile(r"(?:message to|delivered to|recipient|deliver\w* (?:your )?(?:mail|message) to)"
                r"[:\s]+<?(" + _ADDR + r")>?", re.I),
+    # Last resort: any address the notification names that is not a mailer's own.
+    re.compile(r"(?<![\w.@-])((?!(?:mailer-daemon|postmaster)@)" + _ADDR + r")", re.I),
 )
 _RETURNED_SEPARATOR = _rx(
     r"^[ \t]*(?:-+ ?This is a copy of the message|-+ ?Below this line is a copy|-+ ?Original message"
     r"|Original message headers:|-+ ?The header of the original message|Original message follows"
-    r"|-+ ?Original Message -+|-+ ?Unsent Message (?:below|follows)|-+ ?Returned message|Message headers follow)"
+    r"|-+ ?Original Message -+|-+ ?Unsent Message (?:below|follows)|-+ ?Returned message"
+    r"|Message headers follow)"
 )
 _DELAY_WORDS = _rx(
     r"will (?:continue|keep) (?:trying|to try|retrying)|still (?:trying|retrying)|not yet been "
@@ -476,10 +497,14 @@ _NDR_PHRASES = _rx(
     r"(?:has )?failed|permanent (?:error|failure)|wasn't able to deliver|unable to deliver"
     r"|did not reach|cannot be delivered|failed permanently|rejected"
 )
-_AUTO_REPLY_SUBJECT = _rx(r"^(?:auto(?:matic)?[- ]?reply|out of (?:the )?office|away|vacation|abwesen|autoresponse|Auto:)")
+_AUTO_REPLY_SUBJECT = _rx(
+    r"^(?:auto(?:matic)?[- ]?reply|out of (?:the )?office|away|vacation|abwesen|autoresponse|Auto:)"
+)
 
 
 def _header(msg: email.message.Message, name: str) -> str | None:
+    """A header's value as one line of text. compat32 hands back an email.header.Header
+    instead of a str when the value holds raw 8-bit bytes; str() turns either into text."""
     value = msg.get(name)
     if value is None:
         return None
@@ -505,10 +530,10 @@ def _part_text(part: email.message.Message) -> str:
     if not isinstance(payload, bytes):
         raw = part.get_payload()
         return raw if isinstance(raw, str) else ""
-    charset = part.get_content_charset() or "utf-8"
     try:
+        charset = part.get_content_charset() or "utf-8"
         return payload.decode(charset, errors="replace")
-    except LookupError:
+    except (LookupError, ValueError):  # unknown or malformed charset name
         return decode(payload)
 
 
@@ -568,14 +593,15 @@ def _analyze(raw: bytes) -> BounceAnalysis | None:
         text = work.text = text[:MAX_SCAN]
 
     if work.report_type == "feedback-report":
-        return _not_a_bounce(msg, work, "ARF feedback report", header_text)
+        return _not_a_bounce(msg, work, "ARF feedback report")
     subject = _header(msg, "Subject") or ""
     auto = (_header(msg, "Auto-Submitted") or "").lower()
     sender = (_header(msg, "From") or "") + " " + (_header(msg, "Return-Path") or "")
     if work.dsn_blocks is None and (
-        auto.startswith("auto-replied") or _header(msg, "X-Autoreply") or _AUTO_REPLY_SUBJECT.search(subject)
+        auto.startswith("auto-replied") or _header(msg, "X-Autoreply")
+        or _AUTO_REPLY_SUBJECT.search(subject)
     ) and not (msg.get("X-Failed-Recipients") or _BOUNCE_SENDER.search(sender)):
-        return _not_a_bounce(msg, work, "RFC 3834 auto-reply", header_text)
+        return _not_a_bounce(msg, work, "RFC 3834 auto-reply")
     if work.dsn_blocks is None and not _looks_like_ndr(msg, subject, text):
         return None
     return _build(msg, work, header_text)
@@ -593,7 +619,9 @@ def _starts_with_header(raw: bytes) -> bool:
 
 def _looks_like_ndr(msg: email.message.Message, subject: str, text: str) -> bool:
     sender = (_header(msg, "From") or "") + " " + (_header(msg, "Return-Path") or "")
-    if msg.get("X-Failed-Recipients") or (_BOUNCE_SENDER.search(sender) and _BOUNCE_SUBJECT.search(subject)):
+    if msg.get("X-Failed-Recipients") or (
+        _BOUNCE_SENDER.search(sender) and _BOUNCE_SUBJECT.search(subject)
+    ):
         return True
     by_header = bool(_BOUNCE_SENDER.search(sender) or _BOUNCE_SUBJECT.search(subject))
     has_reply = bool(_replies_in(text[:20_000]) or _ENH_ALONE.search(text[:20_000]))
@@ -607,7 +635,7 @@ def _collect(msg: email.message.Message, raw: bytes, work: _Work) -> None:
         work.report_type = (msg.get_param("report-type") or "").lower() or None
     texts: list[str] = []
     html_texts: list[str] = []
-    for part in _walk(msg):
+    for part, boundary in _walk(msg, work.caps):
         ctype = part.get_content_type()
         if ctype in ("message/delivery-status", "message/global-delivery-status"):
             work.dsn_blocks = (work.dsn_blocks or []) + _dsn_blocks(part)
@@ -618,10 +646,18 @@ def _collect(msg: email.message.Message, raw: bytes, work: _Work) -> None:
         elif ctype in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers",
                        "message/global", "message/global-headers"):
             if work.returned is None:
-                work.returned = _returned_bytes(part, raw)
+                work.returned = _returned_bytes(part, raw, boundary)
                 work.returned_headers_only = "headers" in ctype
         elif ctype == "text/plain" or (ctype.startswith("text/") and ctype != "text/html"):
             texts.append(_part_text(part))
+        elif part.get_content_maintype() == "multipart":
+            # Its boundary was never found (damaged or hostile MIME): read the body as text,
+            # and pick up any DSN fields in it.
+            body = _part_text(part)
+            texts.append(body)
+            fields = _fields_from_text(body)
+            if any(k.lower() == "final-recipient" for k, _ in fields):
+                work.dsn_blocks = (work.dsn_blocks or []) + [fields]
         elif ctype == "text/html":
             html_texts.append(_html_to_text(_part_text(part)))
     # NDRs quote the original after a separator line; keep only the notification for the
@@ -641,7 +677,7 @@ _RETURNED_SEPARATOR_B = re.compile(_RETURNED_SEPARATOR.pattern.encode(), re.I | 
 def _returned_after_separator(msg: email.message.Message, raw: bytes) -> tuple[bytes | None, bool]:
     """The original message a plain-text NDR quotes after its separator line, cut from the
     raw bytes (only when the body is not transfer-encoded, so the bytes are the original)."""
-    cte = (msg.get("Content-Transfer-Encoding") or "7bit").strip().lower()
+    cte = (_header(msg, "Content-Transfer-Encoding") or "7bit").lower()
     if cte not in ("7bit", "8bit", "binary"):
         return None, False
     m = _RETURNED_SEPARATOR_B.search(raw)
@@ -658,19 +694,27 @@ def _returned_after_separator(msg: email.message.Message, raw: bytes) -> tuple[b
     return rest, headers_only
 
 
-def _walk(msg: email.message.Message) -> Iterable[email.message.Message]:
-    """Like Message.walk, but does not descend into returned messages (message/rfc822)."""
-    stack = [msg]
+MAX_PARTS = 200  # MIME parts looked at: a MIME bomb must not stall us
+
+
+def _walk(msg: email.message.Message, caps: list[Cap]
+          ) -> Iterable[tuple[email.message.Message, str | None]]:
+    """Leaf parts with the boundary of the multipart holding them. Like Message.walk, but
+    does not descend into returned messages (message/rfc822)."""
+    stack: list[tuple[email.message.Message, str | None]] = [(msg, None)]
     count = 0
-    while stack and count < 200:  # cap on parts: a MIME bomb must not stall us
-        part = stack.pop(0)
+    while stack:
+        if count == MAX_PARTS:
+            caps.append(Cap("MIME parts examined", MAX_PARTS, MAX_PARTS + len(stack)))
+            return
+        part, boundary = stack.pop(0)
         count += 1
         if part.is_multipart() and part.get_content_maintype() == "multipart":
             payload = part.get_payload()
             if isinstance(payload, list):
-                stack[0:0] = payload
+                stack[0:0] = [(child, part.get_boundary()) for child in payload]
             continue
-        yield part
+        yield part, boundary
 
 
 def _dsn_blocks(part: email.message.Message) -> list[list[tuple[str, str]]]:
@@ -707,11 +751,11 @@ def _fields_from_text(text: str) -> list[tuple[str, str]]:
     return fields
 
 
-def _returned_bytes(part: email.message.Message, raw: bytes) -> bytes | None:
+def _returned_bytes(part: email.message.Message, raw: bytes, boundary: str | None) -> bytes | None:
     """The returned message as it appears in the input. message/rfc822 parts may not be
     encoded (RFC 2046 §5.2.1) so their bytes are cut from the input; encoded
     text/rfc822-headers parts are decoded by stdlib."""
-    cte = (part.get("Content-Transfer-Encoding") or "").strip().lower()
+    cte = (_header(part, "Content-Transfer-Encoding") or "").lower()
     if part.get_content_type().startswith("text/") and cte in ("base64", "quoted-printable"):
         data = part.get_payload(decode=True)
         return data if isinstance(data, bytes) else None
@@ -720,7 +764,7 @@ def _returned_bytes(part: email.message.Message, raw: bytes) -> bytes | None:
         first_header = next(iter(inner[0].keys()), None)
     else:
         first_header = None
-    sliced = _slice_part(part, raw, first_header)
+    sliced = _slice_part(part, raw, first_header, boundary)
     if sliced is not None:
         return sliced
     if isinstance(inner, list) and inner:
@@ -733,38 +777,29 @@ def _returned_bytes(part: email.message.Message, raw: bytes) -> bytes | None:
     return None
 
 
-def _slice_part(part: email.message.Message, raw: bytes, first_header: str | None) -> bytes | None:
-    """Find this part's body in the raw bytes: after its own header block, up to the next
-    MIME boundary line."""
-    ctype = part.get("Content-Type", "")
-    idx = raw.find(b"\n" + b"Content-Type: " + ctype.split(";")[0].strip().encode("ascii", "replace"))
-    if idx < 0:
-        m = re.search(rb"\n(?i:content-type):[ \t]*" + re.escape(part.get_content_type().encode()), raw)
-        if m is None:
-            return None
-        idx = m.start()
-    end_headers = re.compile(rb"\r?\n\r?\n").search(raw, idx + 1)
+def _slice_part(part: email.message.Message, raw: bytes, first_header: str | None,
+                boundary: str | None) -> bytes | None:
+    """This part's body in the raw bytes: after its own header block, up to the enclosing
+    multipart's next boundary line (RFC 2046 §5.1.1: the CRLF before it belongs to it)."""
+    if not boundary:
+        return None
+    m = re.search(rb"\n(?i:content-type):[ \t]*" + re.escape(part.get_content_type().encode()), raw)
+    if m is None:
+        return None
+    end_headers = re.compile(rb"\r?\n\r?\n").search(raw, m.end())
     if end_headers is None:
         return None
     start = end_headers.end()
-    boundary = re.compile(rb"\r?\n--[^\r\n]*\r?\n|\r?\n--[^\r\n]*--\s*$")
-    stop = None
-    for m in boundary.finditer(raw, start):
-        line = m.group().strip()
-        if _is_boundary_of_parent(line, raw):
-            stop = m.start()
-            break
-    body = raw[start:stop] if stop is not None else raw[start:]
-    if first_header and not body.lower().lstrip().startswith(first_header.lower().encode("ascii", "replace")):
-        return None
+    delimiter = re.compile(
+        rb"\r?\n--" + re.escape(boundary.encode("ascii", "replace")) + rb"(?:--)?[ \t]*(?:\r?\n|$)"
+    )
+    stop = delimiter.search(raw, start)
+    body = raw[start : stop.start()] if stop else raw[start:]
+    if first_header and not body.lower().lstrip().startswith(
+        first_header.lower().encode("ascii", "replace")
+    ):
+        return None  # found some other part of that type: let stdlib serialise instead
     return body
-
-
-def _is_boundary_of_parent(line: bytes, raw: bytes) -> bool:
-    name = line[2:].rstrip(b"-").strip()
-    if not name:
-        return False
-    return (b'boundary="' + name + b'"') in raw or (b"boundary=" + name) in raw
 
 
 # --------------------------------------------------------------------------------------
@@ -868,7 +903,9 @@ def _dsn_split(blocks: list[list[tuple[str, str]]]) -> tuple[dict[str, str], lis
             if key in rcpt_fields:
                 # A recipient field seen again starts the next recipient (blocks that lack
                 # the blank line between recipients).
-                if current is None or (key in current and key in ("final-recipient", "original-recipient")):
+                if current is None or (
+                    key in current and key in ("final-recipient", "original-recipient")
+                ):
                     current = {}
                     recipients.append(current)
                 current.setdefault(key, value)
@@ -915,7 +952,8 @@ def _recipients_from_text(text: str, exclude: set[str]) -> list[str]:
     for _, _, addr in sorted((f for f in found if f[0] == best), key=lambda f: f[1]):
         if addr.lower() not in (a.lower() for a in out):
             out.append(addr)
-    return out
+    # A bare address anywhere is a weak clue: trust only the first one.
+    return out[:1] if best == len(_RCPT_LINES) - 1 else out
 
 
 def _build(msg: email.message.Message | None, work: _Work, header_text: str,
@@ -941,6 +979,9 @@ def _build(msg: email.message.Message | None, work: _Work, header_text: str,
         for name in ("From", "To", "Return-Path", "Delivered-To"):
             exclude |= {a.lower() for a in _ADDR_RE.findall(_header(msg, name) or "")}
 
+    if len(rcpt_dicts) > MAX_RECIPIENTS:
+        work.caps.append(Cap("recipients of the DSN examined", MAX_RECIPIENTS, len(rcpt_dicts)))
+        rcpt_dicts = rcpt_dicts[:MAX_RECIPIENTS]
     if rcpt_dicts:
         for fields in rcpt_dicts:
             statuses.append(_recipient_from_dsn(fields, text, text_replies, text_loose))
@@ -950,6 +991,9 @@ def _build(msg: email.message.Message | None, work: _Work, header_text: str,
             failed = _ADDR_RE.findall(_header(msg, "X-Failed-Recipients") or "")
         if not failed:
             failed = _recipients_from_text(text, exclude)
+        if len(failed) > MAX_RECIPIENTS:
+            work.caps.append(Cap("failed addresses examined", MAX_RECIPIENTS, len(failed)))
+            failed = failed[:MAX_RECIPIENTS]
         segments = _segments(text, failed)
         for addr in failed or [""]:
             # Each failed address with its own reply when the NDR lists them one by one
@@ -964,13 +1008,18 @@ def _build(msg: email.message.Message | None, work: _Work, header_text: str,
             kind = _kind(None, status, reply.code if reply else None, text + header_text,
                          notice=msg is not None)
             statuses.append(RecipientStatus(
-                recipient=addr, original_recipient=None, kind=kind, status=status,
+                recipient=addr, original_recipient=None, actual_recipient=None, kind=kind,
+                status=status,
                 dsn_status=None, enhanced_from=origin, reply_code=reply.code if reply else None,
                 reply_text=reply.text if reply else None, action=None, diagnostic_code=None,
                 remote_mta=None, last_attempt_date=None, will_retry_until=None,
             ))
 
-    first = statuses[0]
+    # The headline is the worst outcome, and its first recipient (a DSN may report one
+    # delivery and one failure).
+    kinds = [s.kind for s in statuses]
+    kind = next(k for k in ("permanent", "gave_up", "delayed", "success") if k in kinds)
+    first = next(s for s in statuses if s.kind == kind)
     remote_host = _remote_host(text)
     # The remote host names the provider; in the reply text only links and Gmail's "gsmtp"
     # tag count, because replies also quote the *sender's* domain.
@@ -983,8 +1032,6 @@ def _build(msg: email.message.Message | None, work: _Work, header_text: str,
     explanation = None
     if first.status:
         explanation = explain_code(first.status, provider=provider, text=reply_text)
-    kinds = [s.kind for s in statuses]
-    kind = next(k for k in ("permanent", "gave_up", "delayed", "success") if k in kinds or k == "success")
     bounce = Bounce(
         kind=kind,
         layout=layout,
@@ -1080,7 +1127,8 @@ def _recipient_from_dsn(fields: dict[str, str], text: str, text_replies, text_lo
     kind = _kind(action, usable_dsn or status, reply.code if reply else None,
                  (diag_text or "") + " " + str(fields.get("will-retry-until") or ""))
     return RecipientStatus(
-        recipient=recipient, original_recipient=original, kind=kind, status=status,
+        recipient=recipient, original_recipient=original, actual_recipient=actual, kind=kind,
+        status=status,
         dsn_status=dsn_status, enhanced_from=origin, reply_code=reply.code if reply else None,
         reply_text=reply_text, action=action, diagnostic_code=diag,
         remote_mta=_strip_type(fields.get("remote-mta")),
@@ -1090,7 +1138,8 @@ def _recipient_from_dsn(fields: dict[str, str], text: str, text_replies, text_lo
 
 
 _URL = re.compile(r"https?://[^\s'\"<>)\]]+", re.I)
-_GSMTP = re.compile(r"\bgsmtp\b")
+# Provider tags inside replies: Gmail's "- gsmtp", Exchange Online's server names.
+_GSMTP = re.compile(r"\bgsmtp\b|\b[\w-]+(?:\.[\w-]+)*\.prod\.outlook\.com\b", re.I)
 _REMOTE_HOST = _rx(
     r"(?:\bhost\s+|talking to\s+|^\s*host:\s*|Remote Server at\s+|Receiving server:\s*|Generating server:\s*)"
     r"\[?([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,})\]?"
@@ -1105,7 +1154,7 @@ def _remote_host(text: str) -> str | None:
     return m.group(1) or m.group(2)
 
 
-def _not_a_bounce(msg: email.message.Message, work: _Work, layout: str, header_text: str) -> BounceAnalysis:
+def _not_a_bounce(msg: email.message.Message, work: _Work, layout: str) -> BounceAnalysis:
     text = work.text
     findings: list[Finding] = []
     recipients: tuple[str, ...] = ()
@@ -1171,8 +1220,9 @@ def _findings(bounce: Bounce, text: str, stage_evidence: str | None, work: _Work
         "DSN-01", Severity.INFO, _KIND_TITLES[bounce.kind],
         f"Layout: {bounce.layout}. " + "; ".join(
             f"{s.recipient or '(recipient not named)'}: {s.kind}, status {s.status or 'none'}"
-            for s in bounce.per_recipient),
-        ev_reply, about=", ".join(bounce.recipients),
+            for s in bounce.per_recipient[:20])
+        + (f"; … and {len(bounce.per_recipient) - 20} more" if len(bounce.per_recipient) > 20 else ""),
+        ev_reply, about=shorten(", ".join(bounce.recipients), 300),
     ))
     if bounce.dsn_status and bounce.status and bounce.dsn_status != bounce.status:
         out.append(Finding(
@@ -1182,7 +1232,8 @@ def _findings(bounce: Bounce, text: str, stage_evidence: str | None, work: _Work
             (f"Status: {bounce.dsn_status}",) + ev_reply,
         ))
     for s in bounce.per_recipient:
-        if s.reply_code and s.status and s.enhanced_from == "reply" and not class_agrees(s.reply_code, s.status):
+        if (s.reply_code and s.status and s.enhanced_from == "reply"
+                and not class_agrees(s.reply_code, s.status)):
             out.append(Finding(
                 "DSN-05", Severity.WARN, "Enhanced code class disagrees with the reply code",
                 f"Reply code {s.reply_code} with enhanced code {s.status}: the basic reply code "
@@ -1222,12 +1273,17 @@ def _findings(bounce: Bounce, text: str, stage_evidence: str | None, work: _Work
                                f"{exp.registry_title or exp.subject_title}", detail, ev_reply))
     # The joined replies first (continuation markers removed, so phrases wrapped across
     # "550-5.7.26" lines match), then the rest of the notification text, on one line.
-    scan = " ".join(" ".join(filter(None, [s.reply_text for s in bounce.per_recipient]
-                                     + [_strip_markers(text)])).split())
+    scan = _strip_markers(" ".join(" ".join(filter(
+        None, [s.reply_text for s in bounce.per_recipient] + [text])).split()))
     seen: set[str] = set()
     for pattern in TEXT_PATTERNS:
         if pattern.title in seen or (pattern.finding_id in seen and pattern.finding_id != "DSN-15"):
             continue
+        if pattern.provider and pattern.provider != bounce.provider and \
+                not re.search(rf"\b{pattern.provider}\b", scan, re.I):
+            continue
+        if pattern.finding_id == "DMARC-16" and "DMARC-17" in seen:
+            continue  # a temporary DNS failure, not the policy, stopped this one
         m = pattern.regex.search(scan)
         if m is None:
             continue
@@ -1239,16 +1295,20 @@ def _findings(bounce: Bounce, text: str, stage_evidence: str | None, work: _Work
             "CAUSE-20", Severity.ERROR, "SMTP AUTH problem, not SPF/DKIM",
             exp.plain, ev_reply,
         ))
-    if any(s.original_recipient and s.recipient and s.original_recipient.lower() != s.recipient.lower()
-           for s in bounce.per_recipient) or re.search(r"expanded from <", text):
-        m = re.search(r"\(expanded from <[^>]*>\)", text)
+    aliased = [
+        f"{label}: {other} → Final-Recipient: {s.recipient}"
+        for s in bounce.per_recipient
+        for label, other in (("Original-Recipient", s.original_recipient),
+                             ("X-Actual-Recipient", s.actual_recipient))
+        if other and s.recipient and other.lower() != s.recipient.lower()
+    ]
+    expanded = re.search(r"\(expanded from:? <?[^)>]*>?\)", text)
+    if aliased or expanded:
         out.append(Finding(
             "DSN-11", Severity.INFO, "Recipient was an alias or was forwarded",
             "The address the sender used differs from the final recipient: forwarding or alias "
             "expansion, which can break SPF at the next hop (SPF-15).",
-            tuple(e for e in [m.group() if m else None] +
-                  [f"Original-Recipient: {s.original_recipient} → Final-Recipient: {s.recipient}"
-                   for s in bounce.per_recipient if s.original_recipient] if e),
+            tuple(([expanded.group()] if expanded else []) + aliased[:10]),
         ))
     if work.returned is not None:
         out.append(Finding(
@@ -1330,7 +1390,7 @@ def _context(text: str, m: re.Match[str]) -> str:
     return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
 
 
-_MARKER = re.compile(r"(?<![\w.])[245]\d\d[- ](?:[245]\.\d{1,3}\.\d{1,3}[ ]?)?(?=\S)")
+_MARKER = re.compile(r"(?<![\w.])[245]\d\d(?:-(?:[245]\.\d{1,3}\.\d{1,3} ?)?| [245]\.\d{1,3}\.\d{1,3} )")
 
 
 def _strip_markers(text: str) -> str:

@@ -43,6 +43,7 @@ _FO_VALUES = {"0": "all underlying checks failed (the default)",
               "s": "SPF failed"}
 _URI_SIZE = re.compile(r"!\d+[kmgt]?$", re.IGNORECASE)
 MAX_RECORD_CHARS = 4096  # a DMARC record is ~100 chars; anything past this is not parsed
+MAX_DKIM_DOMAINS = 20  # passing signatures whose d= is aligned; each costs a tree walk
 
 
 # ---------------------------------------------------------------- the record itself
@@ -142,7 +143,70 @@ def parse_record(raw: str, *, about: str = "") -> DmarcRecord:
         values[name] = value
     fields, more = _check_tags(values, shown, about)
     findings.extend(more)
+    findings = _attach_correction(findings, tags, about)
     return DmarcRecord(raw, True, tuple(tags), findings=tuple(findings), **fields)
+
+
+def _attach_correction(findings: list[Finding], tags: list[tuple[str, str]], about: str
+                       ) -> list[Finding]:
+    """Give every fixable syntax finding (DMARC-04/05) the whole record corrected, as the
+    RecordFix to publish at `about` (the `_dmarc` name, when the record came from DNS)."""
+    fixable = [f for f in findings if f.id in ("DMARC-04", "DMARC-05")
+               and f.severity != Severity.INFO]
+    corrected = rebuild_record(tags)
+    if (not fixable or corrected == "; ".join(f"{n}={v}" for n, v in tags)
+            or not about.startswith("_dmarc.") or not _valid_name(about)):
+        return findings
+    fix = RecordFix(about, "TXT", corrected,
+                    "the record with the invalid tags corrected (check the policy is the one "
+                    "you meant)")
+    return [replace(f, fixes=f.fixes + (fix,)) if f in fixable else f for f in findings]
+
+
+def rebuild_record(tags: Sequence[tuple[str, str]], **changes: str) -> str:
+    """A valid record from `tags` (as parsed, mistakes included) with `changes` applied:
+    tags split at commas that should have been semicolons, each value mended where its intent
+    is clear, v= first and p= second (RFC 7489's order, which every receiver accepts)."""
+    split: list[tuple[str, str]] = []
+    for name, value in tags:
+        first, *rest = re.split(r",\s*(?=[a-z]+\s*=)", value, flags=re.IGNORECASE)
+        split.append((name, first))
+        split.extend((n.strip().lower(), v.strip()) for n, _, v in (r.partition("=") for r in rest))
+    mended: dict[str, str] = {}
+    for name, value in split:
+        if name not in mended:
+            value = _mend(name, value)
+            if value:
+                mended[name] = value
+    mended.update(changes)
+    mended["v"] = "DMARC1"
+    mended.setdefault("p", "none")
+    order = ["v", "p"] + [n for n in mended if n not in ("v", "p")]
+    return "; ".join(f"{n}={mended[n]}" for n in order)
+
+
+def _mend(name: str, value: str) -> str:
+    lower = value.lower()
+    if name in ("p", "sp", "np"):
+        return next((p for p in _POLICIES if lower.startswith(p[:3])), "none")
+    if name in ("adkim", "aspf"):
+        return lower[:1] if lower[:1] in ("r", "s") else "r"
+    if name == "pct":
+        digits = re.sub(r"\D", "", value)
+        return str(min(int(digits), 100)) if digits else ""
+    if name in ("rua", "ruf"):
+        uris = []
+        for item in (u.strip() for u in value.split(",")):
+            address = (item.split() or [""])[0]
+            if "@" in address:
+                uris.append(address if address.lower().startswith("mailto:")
+                            else f"mailto:{address}")
+        return ",".join(uris)
+    if name == "fo":
+        return ":".join(o for o in lower.split(":") if o in _FO_VALUES) or "0"
+    if name in ("t", "psd"):
+        return lower if lower in ("y", "n", "u")[: 2 if name == "t" else 3] else ""
+    return value
 
 
 def _bad_token(token: str, why: str, shown: str, about: str, severity=Severity.ERROR) -> Finding:
@@ -667,6 +731,14 @@ async def check_dmarc(from_header: str | None, *, dkim_pass_domains: Sequence[st
         return DmarcReport(None, from_header, None, None, None, None, findings=tuple(findings))
     dkim, bad = _clean_domains(dkim_pass_domains, "DKIM d=")
     findings.extend(bad)
+    dkim = list(dict.fromkeys(dkim))
+    if len(dkim) > MAX_DKIM_DOMAINS:
+        findings.append(_finding(
+            "DKIM-SIG-19", Severity.WARN, f"{len(dkim)} signing domains: only the first "
+            f"{MAX_DKIM_DOMAINS} were aligned", "Each signing domain costs a DNS tree walk; a "
+            "message with this many passing signatures is unusual and was capped.",
+            dkim[MAX_DKIM_DOMAINS:MAX_DKIM_DOMAINS + 5]))
+        dkim = dkim[:MAX_DKIM_DOMAINS]
     spf_clean, bad = _clean_domains([spf_domain] if spf_domain else [], "SPF domain")
     findings.extend(bad)
     return await _check(domain, from_header, dkim, spf_result, spf_clean[0] if spf_clean else None,
@@ -679,7 +751,8 @@ async def check_dmarc_domain(domain: str, lookup: Lookup) -> DmarcReport:
         name = check_name(domain)
     except InvalidName as exc:
         return DmarcReport(None, None, None, None, None, None, findings=(_finding(
-            "DMARC-14", Severity.ERROR, "Not a domain name", str(exc), [domain]),))
+            "EVID-01", Severity.ERROR, "Not a domain name", f"{exc}; nothing was looked up.",
+            [domain]),))
     return await _check(name, None, [], None, None, lookup, [])
 
 
@@ -689,7 +762,7 @@ def _clean_domains(values: Sequence[str], what: str) -> tuple[list[str], list[Fi
         try:
             good.append(check_name(value))
         except InvalidName as exc:
-            bad.append(_finding("DMARC-06", Severity.WARN, f"{what} is not a domain name",
+            bad.append(_finding("EVID-01", Severity.WARN, f"{what} is not a domain name",
                                 f"{exc}; it cannot align with From and was left out.", [value]))
     return good, bad
 
@@ -729,9 +802,13 @@ async def _report_authorisations(record: DmarcRecord | None, *results: DmarcResu
         return []
     targets = {}
     for uri in record.rua + record.ruf:
-        report_domain = uri.rpartition("@")[2].lower()
-        if psl_org_domain(report_domain) != psl_org_domain(policy_domain):
-            targets[f"{policy_domain}._report._dmarc.{report_domain}"] = uri
+        report_domain = uri.rpartition("@")[2]
+        try:  # validated when parsed; the joined name may still be too long for DNS
+            name = check_name(f"{policy_domain}._report._dmarc.{report_domain}")
+        except InvalidName:
+            continue
+        if psl_org_domain(check_name(report_domain)) != psl_org_domain(policy_domain):
+            targets[name] = uri
     answers = await asyncio.gather(*(lookup(name, "TXT") for name in targets))
     return list(zip(answers, targets.values()))
 
@@ -798,6 +875,7 @@ def _per_rule_set(old: list[Finding], new: list[Finding]) -> list[Finding]:
 def _discovery_findings(domain: str, discovery: Discovery) -> list[Finding]:
     out: list[Finding] = []
     evidence = [f"{s.name} TXT: {s.answer.status}"
+                + (f" via {' → '.join(s.answer.cname_chain)}" if s.answer.cname_chain else "")
                 + (f" ({s.answer.error})" if s.answer.status.transient else "")
                 + "".join(f"\n  {v}" for v in s.answer.values) for s in discovery.steps]
     if discovery.error == "temperror":
@@ -826,6 +904,16 @@ def _discovery_findings(domain: str, discovery: Discovery) -> list[Finding]:
                        "a starter DMARC record (monitoring only)"),
              _dig(f"_dmarc.{domain}")), about=domain))
     for step in discovery.steps:
+        if step.answer.cname_chain and not step.records and not step.answer.status.transient:
+            chain = " → ".join((step.name,) + step.answer.cname_chain)
+            out.append(_finding(
+                "DMARC-22", Severity.WARN, f"{step.name} is delegated by CNAME to nothing",
+                f"The CNAME target {step.answer.cname_chain[-1]} holds no DMARC record "
+                f"({step.answer.status}): the hosting service has not set it up, or the CNAME "
+                "is left over from one you no longer use. Receivers carry on as if there were "
+                "no record here.", [chain],
+                (FixCommand(("dig", "+noall", "+answer", "TXT", step.name),
+                            "show the CNAME chain and what the target holds"),), about=domain))
         if step.answer.cname_chain and step.records:
             chain = " → ".join((step.name,) + step.answer.cname_chain)
             out.append(_finding(
@@ -890,11 +978,31 @@ def _policy_findings(domain: str, result: DmarcResult, message: bool) -> list[Fi
     strict_only = [r for r in unaligned if r.relaxed]
     for row in strict_only:
         tag = "adkim" if row.mechanism == "dkim" else "aspf"
+        relaxed = RecordFix(result.record_name, "TXT",
+                            rebuild_record(result.record.tags, **{tag: "r"}),
+                            f"relaxed {row.mechanism.upper()} alignment ({tag}=r)")
         out.append(_finding(
             "DMARC-07", Severity.CRITICAL, f"Strict alignment rejects {row.domain}",
             f"{tag}=s needs {row.domain} to equal the From domain {domain} exactly; relaxed "
-            f"alignment ({tag}=r) would pass, since both are in {row.org_domain}.", grid,
+            f"alignment ({tag}=r) would pass, since both are in {row.org_domain}. Either relax "
+            f"the record, or sign (or send) with {domain} itself.", grid, (relaxed,),
             about=domain))
+    foreign_spf = [r for r in unaligned if r.mechanism == "spf" and not r.relaxed]
+    foreign_dkim = [r for r in unaligned if r.mechanism == "dkim" and not r.relaxed]
+    for row in foreign_spf:
+        out.append(_finding(
+            "CAUSE-17", Severity.INFO, f"MAIL FROM is another organisation's domain: {row.domain}",
+            f"SPF passed for {row.domain}, typically an ESP's default return path, which is not "
+            f"part of {result.org_domain}. Fix: a custom MAIL FROM (return-path) subdomain of "
+            f"{domain} at the sending service, with the MX/SPF or CNAME records it gives you.",
+            grid, about=domain))
+    if foreign_dkim and not any(r.counts for r in rows):
+        names = ", ".join(r.domain for r in foreign_dkim)
+        out.append(_finding(
+            "CAUSE-15", Severity.INFO, f"Signed by a third party ({names}), not by {domain}",
+            "The sending service signs with its own domain because custom DKIM is not set up. "
+            f"Fix: enable the service's custom DKIM for {domain} (it gives CNAME records to "
+            "publish under _domainkey), and a custom return path.", grid, about=domain))
     if unaligned and len(strict_only) < len(unaligned):
         out.append(_finding(
             "DMARC-06", Severity.CRITICAL,

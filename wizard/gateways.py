@@ -73,6 +73,7 @@ def _decode_sophos(m: re.Match[str]) -> str | None:
 @dataclass(frozen=True)
 class UrlWrapper:
     name: str
+    needle: bytes  # lower-case literal every wrapped link contains: a fast pre-filter
     cause: str  # diagnoses.md CAUSE id the wrapper belongs to
     pattern: re.Pattern[str]
     decode: Callable[[re.Match[str]], str | None] | None  # None: the link is an opaque id
@@ -84,61 +85,61 @@ def _p(regex: str) -> re.Pattern[str]:
 
 WRAPPERS: tuple[UrlWrapper, ...] = (
     UrlWrapper(
-        "Proofpoint URL Defense v3",
+        "Proofpoint URL Defense v3", b"urldefense",
         "CAUSE-03",
         _p(rf"https?://urldefense(?:\.proofpoint)?\.com/v3/__(?P<url>.+?)__;(?P<enc>[A-Za-z0-9_-]*)!{_STOP}*?\$"),
         _decode_proofpoint_v3,
     ),
     UrlWrapper(
-        "Proofpoint URL Defense v2",
+        "Proofpoint URL Defense v2", b"urldefense.proofpoint.com/v2/",
         "CAUSE-03",
         _p(rf"https?://urldefense\.proofpoint\.com/v2/url\?u=(?P<u>[A-Za-z0-9._~!$'()*+,;=:@/-]+){_PARAM_TAIL}"),
         _decode_proofpoint_v2,
     ),
     UrlWrapper(
-        "Proofpoint URL Defense v1",
+        "Proofpoint URL Defense v1", b"urldefense.proofpoint.com/v1/",
         "CAUSE-03",
         _p(rf"https?://urldefense\.proofpoint\.com/v1/url\?u=(?P<u>[^&\s\"'<>]+){_PARAM_TAIL}"),
         _decode_param,
     ),
     UrlWrapper(
-        "Microsoft Safe Links",
+        "Microsoft Safe Links", b"safelinks.protection.outlook.com",
         "CAUSE-04",
         _p(rf"https?://[a-z0-9-]+\.safelinks\.protection\.outlook\.com/?\?url=(?P<u>[^&\s\"'<>]+){_PARAM_TAIL}"),
         _decode_param,
     ),
     UrlWrapper(
-        "Barracuda Link Protection",
+        "Barracuda Link Protection", b"linkprotect.cudasvc.com",
         "CAUSE-05",
         _p(rf"https?://linkprotect\.cudasvc\.com/url\?a=(?P<u>[^&\s\"'<>]+){_PARAM_TAIL}"),
         _decode_param,
     ),
     UrlWrapper(
-        "Cisco Secure Email (URL rewriting)",
+        "Cisco Secure Email (URL rewriting)", b"secure-web.cisco.com",
         "CAUSE-05",
         _p(r"https?://secure-web\.cisco\.com/[A-Za-z0-9_-]+/(?P<u>https?%3A[^\s\"'<>]+)"),
         _decode_param,
     ),
     UrlWrapper(
-        "Sophos Time-of-Click",
+        "Sophos Time-of-Click", b"protection.sophos.com",
         "CAUSE-05",
         _p(rf"https?://[a-z0-9.-]*protection\.sophos\.com/?\?d=[^&\s\"'<>]+&(?:amp;)?u=(?P<u>[^&\s\"'<>]+){_PARAM_TAIL}"),
         _decode_sophos,
     ),
     UrlWrapper(
-        "Trend Micro Time-of-Click",
+        "Trend Micro Time-of-Click", b"trendmicro.com",
         "CAUSE-05",
         _p(rf"https?://[a-z0-9.-]+\.trendmicro\.com(?::443)?/wis/clicktime/v1/query\?url=(?P<u>[^&\s\"'<>]+){_PARAM_TAIL}"),
         _decode_param,
     ),
     UrlWrapper(
-        "Symantec Click-time URL Protection",
+        "Symantec Click-time URL Protection", b"clicktime.symantec.com",
         "CAUSE-05",
         _p(rf"https?://clicktime\.symantec\.com/[A-Za-z0-9]+/?\?u=(?P<u>[^&\s\"'<>]+){_PARAM_TAIL}"),
         _decode_param,
     ),
     UrlWrapper(
-        "Mimecast URL Protect",
+        "Mimecast URL Protect", b".mimecast.com/s/",
         "CAUSE-05",
         _p(rf"https?://protect-[a-z0-9-]+\.mimecast\.com/s/[A-Za-z0-9_-]+(?:\?domain={_STOP}*)?"),
         None,  # the link is a database id at Mimecast: the original URL is not in the message
@@ -156,11 +157,17 @@ class Unwrapped:
     examples: tuple[tuple[str, str], ...]  # (wrapped, original) pairs, first few
 
 
+def wrappers_present(body: bytes) -> list[UrlWrapper]:
+    """Wrappers whose host appears in `body` (a substring test; the regex runs only on these)."""
+    lowered = body.lower()
+    return [w for w in WRAPPERS if w.needle in lowered]
+
+
 def find_wrapped(body: bytes) -> dict[str, int]:
     """How many links of each wrapper appear in `body` (wrapper name → count)."""
     text = body.decode("latin-1")
     found = {}
-    for w in WRAPPERS:
+    for w in wrappers_present(body):
         n = sum(1 for _ in w.pattern.finditer(text))
         if n:
             found[w.name] = n
@@ -264,11 +271,13 @@ def _evidence(line: str) -> str:
     return shorten(sanitize(line, one_line=True), 160)
 
 
-def recognise_intermediaries(msg: Message, *, signature_index: int | None = None) -> tuple[Intermediary, ...]:
+def recognise_intermediaries(msg: Message, *, signature_index: int | None = None,
+                             scan_body: bool = True) -> tuple[Intermediary, ...]:
     """Every known intermediary visible in the message.
 
     `signature_index` is the header index of the DKIM-Signature under study: Received fields
-    above it were added after signing (trace fields are prepended, RFC 5321 §4.4)."""
+    above it were added after signing (trace fields are prepended, RFC 5321 §4.4). With
+    `scan_body`, rewritten links in the body count as evidence too."""
     found: dict[tuple[str, str], dict] = {}
 
     def add(cause: str, name: str, line: str, after: bool | None, changes: str, fix: str) -> None:
@@ -290,9 +299,9 @@ def recognise_intermediaries(msg: Message, *, signature_index: int | None = None
             for cause, name, hre, changes, fix in _HOST_SIGNS:
                 if re.search(rf"(?:^|[.\s]){hre}(?:$|\s)", hosts, re.I):
                     add(cause, name, f"Received: {h.unfolded}", after, changes, fix)
-    if msg.body:
-        text = msg.body[: 8 << 20].decode("latin-1")
-        for w in WRAPPERS:
+    if scan_body and msg.body:
+        text = msg.body.decode("latin-1")
+        for w in wrappers_present(msg.body):
             m = w.pattern.search(text)
             if m:
                 what = "rewrites links" + ("" if w.decode else " (opaque ids: original URLs not recoverable)")

@@ -45,8 +45,11 @@ class DkimKey:
     @property
     def warnings(self) -> tuple[str, ...]:
         """Plain-language notes about this key's size (DKIM-KEY-08, DKIM-KEY-16)."""
-        if self.key_type != "rsa":
-            return ()
+        if self.key_type == "ed25519":
+            return (
+                "Many receivers cannot verify Ed25519 signatures yet (DKIM-SIG-06): sign with an "
+                "RSA key too, under its own selector, and never with Ed25519 alone.",
+            )
         if self.bits < 2048:
             return (
                 f"{self.bits}-bit RSA is weak: RFC 8301 asks for at least 2048 bits and receivers "

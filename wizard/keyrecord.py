@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from wizard import fixes
 from wizard.dns.types import DnsAnswer, Status
-from wizard.dnsname import InvalidName
+from wizard.dnsname import InvalidName, is_valid_name
 from wizard.model import Finding, FixCommand, RecordFix, Severity, quote_txt_chunks
 from wizard.safe_text import sanitize, shorten
 from wizard.tags import parse_tags
@@ -45,8 +45,6 @@ ESP_SUFFIXES = (
     ("mcsv.net", "Mailchimp"),
     ("amazonses.com", "Amazon SES"),
 )
-# Verdict reasons a key can contribute (wizard.verify's SignatureVerdict.reason values).
-PROBLEMS = ("key_not_found", "key_revoked", "key_syntax", "key_type", "key_hash", "identity_mismatch", "dns_temperror")
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,9 @@ class KeyReport:
     usable: bool  # a verifier can check a signature with this key (for sig_a / sig_i_domain)
     findings: tuple[Finding, ...]
     fingerprint: str  # sha256 hex of the DER SubjectPublicKeyInfo (DKIM-KEY-14 comparisons)
-    problem: str = ""  # one of PROBLEMS when not usable, else ""
+    # Why a verifier cannot use the key, as wizard.verify's reason: key_not_found, key_revoked,
+    # key_syntax, key_type, key_hash, identity_mismatch (t=s), dns_temperror; "" when usable.
+    problem: str = ""
     esp: str = ""  # the ESP named from a CNAME target (CAUSE-11), else ""
     corrected: str = ""  # the value with panel/quoting mistakes removed, when we could repair it
 
@@ -84,16 +84,59 @@ def esp_for(names: tuple[str, ...]) -> str:
     return ""
 
 
+# Selectors worth trying beside a missing one (diagnoses.md DKIM-KEY-01 "Show").
+COMMON_SELECTORS = ("google", "selector1", "selector2", "s1", "s2", "k1", "default", "dkim", "mail")
+
+
+def wrong_names(name: str) -> tuple[str, ...]:
+    """Where a key meant for `name` is often published by mistake (DNS-07): the zone name
+    typed twice, the underscore lost, the labels swapped, or the parent domain."""
+    selector, domain = _split_name(name)
+    if not domain:
+        return ()
+    out = [f"{name}.{domain}", f"{selector}.domainkey.{domain}", f"_domainkey.{selector}.{domain}"]
+    if domain.count(".") >= 2:
+        out.append(f"{selector}._domainkey.{domain.split('.', 1)[1]}")
+    return tuple(n for n in out if is_valid_name(n))
+
+
+def sibling_names(name: str) -> tuple[str, ...]:
+    selector, domain = _split_name(name)
+    if not domain:
+        return ()
+    return tuple(n for n in (f"{s}._domainkey.{domain}" for s in COMMON_SELECTORS if s != selector) if is_valid_name(n))
+
+
+def nearby_names(name: str) -> tuple[str, ...]:
+    """The names to ask when the key at `name` is missing; pass the answers as `nearby`."""
+    return wrong_names(name) + sibling_names(name)
+
+
 def _split_name(name: str) -> tuple[str, str]:
     selector, _, domain = name.partition("._domainkey.")
     return selector, domain
 
 
-def _lookup_fixes(name: str) -> tuple[FixCommand, ...]:
-    """`dig` for the answer with its chain and OpenDKIM's own key test."""
+def _server_spec(resolver: str) -> str | None:
+    """The answer's resolver label as a `--resolver` spec for dig, when it names a server
+    (the system resolver, zone files and "(auth)" labels give dig nothing to ask)."""
+    if not resolver or resolver.strip().lower() == "system":
+        return None
+    try:
+        fixes.dig_txt("example.com", (resolver,))
+    except (InvalidName, ValueError):
+        return None
+    return resolver
+
+
+def _lookup_fixes(name: str, resolver: str = "") -> tuple[FixCommand, ...]:
+    """`dig` for the answer with its chain (and at the server that gave it), and OpenDKIM's
+    own key test."""
     selector, domain = _split_name(name)
     try:
         out = [fixes.dig_answer(name, "TXT")]
+        if (spec := _server_spec(resolver)) is not None:
+            out.extend(fixes.dig_txt(name, (spec,)))
         if selector and domain:
             out.append(fixes.opendkim_testkey(domain, selector))
     except InvalidName:
@@ -110,6 +153,11 @@ def _show_strings(answer_strings: tuple[tuple[str, ...], ...]) -> tuple[str, ...
     return tuple(lines)
 
 
+def _s(value: str, limit: int = 80) -> str:
+    """A value from DNS, made safe to show inside a finding."""
+    return shorten(sanitize(value, one_line=True), limit)
+
+
 def _chain_text(name: str, chain: tuple[str, ...]) -> str:
     return " → ".join((name,) + chain)
 
@@ -119,6 +167,7 @@ class _Draft:
     """Working state while one record is analysed; frozen into a KeyReport at the end."""
 
     findings: list[Finding]
+    resolver: str = ""  # label of who answered, for `dig @server` fixes
     problem: str = ""
     key_type: str = ""
     key_bits: int | None = None
@@ -141,15 +190,17 @@ def analyze_key(
     sig_i_domain: str | None = None,
     sig_d: str = "",
     probe: DnsAnswer | None = None,
+    nearby: tuple[DnsAnswer, ...] = (),
 ) -> KeyReport:
     """What a verifier makes of this key answer for a signature with `a=sig_a`, identity
     domain `sig_i_domain` and `d=sig_d`. `probe` is an optional answer for a name under
     `_domainkey.<d>` that should not exist; if it holds a record, a wildcard is answering
-    (DNS-06). Never raises."""
+    (DNS-06). `nearby` holds answers for `nearby_names(name)` when the key is missing: a key
+    found at a wrong name (DNS-07) or other selectors of the domain. Never raises."""
     name = answer.name
     about = name
-    draft = _Draft(findings=[])
-    lookup = _lookup_fixes(name)
+    draft = _Draft(findings=[], resolver=answer.resolver)
+    lookup = _lookup_fixes(name, answer.resolver)
     esp = esp_for(answer.cname_chain)
     chain_note = ""
     if answer.cname_chain:
@@ -177,8 +228,24 @@ def analyze_key(
                 " Usual causes: the selector was deleted during a key rotation (CAUSE-14), a typo in "
                 "s= or d=, or the record was published at the wrong name (DNS-07)."
             )
-        draft.add(kid, Severity.CRITICAL, "DKIM key not found", detail,
-                  evidence=(f"{name} TXT → {answer.status}",), fixes=lookup, about=about)
+        evidence = [f"{name} TXT → {answer.status}"]
+        found = {a.name: v for a in nearby if a.status.answered for v in a.values[:1] if "p=" in v}
+        siblings = [n.split("._domainkey.", 1)[0] for n in sibling_names(name) if n in found]
+        if siblings:
+            detail += f" Other selectors that do hold a key at {_s(_split_name(name)[1])}: {', '.join(siblings)}."
+            evidence.append("selectors with keys: " + ", ".join(siblings))
+        draft.add(kid, Severity.CRITICAL, "DKIM key not found", detail, evidence=tuple(evidence),
+                  fixes=lookup, about=about)
+        for wrong in wrong_names(name):
+            if wrong in found:
+                draft.add(
+                    "DNS-07", Severity.CRITICAL, "Key published at the wrong name",
+                    f"Found your key record at {wrong}; it must be at {name}. (DNS panels that append the "
+                    "zone name, a lost underscore, or swapped labels put it there.)",
+                    evidence=(f"{wrong} TXT: {_s(found[wrong], 120)}",),
+                    fixes=(RecordFix(name, "TXT", sanitize(found[wrong], one_line=True), "publish the key at the right name"),),
+                    about=about,
+                )
         draft.fail("key_not_found")
         return _report(answer, "", (), draft, esp)
     if not answer.status.answered:
@@ -238,7 +305,7 @@ def _several_records(answer: DnsAnswer, values: tuple[str, ...], draft: _Draft) 
             kind = "looks like a fragment (no p=)"
         elif not value.lstrip().startswith("v=DKIM1") and "v=" not in value:
             kind = "has p= but no v=DKIM1 start"
-        notes.append(f"record {index}: {kind}: {shorten(sanitize(value, one_line=True), 120)}")
+        notes.append(f"record {index}: {kind}: {_s(value, 120)}")
     # DNS returns the records of a set in any order, so try each order (few records only).
     orders = itertools.permutations(values) if len(values) <= 4 else iter((values,))
     joined = next((j for j in ("".join(o) for o in orders) if _decodes_as_key(j)), "")
@@ -319,7 +386,7 @@ def _analyze_value(
     parsed = parse_tags(value)
     tags = tuple((t.name, t.value) for t in parsed.tags)
     tag = dict(tags)
-    syntax: list[str] = [f"{p.message} at offset {p.position}" for p in parsed.problems if p.fatal]
+    syntax: list[str] = [f"{_s(p.message, 200)} at offset {p.position}" for p in parsed.problems if p.fatal]
 
     # DNS-02: characters a DNS panel put into the data.
     marks = []
@@ -338,7 +405,7 @@ def _analyze_value(
 
     if "v" in tag and (tags[0][0] != "v" or tag["v"] != "DKIM1"):
         syntax.append("v= must be the first tag and must be exactly DKIM1 (RFC 6376 §3.6.1)"
-                      f"; found v={tag['v']!r} as tag {[k for k, _ in tags].index('v') + 1}")
+                      f"; found v={_s(tag['v'])!r} as tag {[k for k, _ in tags].index('v') + 1}")
     if "p" not in tag:
         syntax.append("the record has no p= tag, so it holds no key")
     wildcard = _wildcard_note(name, value, probe)
@@ -358,12 +425,12 @@ def _analyze_value(
         if draft.corrected:
             detail += (
                 " Corrected value (paste it without quotes into a DNS panel; the zone line below "
-                f"splits it into strings): {draft.corrected}"
-                f"  Zone file: {' '.join(quote_txt_chunks(draft.corrected))}"
+                f"splits it into strings): {_s(draft.corrected, 2000)}"
+                f"  Zone file: {_s(' '.join(quote_txt_chunks(draft.corrected)), 2000)}"
             )
         draft.add("DKIM-KEY-05" if not wildcard else "DNS-06", Severity.CRITICAL if not wildcard else Severity.ERROR,
                   "DKIM key record syntax error" if not wildcard else "A wildcard record answers for the key name",
-                  detail, evidence=shown + tuple(syntax), fixes=fix_records + _lookup_fixes(name), about=name)
+                  detail, evidence=shown + tuple(syntax), fixes=fix_records + _lookup_fixes(name, answer.resolver), about=name)
         if wildcard:
             draft.add("DKIM-KEY-05", Severity.CRITICAL, "DKIM key record syntax error",
                       f"What {name} returned is not a DKIM key record.", evidence=shown, about=name)
@@ -409,14 +476,14 @@ def _flags(name: str, tag: dict[str, str], draft: _Draft, *, sig_i_domain: str |
             "DKIM-KEY-12", Severity.WARN, "Key still flagged as testing (t=y)",
             "t=y says the domain is testing DKIM; verifiers must not treat such mail differently "
             "from unsigned mail (RFC 6376 §3.6.1). Remove the flag once signing works.",
-            evidence=(f"t={tag['t']}",), about=name,
+            evidence=(f"t={_s(tag['t'])}",), about=name,
         )
     if "s" in flags and sig_i_domain and sig_d and sig_i_domain.lower().rstrip(".") != sig_d.lower().rstrip("."):
         draft.add(
             "DKIM-KEY-13", Severity.ERROR, "Strict key (t=s) used with a subdomain identity",
-            f"The key has t=s, so the i= domain must equal d= exactly; i= is @{sig_i_domain}, d= is "
-            f"{sig_d} (RFC 6376 §3.6.1). Remove s from t=, or sign with i= in {sig_d} itself.",
-            evidence=(f"t={tag['t']}", f"i=…@{sig_i_domain}", f"d={sig_d}"), about=name,
+            f"The key has t=s, so the i= domain must equal d= exactly; i= is @{_s(sig_i_domain)}, d= is "
+            f"{_s(sig_d)} (RFC 6376 §3.6.1). Remove s from t=, or sign with i= in {_s(sig_d)} itself.",
+            evidence=(f"t={_s(tag['t'])}", f"i=…@{_s(sig_i_domain)}", f"d={_s(sig_d)}"), about=name,
         )
         draft.fail("identity_mismatch")
     if "s" in tag:
@@ -424,9 +491,9 @@ def _flags(name: str, tag: dict[str, str], draft: _Draft, *, sig_i_domain: str |
         if "*" not in services and "email" not in services:
             draft.add(
                 "DKIM-KEY-11", Severity.ERROR, "Key's service type excludes email",
-                f"s={tag['s']} does not include email or *, so the key may not be used for mail "
+                f"s={_s(tag['s'])} does not include email or *, so the key may not be used for mail "
                 "(RFC 6376 §3.6.1). Remove s= or set s=email.",
-                evidence=(f"s={tag['s']}",), about=name,
+                evidence=(f"s={_s(tag['s'])}",), about=name,
             )
             draft.fail("key_syntax")
 
@@ -436,11 +503,11 @@ def _unknown_tags(name: str, tags: tuple[tuple[str, str], ...], draft: _Draft) -
         if key in OBSOLETE_TAGS:
             note = OBSOLETE_TAGS[key]
         elif key not in KNOWN_TAGS:
-            note = f"{key}= is not a key tag defined by RFC 6376; verifiers ignore it"
+            note = f"{_s(key)}= is not a key tag defined by RFC 6376; verifiers ignore it"
         else:
             continue
-        draft.add("DKIM-KEY-15", Severity.INFO, f"Unknown or obsolete key tag {key}=", note,
-                  evidence=(f"{key}={shorten(sanitize(value, one_line=True), 60)}",), about=name)
+        draft.add("DKIM-KEY-15", Severity.INFO, f"Unknown or obsolete key tag {_s(key)}=", note,
+                  evidence=(f"{_s(key)}={_s(value, 60)}",), about=name)
 
 
 def _key_material(answer: DnsAnswer, strings: tuple[str, ...], tag: dict[str, str], draft: _Draft, *, sig_a: str) -> None:
@@ -467,9 +534,9 @@ def _key_material(answer: DnsAnswer, strings: tuple[str, ...], tag: dict[str, st
         return
     if k not in ("rsa", "ed25519"):
         draft.add(
-            "DKIM-KEY-09", Severity.ERROR, f"Unknown key type k={k}",
+            "DKIM-KEY-09", Severity.ERROR, f"Unknown key type k={_s(k)}",
             "RFC 6376 and RFC 8463 define k=rsa and k=ed25519 only; verifiers cannot use this key.",
-            evidence=(f"k={tag.get('k')}",), about=name,
+            evidence=(f"k={_s(k)}",), about=name,
         )
         draft.fail("key_type")
         return
@@ -478,9 +545,9 @@ def _key_material(answer: DnsAnswer, strings: tuple[str, ...], tag: dict[str, st
         if a_key != k:
             draft.add(
                 "DKIM-KEY-09", Severity.ERROR, "Key type does not match the signature's a=",
-                f"The signature uses a={sig_a} but the key is k={k}: verifiers fail it with "
+                f"The signature uses a={_s(sig_a)} but the key is k={k}: verifiers fail it with "
                 "\"inappropriate key algorithm\" (RFC 6376 §6.1.2).",
-                evidence=(f"a={sig_a}", f"k={k}"), about=name,
+                evidence=(f"a={_s(sig_a)}", f"k={k}"), about=name,
             )
             draft.fail("key_type")
         hash_name = sig_a.rsplit("-", 1)[-1].lower()
@@ -489,10 +556,10 @@ def _key_material(answer: DnsAnswer, strings: tuple[str, ...], tag: dict[str, st
             if hash_name not in allowed:
                 draft.add(
                     "DKIM-KEY-10", Severity.ERROR, "Key's h= forbids the signature's hash",
-                    f"The key allows only h={tag['h']} but the signature uses {hash_name} (a={sig_a}): "
+                    f"The key allows only h={_s(tag['h'])} but the signature uses {_s(hash_name)} (a={_s(sig_a)}): "
                     "verifiers fail it with \"inappropriate hash algorithm\" (RFC 6376 §6.1.2). "
                     "Remove h= from the key record (the default allows every hash).",
-                    evidence=(f"h={tag['h']}", f"a={sig_a}"), about=name,
+                    evidence=(f"h={_s(tag['h'])}", f"a={_s(sig_a)}"), about=name,
                 )
                 draft.fail("key_hash")
 
@@ -572,7 +639,7 @@ def _unusable(name: str, why: str, draft: _Draft) -> None:
     draft.add(
         "DKIM-KEY-07", Severity.CRITICAL, "p= is not a usable public key",
         f"The key at {name} cannot be used: {why}. Verifiers fail the signature with \"key syntax error\".",
-        evidence=(why,), fixes=_lookup_fixes(name), about=name,
+        evidence=(why,), fixes=_lookup_fixes(name, draft.resolver), about=name,
     )
     draft.fail("key_syntax")
 
@@ -580,7 +647,8 @@ def _unusable(name: str, why: str, draft: _Draft) -> None:
 def _key_size(name: str, selector: str, domain: str, bits: int, draft: _Draft) -> None:
     size_fixes: tuple = ()
     try:
-        size_fixes = (fixes.openssl_key_size(domain, selector), fixes.openssl_generate_key(f"{selector}-2048.private"))
+        size_fixes = (fixes.openssl_key_size(domain, selector, _server_spec(draft.resolver)),
+                      fixes.openssl_generate_key(f"{selector}-2048.private"))
     except (InvalidName, ValueError):
         pass
     if bits < 1024:
@@ -643,8 +711,4 @@ def _report(answer: DnsAnswer, value: str, tags: tuple[tuple[str, str], ...], dr
         corrected=draft.corrected,
     )
 
-
-def key_name(selector: str, domain: str) -> str:
-    """`selector._domainkey.domain` with both parts checked; raises InvalidName."""
-    return fixes.dkim_key_name(domain, selector)
 

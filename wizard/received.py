@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
@@ -235,9 +235,7 @@ def parse_received(msg: Message) -> ReceivedChain:
         delay = None
         if older is not None and hop.timestamp and older.timestamp:
             delay = (hop.timestamp - older.timestamp).total_seconds()
-        linked.append(
-            Hop(**{**hop.__dict__, "delay_from_previous": delay})
-        )
+        linked.append(replace(hop, delay_from_previous=delay))
     for n, hop in enumerate(linked):
         evidence = (f"{hop.header.name}: {shorten(hop.raw, 300)}",)
         if hop.timestamp is None:

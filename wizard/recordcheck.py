@@ -35,6 +35,7 @@ from wizard.safe_text import sanitize, shorten
 from wizard.tags import parse_tags
 
 TXT_STRING_LIMIT = 255  # RFC 1035 §3.3.14: one character-string holds at most 255 octets
+_EVIDENCE_LIMIT = 2000  # characters of one evidence line; shorten() says how much was cut
 _MAX_RECORDS_PERMUTED = 3  # records at one name we try re-joining in every order (3! = 6)
 
 
@@ -426,13 +427,15 @@ class RecordCheck:
         return None
 
 
-def _commands(domain: str, selector: str, resolvers: Sequence[str]) -> tuple[FixCommand, ...]:
+def _commands(domain: str, selector: str, resolvers: Sequence[str], key_type: str) -> tuple[FixCommand, ...]:
     name = fixes.dkim_key_name(domain, selector)
+    size = (fixes.openssl_key_size(domain, selector, resolvers[0] if resolvers else None),)
     return (
         *fixes.dig_txt(name, resolvers),
         fixes.dig_authoritative(name, domain),
         fixes.opendkim_testkey(domain, selector),
-        fixes.openssl_key_size(domain, selector, resolvers[0] if resolvers else None),
+        # Ed25519 keys are raw 32-byte keys of one size; the OpenSSL pipeline reads RSA DER.
+        *(size if key_type == "rsa" else ()),
     )
 
 
@@ -443,7 +446,8 @@ def _evidence(answer: DnsAnswer) -> list[str]:
     for number, record in enumerate(answer.strings, 1):
         parts = " ".join(f"[{len(s)}] {sanitize(repr(s), one_line=True)}" for s in record)
         chain = f" (via CNAME {' → '.join(answer.cname_chain)})" if answer.cname_chain else ""
-        lines.append(f"{answer.resolver}: record {number}{chain}: {parts}")
+        # A 4096-bit key record is ~800 characters shown; anything far beyond is not a key.
+        lines.append(shorten(f"{answer.resolver}: record {number}{chain}: {parts}", _EVIDENCE_LIMIT))
     return lines
 
 
@@ -454,9 +458,10 @@ def findings_for(
     answers: Sequence[AnswerCheck],
     misplaced: Sequence[Misplaced],
     resolvers: Sequence[str] = (),
+    key_type: str = "rsa",
 ) -> tuple[Finding, ...]:
     """One finding per distinct difference, listing which resolvers saw it."""
-    commands = _commands(domain, selector, resolvers)
+    commands = _commands(domain, selector, resolvers, key_type)
     seen: dict[Difference, list[AnswerCheck]] = {}
     for check in answers:
         for diff in check.differences:
@@ -540,5 +545,5 @@ async def check_record(
             for (name, why), answer in zip(probes, results)
             if answer.status.answered
         )
-    findings = findings_for(d, s, expected, answers, misplaced, resolvers)
+    findings = findings_for(d, s, expected, answers, misplaced, resolvers, key.key_type)
     return RecordCheck(d, s, key, expected, answers, misplaced, findings)

@@ -112,7 +112,7 @@ def _signatures(report: Report) -> Section | None:
     rows = []
     for sig in report.signatures:
         v = sig.verdict
-        body = _s(v.body_hash) if v is not None else "not checked"
+        body = _s(v.body_hash.result) if v is not None else "not checked"
         head = _s(v.header_signature) if v is not None else "not checked"
         bits = "—"
         if v is not None and v.key is not None and v.key.key_bits:
@@ -127,10 +127,14 @@ def _dmarc(report: Report) -> Section | None:
     d = report.dmarc
     if d is None:
         return None
+    if report.input.kind == "domain":
+        verdict = f"Policy {_s(d.policy)} for {_s(d.from_domain)} (no message: nothing to align)."
+    else:
+        verdict = (f"Result: {_s(d.result)} for From domain {_s(d.from_domain)}; policy "
+                   f"{_s(d.policy)} (effective: {_s(d.effective_policy)}).")
     lines = [
-        f"Result: {_s(d.result)} for From domain {_s(d.from_domain)}; policy {_s(d.policy)}"
-        f" (effective: {_s(d.effective_policy)}).",
-        f"Record: {_s(d.record_text)} at {_s(d.record_name)}.",
+        verdict,
+        f"Record: {_s(d.record.raw if d.record else None)} at {_s(d.record_name)}.",
         f"Organisational domain: {_s(d.org_domain_psl)} (Public Suffix List, RFC 7489) / "
         f"{_s(d.org_domain_treewalk)} (DNS tree walk, RFC 9989).",
     ]
@@ -142,18 +146,50 @@ def _dmarc(report: Report) -> Section | None:
     return Section("DMARC", tuple(blocks))
 
 
+def _spf_rows(node, depth: int = 0) -> list[tuple[str, ...]]:
+    """The record tree as table rows, indented by depth, with the running lookup count."""
+    label = ("  " * depth) + node.term
+    rows = [(_s(label), str(node.cost) if node.cost else "", str(node.running_total) if node.cost else "",
+             "void" if node.void else "", _s(shorten(text, 70)) if (text := node.error or node.detail or node.record) else "")]
+    for child in node.children:
+        rows += _spf_rows(child, depth + 1)
+    return rows
+
+
 def _spf(report: Report) -> Section | None:
     s = report.spf
-    if s is None:
+    tree = s.tree if s is not None else (report.domain.spf if report.domain is not None else None)
+    if s is None and tree is None:
         return None
-    lines = [
-        f"Result: {_s(s.result)} for {_s(s.domain)} (identity: {_s(s.identity)}, client {_s(s.ip)}).",
-        "SPF checks the MAIL FROM (Return-Path) domain, not the From header.",
-        f"DNS lookups used: {_s(s.lookups_used)} of 10; void lookups: {_s(s.voids)} of 2.",
-    ]
-    if s.explanation:
-        lines.append(_s(s.explanation))
-    return Section("SPF", tuple(Para(l) for l in lines))
+    blocks: list = []
+    if s is not None:
+        blocks.append(Para(f"Result: {_s(s.result)} for {_s(s.domain)} (identity: {_s(s.identity)}, "
+                           f"client {_s(s.ip)})."))
+        blocks.append(Para(_s(s.identity_note) if s.identity_note else
+                           "SPF checks the MAIL FROM (Return-Path) domain, not the From header."))
+        if s.explanation:
+            blocks.append(Para("Receiver-side explanation: " + _s(s.explanation)))
+    if tree is not None:
+        blocks.append(Para(f"DNS lookups used: {tree.lookups_used} of 10; void lookups: {tree.voids} of 2."))
+        blocks.append(Table(("term", "cost", "total", "void", "record / result"), tuple(_spf_rows(tree.root))))
+    return Section("SPF", tuple(blocks))
+
+
+def _domain_keys(report: Report) -> Section | None:
+    d = report.domain
+    if d is None:
+        return None
+    rows = []
+    for key in d.keys:
+        kind = f"{key.key_type or '?'} {key.key_bits or ''}".strip()
+        state = "revoked" if key.revoked else ("testing (t=y)" if key.testing else ("usable" if key.usable else _s(key.problem)))
+        chain = " → ".join(_s(n) for n in key.cname_chain)
+        rows.append((_s(key.name), key.status.value, kind if key.status.answered else "—", state if key.status.answered else "—", chain or "—"))
+    what = "common selectors tried" if d.probed else "selectors asked"
+    blocks: list = [Para(f"DKIM keys for {_s(d.domain)} ({what}: {', '.join(_s(x) for x in d.selectors)}).")]
+    if rows:
+        blocks.append(Table(("key name", "status", "key", "state", "CNAME chain"), tuple(rows)))
+    return Section("DKIM keys", tuple(blocks))
 
 
 def _findings(report: Report) -> Section:
@@ -181,7 +217,7 @@ def _dns(report: Report) -> Section | None:
 
 def sections(report: Report, depth: int = 0) -> list[Section]:
     out = [_summary(report, depth)]
-    for build in (_bounce, _signatures, _dmarc, _spf):
+    for build in (_bounce, _signatures, _domain_keys, _dmarc, _spf):
         section = build(report)
         if section is not None:
             out.append(section)

@@ -27,11 +27,11 @@ from wizard.dns.session import is_authoritative
 from wizard.dns.types import DnsAnswer
 from wizard.dnsname import InvalidName, check_name
 from wizard.keygen import DkimKey
-from wizard.message import parse_message
+from wizard.message import Message, parse_message
 from wizard.model import FixCommand, RecordFix
 from wizard.recordcheck import Lookups, compare_answer, describe_public_key, published_p, key_type_of
 from wizard.safe_text import sanitize, shorten
-from wizard.tags import parse_tags
+from wizard.tags import TagList, parse_tags
 
 # Queued mail signed with the old key is retried for up to about five days (CAUSE-14); seven
 # days leaves margin for that and for late re-verification.
@@ -298,6 +298,32 @@ def plan(facts: RotationFacts) -> Plan:
     return Plan(tuple(steps), grace_until)
 
 
+def _our_signature(message: Message, domain: str) -> tuple[int, str, TagList] | None:
+    """(index among DKIM-Signature fields, s=, tags) of the first signature by `domain`."""
+    for index, header in enumerate(message.get_all("DKIM-Signature")):
+        tags = parse_tags(header.unfolded)
+        try:
+            if check_name(tags.get("d") or "") == domain:
+                return index, check_name(tags.get("s") or ""), tags
+        except InvalidName:
+            continue  # a d= or s= we would not look up is not the signer we are after
+    return None
+
+
+def _signed_at(tags: TagList) -> datetime | None:
+    t = (tags.get("t") or "").strip()
+    try:
+        return datetime.fromtimestamp(int(t), UTC) if t.isdigit() else None
+    except (OverflowError, OSError, ValueError):  # a t= beyond what a datetime holds
+        return None
+
+
+def signature_selector(raw: bytes, domain: str) -> str | None:
+    """s= of the fresh message's signature by `domain` (to know which key to fetch)."""
+    found = _our_signature(parse_message(raw), check_name(domain))
+    return found[1] if found else None
+
+
 def signer_evidence(raw: bytes, domain: str, keys: dict[str, str]) -> SignerEvidence:
     """Read the fresh message's DKIM-Signature for `domain` and verify it with dkimpy.
 
@@ -305,46 +331,25 @@ def signer_evidence(raw: bytes, domain: str, keys: dict[str, str]) -> SignerEvid
     verifies against exactly the answers shown to the user (its dnsfunc hook)."""
     message = parse_message(raw)
     d = check_name(domain)
-    signatures = message.get_all("DKIM-Signature")
-    for index, header in enumerate(signatures):
-        tags = parse_tags(header.unfolded)
-        try:
-            if check_name(tags.get("d") or "") != d:
-                continue
-            selector = check_name(tags.get("s") or "")
-        except InvalidName:
-            continue
-        signed_at = None
-        t = (tags.get("t") or "").strip()
-        if t.isdigit():
-            signed_at = datetime.fromtimestamp(int(t), UTC)
+    found = _our_signature(message, d)
+    if found is None:
+        if message.get_all("DKIM-Signature"):
+            return SignerEvidence(None, False, None, f"no DKIM-Signature with d={d} (other domains signed it)")
+        return SignerEvidence(None, False, None, "the message has no DKIM-Signature")
+    index, selector, tags = found
 
-        def dnsfunc(name: bytes, timeout: float = 5) -> bytes | None:
-            value = keys.get(name.decode("ascii", "replace").rstrip(".").lower())
-            return None if value is None else value.encode("utf-8", "surrogateescape")
+    def dnsfunc(name: bytes, timeout: float = 5) -> bytes | None:
+        value = keys.get(name.decode("ascii", "replace").rstrip(".").lower())
+        return None if value is None else value.encode("utf-8")
 
-        try:
-            verified = dkim.DKIM(message.canonical).verify(idx=index, dnsfunc=dnsfunc)
-        except dkim.DKIMException as exc:
-            return SignerEvidence(selector, False, signed_at, f"it does not verify: {exc}")
-        detail = "it verifies" if verified else "it does not verify (dkimpy: signature check failed)"
-        return SignerEvidence(selector, bool(verified), signed_at, detail)
-    if signatures:
-        return SignerEvidence(None, False, None, f"no DKIM-Signature with d={d} (other domains signed it)")
-    return SignerEvidence(None, False, None, "the message has no DKIM-Signature")
-
-
-def signature_selector(raw: bytes, domain: str) -> str | None:
-    """s= of the first valid-looking signature with d=`domain` (to know which key to fetch)."""
-    d = check_name(domain)
-    for header in parse_message(raw).get_all("DKIM-Signature"):
-        tags = parse_tags(header.unfolded)
-        try:
-            if check_name(tags.get("d") or "") == d:
-                return check_name(tags.get("s") or "")
-        except InvalidName:
-            continue
-    return None
+    try:
+        verified = dkim.DKIM(message.canonical).verify(idx=index, dnsfunc=dnsfunc)
+    except dkim.DKIMException as exc:
+        return SignerEvidence(selector, False, _signed_at(tags), f"it does not verify: {sanitize(str(exc), one_line=True)}")
+    except Exception as exc:  # dkimpy lets IndexError and friends out on mangled input
+        return SignerEvidence(selector, False, _signed_at(tags), f"dkimpy could not read it: {type(exc).__name__}")
+    detail = "it verifies" if verified else "it does not verify (dkimpy: signature check failed)"
+    return SignerEvidence(selector, bool(verified), _signed_at(tags), detail)
 
 
 async def gather(

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 import spf as pyspf
 
 from wizard.dns.types import DnsAnswer, Status
-from wizard.dnsname import InvalidName, check_name
+from wizard.dnsname import InvalidName, check_name, is_valid_name
 from wizard.model import Finding, FixCommand, RecordFix, Severity
 from wizard.safe_text import sanitize, shorten
 
@@ -144,12 +144,20 @@ class _Walk:
         self.voids = 0
         self.findings: list[Finding] = []
         self.answers: dict[tuple[str, str], DnsAnswer] = {}
+        self.pending: dict[tuple[str, str], asyncio.Future[DnsAnswer]] = {}
         self.includes: dict[str, int] = {}
         self.hint = ""
         self.capped = False
 
+    def start(self, name: str, rdtype: str) -> asyncio.Future[DnsAnswer]:
+        """Begin a lookup now (or join the one already running) without waiting for it."""
+        key = (name.lower(), rdtype)
+        if key not in self.pending:
+            self.pending[key] = asyncio.ensure_future(self.lookup(name, rdtype))
+        return self.pending[key]
+
     async def ask(self, name: str, rdtype: str) -> DnsAnswer:
-        answer = await self.lookup(name, rdtype)
+        answer = await self.start(name, rdtype)
         self.answers.setdefault((answer.name, answer.rdtype), answer)
         return answer
 
@@ -209,7 +217,8 @@ async def _fetch(walk: _Walk, domain: str, term: str, parent: str, mechanism: st
             (_dig(domain),), about=domain))
         return SpfNode(term, mechanism, domain, qualifier, None, 0, total, False,
                        f"DNS {answer.status}")
-    records = spf_records(answer)
+    # sorted: servers rotate the order of several records, and the merged fix must not change
+    records = sorted(spf_records(answer))
     if not answer.status.answered or not answer.strings:
         void = mechanism != "root"  # the root TXT lookup is not a term
         if void:
@@ -268,6 +277,11 @@ def _no_record(walk: _Walk, answer: DnsAnswer, domain: str, term: str, parent: s
             f"`{term}` in the record of {parent} points at {domain}, where {why}: permerror "
             "(RFC 7208 §6.1).", [term], (_dig(domain),), about=parent))
         return f"no SPF record ({why}): permerror"
+    walk.findings.append(_f(
+        "SPF-01", Severity.WARN, f"No SPF record at {domain}",
+        f"{why[0].upper()}{why[1:]}, so SPF is none for mail with this MAIL FROM domain and "
+        "cannot help DMARC. A domain that sends no mail should publish v=spf1 -all.",
+        [f"{domain} TXT: {answer.status}", *answer.values], (_dig(domain),), about=domain))
     return f"no SPF record ({why})"
 
 
@@ -298,6 +312,7 @@ async def _terms(walk: _Walk, domain: str, record: str) -> tuple[SpfNode, ...]:
             walk.hint = walk.hint or "permerror"
             walk.findings.append(_syntax(domain, record, f"{name}=", f"{name}= appears more "
                                          "than once (RFC 7208 §6)"))
+    _prefetch(walk, parsed, has_all)
     nodes: list[SpfNode] = []
     redirect = None
     for token, mech, target, qualifier, error in parsed:
@@ -330,6 +345,27 @@ async def _terms(walk: _Walk, domain: str, record: str) -> tuple[SpfNode, ...]:
             "Without all (or redirect), mail from an unlisted IP gets neutral, which "
             "protects nothing; end the record with ~all or -all.", [record], about=domain))
     return tuple(nodes)
+
+
+_FIRST_QUERY = {"include": "TXT", "redirect": "TXT", "mx": "MX", "exists": "A"}
+
+
+def _prefetch(walk: _Walk, parsed: list[tuple[str, str, str, str, str]], has_all: bool) -> None:
+    """Start the first lookup of every DNS term of one record at once; the walk then awaits
+    them in evaluation order, so the running totals stay in the order a receiver counts.
+    Capped at the lookups the walk may still make, so a record of a thousand terms cannot
+    start a thousand queries."""
+    family = "AAAA" if walk.ip and ipaddress.ip_address(walk.ip).version == 6 else "A"
+    budget = MAX_WALK_LOOKUPS - walk.total
+    for _token, mech, target, _qualifier, error in parsed:
+        if budget <= 0:
+            break
+        if error or not target or mech not in (*_DNS_TERMS, "redirect") or mech == "ptr":
+            continue
+        if mech == "redirect" and has_all:
+            continue
+        walk.start(target, _FIRST_QUERY.get(mech, family))
+        budget -= 1
 
 
 def _with_cost(node: SpfNode, cost: int) -> SpfNode:
@@ -371,9 +407,12 @@ def _parse_term(walk: _Walk, token: str, domain: str, position: int
         walk.findings.append(_f(
             "SPF-19", Severity.INFO, f"Macro in {token}",
             f"For this client the term looks up {arg}.", [token], about=domain))
-    if mech in ("ip4", "ip6"):
+    if mech not in _DNS_TERMS:
         return token, mech, "", qualifier, ""
-    return token, mech, arg if mech in _DNS_TERMS else "", qualifier, ""
+    try:
+        return token, mech, check_name(arg), qualifier, ""
+    except InvalidName as exc:
+        return token, mech, "", qualifier, f"not looked up: {exc}"
 
 
 def _bare_mechanism(token: str) -> str:
@@ -393,7 +432,10 @@ def _expand(walk: _Walk, arg: str, token: str, domain: str, position: int) -> tu
         walk.findings.append(_syntax(domain, walk.current_record, token, "empty domain",
                                      position))
         return "", "empty domain"
-    return target.lower(), ""
+    try:
+        return check_name(target), ""
+    except InvalidName as exc:
+        return "", f"not looked up: {exc}"
 
 
 async def _term(walk: _Walk, domain: str, token: str, mech: str, target: str, qualifier: str,
@@ -453,6 +495,12 @@ def _address_node(walk: _Walk, domain: str, token: str, mech: str, target: str,
                   qualifier: str, answer: DnsAnswer, cost: int) -> SpfNode:
     if answer.status.transient:
         walk.hint = walk.hint or "temperror"
+        walk.findings.append(_f(
+            "SPF-17", Severity.WARN, f"DNS failure evaluating {token}",
+            f"The {answer.rdtype} lookup of {target} got {answer.status}"
+            f"{': ' + answer.error if answer.error else ''}. A DNS error other than NXDOMAIN "
+            "makes SPF temperror (RFC 7208 §4.4), never permerror.",
+            [f"{target} {answer.rdtype}: {answer.status}"], about=domain))
         return SpfNode(token, mech, target, qualifier, None, cost, walk.total, False,
                        f"DNS {answer.status}: temperror")
     addresses = [r[0] for r in answer.strings] if answer.status.answered else []
@@ -471,7 +519,8 @@ async def _mx(walk: _Walk, domain: str, token: str, target: str, qualifier: str,
     node = _address_node(walk, domain, token, "mx", target, qualifier, answer, 1)
     if node.error or node.void:
         return node
-    hosts = sorted({r[0].partition(" ")[2].rstrip(".").lower() for r in answer.strings} - {""})
+    hosts = sorted({r[0].partition(" ")[2].rstrip(".").lower() for r in answer.strings
+                    if is_valid_name(r[0].partition(" ")[2])})
     if len(hosts) > MX_LIMIT:
         walk.hint = walk.hint or "permerror"
         walk.findings.append(_f(
@@ -504,12 +553,22 @@ async def spf_tree(domain: str, lookup: Lookup, *, ip: str | None = None,
     Without `ip`, macros that need the client address are shown unexpanded. The walk visits
     every term (a receiver stops at the first match), so `lookups_used` is what an unlisted
     IP costs: the number that must stay at or under 10."""
-    domain = check_name(domain)
+    try:
+        domain = check_name(domain)
+    except InvalidName as exc:
+        shown = sanitize(domain, one_line=True)
+        return SpfTree(shown, SpfNode(shown, "root", "", error=str(exc)), 0, 0, "", (), (_f(
+            "EVID-01", Severity.ERROR, "Not a domain name", f"{exc}; nothing was looked up.",
+            [domain]),))
     query = pyspf.query(ip or None, sender or f"postmaster@{domain}", helo or domain)
     if not ip:  # pyspf sets these in set_ip(); the parser needs them even without an IP
         query.A, query.v, query.cidrmax = "A", "in-addr", 32
     walk = _Walk(lookup, query, ip, domain)
-    root = await _fetch(walk, domain, domain, "", "root")
+    try:
+        root = await _fetch(walk, domain, domain, "", "root")
+    finally:
+        for task in walk.pending.values():  # prefetches a capped walk never reached
+            task.cancel()
     if walk.capped:
         walk.findings.append(_f(
             "SPF-05", Severity.CRITICAL, f"Walk stopped after {MAX_WALK_LOOKUPS} lookups",
@@ -597,8 +656,8 @@ async def check_spf(*, ip: str | None, mail_from: str | None, helo: str | None, 
         findings.append(_f(
             "SPF-16", Severity.INFO, f"Null sender: SPF checked the HELO name {helo_name}",
             "With an empty MAIL FROM (bounces, auto-replies) SPF checks postmaster@<HELO> "
-            "(RFC 7208 §2.4). DMARC alignment still uses the MAIL FROM domain, so this SPF "
-            "result cannot make DMARC pass.", [f"HELO {helo_name}"], about=helo_name))
+            "(RFC 7208 §2.4). RFC 9989 DMARC uses only the MAIL FROM identity, so there this "
+            "result cannot make DMARC pass (RFC 7489 receivers may align the HELO domain).", [f"HELO {helo_name}"], about=helo_name))
     else:
         return SpfReport(None, None, "", None, ip, helo, "", "No MAIL FROM and no HELO name: "
                          "SPF has no identity to check.", None, None, findings=(_f(
@@ -628,7 +687,8 @@ async def check_spf(*, ip: str | None, mail_from: str | None, helo: str | None, 
     findings.extend(more)
     # The record is fetched first: the tree and pyspf both start from it, and the first
     # awaited lookup binds a DnsSession to this loop so its sync_lookup works in the thread.
-    await lookup(domain, "TXT")
+    txt, mx = await asyncio.gather(lookup(domain, "TXT"), lookup(domain, "MX"))
+    findings.extend(_sender_domain_findings(domain, what, txt, mx))
     tree_task = spf_tree(domain, lookup, ip=client, sender=sender, helo=helo_name or domain)
     if client is None:
         tree = await tree_task
@@ -637,10 +697,31 @@ async def check_spf(*, ip: str | None, mail_from: str | None, helo: str | None, 
     query = _LayerQuery(client, sender, helo_name or domain, sync_lookup=sync_lookup)
     tree, (result, _code, explanation) = await asyncio.gather(
         tree_task, asyncio.to_thread(query.check))
-    findings.extend(tree.findings)
+    # with a client IP, SPF-01 comes from the result, with a starter record listing that IP
+    findings.extend(f for f in tree.findings if f.id != "SPF-01" or result != "none")
     findings.extend(_result_findings(result, explanation, domain, client, tree, note))
     return SpfReport(result, domain, identity, sender, client, helo, explanation, note,
                      query.mechanism, tree, original, tuple(dict.fromkeys(findings)))
+
+
+def _sender_domain_findings(domain: str, what: str, txt: DnsAnswer, mx: DnsAnswer
+                            ) -> list[Finding]:
+    """DNS-12 (the domain does not exist) and DNS-11 (null MX: it accepts no mail, so
+    receivers may refuse mail from it, X.7.27)."""
+    if txt.status == Status.NXDOMAIN:
+        return [_f("DNS-12", Severity.CRITICAL, f"The {what} domain {domain} does not exist",
+                   "Many receivers reject mail whose envelope sender domain is NXDOMAIN (Yahoo "
+                   "defers it: '451 … unresolvable RFC.5321 from domain'); SPF is none.",
+                   [f"{domain} TXT: nxdomain"], (_dig(domain),), about=domain)]
+    if what != "HELO" and mx.status.answered and [r[0].split() for r in mx.strings] == [["0", "."]]:
+        return [_f("DNS-11", Severity.CRITICAL, f"{domain} publishes a null MX",
+                   "MX 0 . says the domain accepts no mail (RFC 7505), so bounces to this "
+                   "MAIL FROM cannot be delivered and receivers may reject the message "
+                   "(5.7.27 'Sender address has null MX'). Use a MAIL FROM domain that "
+                   "receives mail.", [f"{domain} MX: 0 ."],
+                   (FixCommand(("dig", "+short", "MX", domain), f"show the MX of {domain}"),),
+                   about=domain)]
+    return []
 
 
 def _has_ip6(node: SpfNode) -> bool:

@@ -209,6 +209,15 @@ _TOPICS: dict[str, _Topic] = {
         ("dig +short -x <sending-ip>, then dig +short A <that-name>; they must match.",
          "Ask the owner of the IP range (hosting provider/ISP) to set the PTR record."),
     ),
+    "ipv6": _Topic(
+        "The receiver refused the message because it arrived over IPv6. Receivers hold IPv6 "
+        "senders to stricter rules (PTR record, SPF/DKIM pass) or refuse IPv6 for some domains.",
+        ("The sending IPv6 address has no PTR record.",
+         "SPF does not list the IPv6 address (only the IPv4 one).",
+         "The recipient domain does not accept IPv6 mail at all."),
+        ("dig +short -x <sending-ipv6>; add a PTR whose name resolves back (AAAA) to it.",
+         "Add the IPv6 range to SPF (ip6:…), or send to this receiver over IPv4."),
+    ),
     "tls": _Topic(
         "The receiver requires the message to arrive over an encrypted (TLS) connection.",
         ("The sending server does not offer or use STARTTLS.", "TLS negotiation failed."),
@@ -394,7 +403,7 @@ _PROVIDER_RULES: tuple[_ProviderRule, ...] = (
           "DMARC must pass)", "multiple_auth"),
     _rule(_MS, "5.7.506", "Microsoft: bad HELO/EHLO name", "helo"),
     _rule(_MS, "5.7.510", "Microsoft: the recipient does not accept mail over IPv6 from this "
-          "sender", "ptr"),
+          "sender", "ipv6"),
     _rule(_MS, "5.7.511", "Microsoft: the sender is banned", "blocklist"),
     _rule(_MS, "5.7.512", "Microsoft: the message is not RFC 5322 §3.6.2 compliant (From/Sender "
           "headers)", "rfc5322"),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from wizard.dnsname import InvalidName
 from wizard.model import Finding, FixCommand, RecordFix, Severity, worst
-from wizard.report import Report
+from wizard.report import Report, sort_findings
 from wizard.safe_text import shorten
 
 QUESTIONS: tuple[tuple[str, str], ...] = (
@@ -133,6 +133,12 @@ class Walk:
         return None
 
 
+def message_report(report: Report) -> Report:
+    """The report about the message itself: for a bounce that carried the message back
+    (DSN-12), the analysis of that returned message; otherwise the report."""
+    return report.returned if report.returned is not None else report
+
+
 def area_of(finding_id: str) -> str:
     for prefix, area in _AREAS:
         if finding_id.startswith(prefix):
@@ -151,7 +157,7 @@ def _problems(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
 
 
 def _titles(findings: tuple[Finding, ...], limit: int = 3) -> str:
-    titles = [f.title for f in findings[:limit]]
+    titles = [f.title.rstrip(".") for f in findings[:limit]]
     more = len(findings) - limit
     text = "; ".join(titles)
     return f"{text} (and {more} more)" if more > 0 else text
@@ -246,7 +252,8 @@ def _signature_line(sig) -> str:
 
 def step_identity(report: Report) -> Step | Skipped:
     findings = findings_for(report, "identity")
-    if report.message is None and not report.signatures and report.auth_results is None and not findings:
+    inner = message_report(report)
+    if inner.message is None and not inner.signatures and inner.auth_results is None and not findings:
         if report.input.kind == "domain":
             return _skip("identity", "You asked about a domain, not a message: there is no sender identity to check.")
         return _skip("identity", "The input carries no message headers, so there is no identity to check.")
@@ -254,18 +261,18 @@ def step_identity(report: Report) -> Step | Skipped:
     auth_related = any(
         area_of(f.id) in ("identity", "dns", "transit") for f in _problems(report.all_findings)
     )
-    if report.bounce is not None and receiver_problems and not auth_related and not report.signatures:
+    if report.bounce is not None and receiver_problems and not auth_related and not inner.signatures:
         return _skip("identity", "The receiver's reason is not about authentication, so DKIM, SPF "
                      "and DMARC are not the problem here.")
-    lines = [_signature_line(sig) for sig in report.signatures]
+    lines = [_signature_line(sig) for sig in inner.signatures]
     problems = _problems(findings)
     if problems:
         found = "What failed: " + _titles(problems) + "."
-    elif report.signatures:
+    elif inner.signatures:
         found = "No identity failed: every check we could make passed."
     else:
-        found = "The message is not DKIM-signed; only SPF can align it for DMARC." if report.message else _titles(findings)
-    facts = report.message
+        found = "The message is not DKIM-signed; only SPF can align it for DMARC." if inner.message else _titles(findings)
+    facts = inner.message
     if facts is not None:
         if facts.from_domain:
             lines.append(f"From domain: {facts.from_domain}")
@@ -288,33 +295,38 @@ def _answer_line(answer) -> str:
 
 def step_dns(report: Report) -> Step | Skipped:
     findings = findings_for(report, "dns")
+    answers = report.dns + (report.returned.dns if report.returned is not None else ())
+    pending = report.pending + (report.returned.pending if report.returned is not None else ())
     # DNS answers are attached when the online stages finish; until then they are pending.
-    dns_pending = any(stage in ("dns", "spf", "dmarc") for stage in report.pending)
-    if not report.dns and not findings and not dns_pending:
+    dns_pending = any(stage in ("dns", "spf", "dmarc") for stage in pending)
+    if not answers and not findings and not dns_pending:
         return _skip("dns", "Nothing in the input names a domain or selector to look up.")
     problems = _problems(findings)
     if problems:
         found = "DNS is not right: " + _titles(problems) + "."
-    elif dns_pending and not report.dns:
+    elif dns_pending and not answers:
         found = "Looking up the DKIM key, SPF and DMARC records…"
-    elif report.dns:
-        found = f"The {len(report.dns)} DNS answers we got look right."
+    elif answers:
+        found = f"The {len(answers)} DNS answers we got look right."
     else:
         found = "No DNS answers were recorded, so nothing here says DNS is wrong."
-    if dns_pending and report.dns:
+    if dns_pending and answers:
         found += " More answers are still arriving."
-    resolvers = sorted({a.resolver for a in report.dns})
+    resolvers = sorted({a.resolver for a in answers})
     if len(resolvers) > 1:
         found += f" Asked {len(resolvers)} resolvers: {', '.join(resolvers)}."
-    return _step(report, "dns", found, [_answer_line(a) for a in report.dns], pending=dns_pending)
+    return _step(report, "dns", found, [_answer_line(a) for a in answers], pending=dns_pending)
 
 
 def step_transit(report: Report) -> Step | Skipped:
     findings = findings_for(report, "transit")
-    if not findings:
-        if not report.signatures:
+    # Notes alone (a signed header relays often rewrite) do not make this a question worth
+    # a step; they stay in the inspect view.
+    if not _problems(findings):
+        inner = message_report(report)
+        if not inner.signatures:
             return _skip("transit", "The message is not DKIM-signed, so there is no signature a change could break.")
-        if not report.input.has_body:
+        if not inner.input.has_body:
             return _skip("transit", "The body is not in the input, so changes to it cannot be seen.")
         return _skip("transit", "No signature shows a change in transit.")
     problems = _problems(findings)
@@ -349,14 +361,16 @@ def step_fix(report: Report) -> Step:
     if all_fixes:
         found = f"{len(all_fixes)} thing(s) to do, most important first. Press c to copy the selected one."
     elif report.failed:
-        found = ("We found what is wrong but no command fixes it from here: "
+        found = ("No command fixes this from here; what to do is below, most important first: "
                  + _titles(_problems(report.all_findings)) + ".")
     else:
         found = "Nothing to fix: no check failed."
     step = _step(report, "fix", found, [])
+    # The problems travel with the fix step: their detail says what to do, which is the
+    # whole answer when no command or record can fix it (a list footer, an ESP setting).
     return Step(
         key=step.key, number=step.number, question=step.question, found=step.found, why=step.why,
-        evidence=(), findings=(), fixes=all_fixes,
+        evidence=(), findings=_problems(sort_findings(report.all_findings)), fixes=all_fixes,
         confirm=confirm_commands(all_fixes, report.resolvers),
         next=step.next,
     )

@@ -31,7 +31,8 @@ from dkim.util import InvalidTagValueList, parse_tag_value
 
 from wizard import fixes
 from wizard.dnsname import InvalidName
-from wizard.keyrecord import KeyReport, analyze_key
+from wizard.dns.types import Status
+from wizard.keyrecord import KeyReport, analyze_key, nearby_names
 from wizard.message import Header, Message
 from wizard.model import Finding, Severity
 from wizard.safe_text import sanitize, shorten
@@ -68,7 +69,7 @@ class SignatureVerdict:
     body_hash: BodyHash
     header_signature: str  # "pass" | "fail" | "not_checked"
     key: KeyReport | None
-    findings: tuple[Finding, ...]
+    findings: tuple[Finding, ...]  # the key record's findings first, then the signature's own
     header: Header | None = None  # the DKIM-Signature field itself
     key_matches: bool | None = None  # RSA only: the signature decodes with this key (see module doc)
 
@@ -122,17 +123,22 @@ def _prepare(index: int, header: Header) -> _Prepared:
     except InvalidTagValueList as exc:
         why = f"the tag list does not parse (at {_text(exc.args[0]) if exc.args else '?'!r})"
         return _Prepared(index, header, {}, "", "", "", "", None, (_syntax_finding(about, why),), "sig_syntax")
-    d, s, a = _text(tags.get(b"d")).strip(), _text(tags.get(b"s")).strip(), _text(tags.get(b"a")).strip()
+    # Shown in findings, so made safe here; a name with control characters then fails check_name.
+    d, s, a = (sanitize(_text(tags.get(k)).strip(), one_line=True) for k in (b"d", b"s", b"a"))
     i_domain = None
+
+    def refuse(why: str) -> _Prepared:
+        return _Prepared(index, header, tags, d, s, a, "", i_domain, (_syntax_finding(about, why),), "sig_syntax")
+
     if b"i" in tags:
-        i_domain = _text(tags[b"i"]).rpartition("@")[2].strip().lower()
-        d_low = d.lower()
-        if d and not (i_domain == d_low or i_domain.endswith("." + d_low)):
+        i_value = sanitize(_text(tags[b"i"]).strip(), one_line=True)
+        i_domain = i_value.rpartition("@")[2].lower()
+        if d and not (i_domain == d.lower() or i_domain.endswith("." + d.lower())):
             finding = Finding(
                 "DKIM-SIG-09", Severity.ERROR, "i= is not inside d=",
-                f"The identity i={_text(tags[b'i'])} is not in d={d} or a subdomain of it, so verifiers fail the "
+                f"The identity i={i_value} is not in d={d} or a subdomain of it, so verifiers fail the "
                 "signature with \"domain mismatch\" (RFC 6376 §3.5, §6.1.1).",
-                evidence=(f"i={sanitize(_text(tags[b'i']), one_line=True)}", f"d={sanitize(d, one_line=True)}"), about=about,
+                evidence=(f"i={i_value}", f"d={d}"), about=about,
             )
             return _Prepared(index, header, tags, d, s, a, "", i_domain, (finding,), "identity_mismatch")
     # Time is checked later against the injected clock; dkimpy's check uses the real one.
@@ -141,29 +147,25 @@ def _prepare(index: int, header: Header) -> _Prepared:
         dkim.validate_signature_fields(untimed)
         CanonicalizationPolicy.from_c_value(tags.get(b"c", b"simple/simple"))
     except InvalidCanonicalizationPolicyError as exc:
-        return _Prepared(index, header, tags, d, s, a, "", i_domain,
-                         (_syntax_finding(about, f"c= names an unknown canonicalisation ({_text(exc.args[0])})"),), "sig_syntax")
+        return refuse(f"c= names an unknown canonicalisation ({_text(exc.args[0])})")
     except (dkim.ValidationError, KeyError) as exc:
         # dkimpy formats bytes values as b'…'; show them as the user wrote them.
-        why = re.sub(r"b'([^']*)'", r"\1", str(exc))
-        return _Prepared(index, header, tags, d, s, a, "", i_domain, (_syntax_finding(about, why),), "sig_syntax")
+        return refuse(re.sub(r"b'([^']*)'", r"\1", str(exc)))
     try:
         bh_len = len(base64.b64decode(re.sub(rb"\s+", b"", tags[b"bh"])))
     except ValueError:
         bh_len = -1
     digest_len = HASH_ALGORITHMS[tags[b"a"]]().digest_size
     if bh_len != digest_len:
-        return _Prepared(index, header, tags, d, s, a, "", i_domain, (_syntax_finding(
-            about, f"bh= decodes to {bh_len} bytes, but a {a} body hash is {digest_len} bytes (DKIM-SIG-17)"),), "sig_syntax")
+        return refuse(f"bh= decodes to {bh_len} bytes, but a {a} body hash is {digest_len} bytes (DKIM-SIG-17)")
     for tag in (b"t", b"x"):
-        if tag in tags and not re.fullmatch(rb"\d{1,12}", tags[tag]):
-            return _Prepared(index, header, tags, d, s, a, "", i_domain,
-                             (_syntax_finding(about, f"{tag.decode()}= is not a number of seconds"),), "sig_syntax")
+        # 11 digits reach the year 5138; more cannot be a time a signer meant.
+        if tag in tags and not re.fullmatch(rb"\d{1,11}", tags[tag]):
+            return refuse(f"{tag.decode()}= is not a plausible time in seconds")
     try:
         name = fixes.dkim_key_name(d, s)
     except InvalidName as exc:
-        return _Prepared(index, header, tags, d, s, a, "", i_domain,
-                         (_syntax_finding(about, f"the key name cannot be looked up: {exc}"),), "sig_syntax")
+        return refuse(f"the key name cannot be looked up: {exc}")
     return _Prepared(index, header, tags, d, s, a, name, i_domain, (), "")
 
 
@@ -191,9 +193,15 @@ async def verify_signatures(msg: Message, session, *, now: datetime) -> tuple[Si
     # ask a sibling name that cannot exist to tell.
     odd = [n for n in names if answers[n].status.answered and not any("p=" in v for v in answers[n].values)]
     probes = dict(zip(odd, await asyncio.gather(*(session.lookup(_probe_name(n), "TXT") for n in odd))))
+    # A missing key may sit at a wrong name, or the signer may use another selector (DNS-07).
+    missing = [n for n in names if answers[n].status in (Status.NXDOMAIN, Status.NODATA) and not answers[n].cname_chain]
+    near = {n: nearby_names(n) for n in missing}
+    asked = sorted({x for names_ in near.values() for x in names_})
+    got = dict(zip(asked, await asyncio.gather(*(session.lookup(x, "TXT") for x in asked))))
     reports = {
         p.index: analyze_key(answers[p.key_name], sig_a=p.a, sig_i_domain=p.i_domain, sig_d=p.d,
-                             probe=probes.get(p.key_name))
+                             probe=probes.get(p.key_name),
+                             nearby=tuple(got[x] for x in near.get(p.key_name, ())))
         for p in prepared if p.key_name
     }
     stamp = int(now.timestamp())
@@ -371,14 +379,17 @@ def _verify_one(msg: Message, headers: list[list[bytes]], p: _Prepared, report: 
     return SignatureVerdict(
         index=p.index, d=p.d, s=p.s, a=p.a, result=result, reason=reason,
         warnings=tuple(dict.fromkeys(warnings)), body_hash=crypto.body, header_signature=crypto.header_signature,
-        key=report, findings=tuple(findings), header=p.header, key_matches=crypto.key_matches,
+        key=report, findings=(report.findings if report else ()) + tuple(findings), header=p.header, key_matches=crypto.key_matches,
     )
 
 
 def _time_checks(p: _Prepared, stamp: int, findings: list[Finding], warnings: list[str], about: str) -> str:
     t = int(p.tags[b"t"]) if b"t" in p.tags else None
     x = int(p.tags[b"x"]) if b"x" in p.tags else None
-    when = lambda s: datetime.fromtimestamp(s, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")  # noqa: E731
+
+    def when(seconds: int) -> str:
+        return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
     if x is not None and (x < stamp or (t is not None and x < t)):
         validity = f" (validity {(x - t) / 3600:.1f} hours)" if t is not None else ""
         detail = (f"Signed at {when(t)}, expired at {when(x)}{validity}; checked at {when(stamp)}. "
@@ -467,14 +478,24 @@ def _body_findings(p: _Prepared, msg: Message, crypto: Crypto, report: KeyReport
                 evidence=lines + (f"published key sha256 (DER): {fp}",) + ((crypto.error,) if crypto.error else ()),
                 fixes=_key_fixes(p), about=about,
             ))
-        else:
+        elif crypto.key_matches:
             findings.append(Finding(
                 "CANON-13", Severity.ERROR, "A signed header changed after signing",
-                "The body is intact and b= was made with this key"
-                + (" (the RSA signature decodes, but over other header data)" if crypto.key_matches else "")
-                + ": one of the signed headers (or the DKIM-Signature field itself) was changed in transit. "
-                "The canonical form of each signed header is listed; compare it with the sender's copy.",
+                "The body is intact and b= was made with this key (the RSA signature decodes, but over "
+                "other header data): one of the signed headers (or the DKIM-Signature field itself) was "
+                "changed in transit. The canonical form of each signed header is listed; compare it with "
+                "the sender's copy.",
                 evidence=lines + crypto.canonical_headers, about=about,
+            ))
+        else:
+            # Ed25519 signatures carry no structure to tell the two causes apart.
+            findings.append(Finding(
+                "CANON-13", Severity.ERROR, "A signed header changed, or the key does not match",
+                "The body is intact but the header signature fails: either a signed header (or the "
+                "DKIM-Signature field) changed in transit, or the published key is not the one the "
+                "signer used (DKIM-KEY-14). If every message with this selector fails, it is the key. "
+                "The canonical form of each signed header is listed; compare it with the sender's copy.",
+                evidence=lines + crypto.canonical_headers, fixes=_key_fixes(p), about=about,
             ))
 
 

@@ -38,13 +38,13 @@ SIZE = 20 << 20
 RUNS = 3
 
 
-def make_message(pem: bytes) -> bytes:
+def make_message(pem: bytes, canon: tuple[bytes, bytes]) -> bytes:
     line = b"Quarterly figures:  revenue\t12,345  costs 6,789 -- see the attached notes for details. \r\n"
     body = line * (SIZE // len(line))
     raw = (b"From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nSubject: big report\r\n"
            b"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <big@example.com>\r\n"
            b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + body)
-    return dkim.sign(raw, b"sel", b"example.com", pem, canonicalize=(b"relaxed", b"relaxed")) + raw
+    return dkim.sign(raw, b"sel", b"example.com", pem, canonicalize=canon) + raw
 
 
 def best(fn) -> float:
@@ -63,20 +63,24 @@ def main() -> None:
                             serialization.NoEncryption())
     p = base64.b64encode(key.public_key().public_bytes(serialization.Encoding.DER,
                                                        serialization.PublicFormat.SubjectPublicKeyInfo))
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "big.eml")
-        Path(path).write_bytes(make_message(pem))
-        raw = Path(path).read_bytes()
-    print(f"message: {len(raw) / (1 << 20):.1f} MB, relaxed/relaxed, rsa-sha256 2048-bit; best of {RUNS}")
-
     def dnsfunc(name, timeout=5):
         return b"v=DKIM1; k=rsa; p=" + p
 
-    baseline = best(lambda: dkim.verify(raw, dnsfunc=dnsfunc))
-    ours = best(lambda: check_under_test(raw, p))
-    print(f"dkimpy verify      {baseline * 1000:8.1f} ms")
-    print(f"check_under_test   {ours * 1000:8.1f} ms")
-    print(f"ratio              {ours / baseline:8.3f}  (target <= 0.25)")
+    # relaxed/relaxed is what the target is about (dkimpy's relaxed body canonicalisation is
+    # its slow spot); simple/simple is printed too, so nobody reads the ratio as universal.
+    for canon in ((b"relaxed", b"relaxed"), (b"simple", b"simple")):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "big.eml")
+            Path(path).write_bytes(make_message(pem, canon))
+            raw = Path(path).read_bytes()
+        label = b"/".join(canon).decode()
+        print(f"message: {len(raw) / (1 << 20):.1f} MB, c={label}, rsa-sha256 2048-bit; best of {RUNS}")
+        baseline = best(lambda: dkim.verify(raw, dnsfunc=dnsfunc))
+        ours = best(lambda: check_under_test(raw, p))
+        print(f"  dkimpy verify      {baseline * 1000:8.1f} ms")
+        print(f"  check_under_test   {ours * 1000:8.1f} ms")
+        target = "  (target <= 0.25)" if canon[1] == b"relaxed" else ""
+        print(f"  ratio              {ours / baseline:8.3f}{target}")
 
 
 if __name__ == "__main__":

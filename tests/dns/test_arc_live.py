@@ -11,7 +11,7 @@ from wizard.dns.session import DnsSession
 from wizard.message import parse_message
 from wizard.verify import verify_signatures
 
-from tests.signing import arc_seal, message, sign
+from tests.signing import arc_seal, arc_seal_mail_dkim, message, sign
 
 SEEN_AT_LIST = ("spf=pass smtp.mailfrom=verify.test; dkim=pass header.d=verify.test header.s=rsa2048; "
                 "dmarc=pass header.from=verify.test")
@@ -100,3 +100,32 @@ async def test_seal_with_wrong_key_fails(session):
     (hop,) = report.instances
     assert (hop.ams, hop.seal) == ("fail", "fail")
     assert hop.ams_body_hash.result == "pass" and hop.ams_header_signature == "fail"
+
+
+async def test_garbage_arc_headers_give_a_failed_chain_not_an_exception(session):
+    raw = (b"ARC-Seal: i=1; a=rsa-sha256; cv=none; d=lists.verify.test; s=arc; b=!!!\r\n"
+           b"ARC-Message-Signature: i=1; this is not a tag list\r\n"
+           b"ARC-Authentication-Results: i=1; \x1b]52;c;aGk=\x07 spf=pass\r\n"
+           b"ARC-Seal: i=3; cv=pass\r\n") + message()
+    report = await verify_arc(parse_message(raw), session)
+    assert report.result == "fail" and "ARC-02" in ids(report)
+    shown = " ".join(line for f in report.findings for line in (f.detail, *f.evidence))
+    assert "\x1b" not in shown and "\x07" not in shown
+
+
+async def test_second_hop_claiming_cv_none_breaks_the_chain(session):
+    once = through_list(sign(message(), "rsa2048", "rsa2048a"))
+    raw = arc_seal_mail_dkim(once, "arc", "rsa2048a", domain="fwd.verify.test", chain="none",
+                             results="spf=fail smtp.mailfrom=verify.test")
+    report = await verify_arc(parse_message(raw), session)
+    assert report.result == "fail" and report.broken_at == 2
+    assert [i.cv for i in report.instances] == ["none", "none"]
+    assert "ARC-03" in ids(report)
+
+
+async def test_mail_dkim_sealed_second_hop_validates(session):
+    once = through_list(sign(message(), "rsa2048", "rsa2048a"))
+    raw = arc_seal_mail_dkim(once, "arc", "rsa2048a", domain="fwd.verify.test", chain="pass",
+                             results="arc=pass; spf=fail smtp.mailfrom=verify.test")
+    report = await verify_arc(parse_message(raw), session)
+    assert report.result == "pass" and [i.seal for i in report.instances] == ["pass", "pass"]

@@ -54,6 +54,8 @@ async def test_esp_domains_pass_but_do_not_align(session):
     misaligned = finding(report, "DMARC-06")
     assert misaligned.severity == Severity.CRITICAL
     assert any("esp-dmarc.test" in line for line in misaligned.evidence)
+    assert "bounces.esp-dmarc.test" in finding(report, "CAUSE-17").title
+    assert "esp-dmarc.test" in finding(report, "CAUSE-15").title
 
 
 async def test_relaxed_alignment_accepts_a_subdomain_signer(session):
@@ -69,6 +71,9 @@ async def test_strict_alignment_rejects_a_subdomain_signer(session):
     assert "adkim=s" in strict.detail and "relaxed" in strict.detail
     row = report.alignment[0]
     assert row.relaxed and not row.aligned and row.mode == "s"
+    relax = strict.fixes[0]
+    assert (relax.name, relax.value) == (
+        "_dmarc.strict-dmarc.test", "v=DMARC1; p=reject; adkim=r; aspf=s; rua=mailto:agg@host-dmarc.test")
 
 
 async def test_subdomain_gets_sp(session):
@@ -178,3 +183,12 @@ async def test_discovery_lookups_run_at_once(dns_server):
     # the four _dmarc names of the walk, the PSL name, the From's A and the d= walk together
     assert proxy.max_in_flight >= 5
     assert elapsed < 4 * delay_ms / 1000
+
+
+async def test_cname_to_a_missing_target_falls_back_to_the_parent(session):
+    report = await check_dmarc_domain("broken.cname-dmarc.test", session.lookup)
+    dangling = finding(report, "DMARC-22", "to nothing")
+    assert dangling.severity == Severity.WARN
+    assert dangling.evidence == ("_dmarc.broken.cname-dmarc.test → "
+                                 "broken.cname-dmarc.test.hosted.host-dmarc.test",)
+    assert report.record_name == "_dmarc.cname-dmarc.test"  # the parent's policy applies

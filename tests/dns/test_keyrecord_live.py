@@ -84,3 +84,11 @@ async def test_4096_bit_key_reports_the_response_size(session):
     finding = next(f for f in report.findings if f.id == "DKIM-KEY-16")
     size = session.answers[-1].size
     assert size and size > 512 and f"{size} bytes" in finding.detail
+
+
+async def test_fixes_ask_the_server_that_answered(session, dns_server):
+    report = await key(session, "trunc")
+    finding = next(f for f in report.findings if f.id == "DKIM-KEY-07")
+    host, port = dns_server.spec.split(":")
+    assert ("dig", "+short", "TXT", "trunc._domainkey.verify.test", f"@{host}", "-p", port) in [
+        fix.argv for fix in finding.fixes]

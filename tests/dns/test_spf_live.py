@@ -2,8 +2,11 @@
 verdict through our DNS layer, and the record tree with its lookup budget."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from dnsproxy import DelayProxy
 from wizard.dns import DnsSession
 from wizard.model import RecordFix, Severity
 from wizard.spf import check_spf, spf_tree
@@ -95,7 +98,7 @@ async def test_two_records_are_permerror_with_a_merged_record(session):
     report = await spf(session, "alice@two.spf.test", ip=LISTED)
     assert report.result == "permerror"
     merged = next(f for f in finding(report, "SPF-02").fixes if isinstance(f, RecordFix))
-    assert merged.value == "v=spf1 ip4:192.0.2.0/24 include:i1.spf.test -all"
+    assert merged.value == "v=spf1 include:i1.spf.test ip4:192.0.2.0/24 -all"
 
 
 async def test_servfail_is_temperror_never_permerror(session):
@@ -120,6 +123,7 @@ async def test_misspelt_mechanism_names_the_token(session):
 async def test_no_record_is_none_with_a_starter_record(session):
     report = await spf(session, "alice@nospf.spf.test")
     assert report.result == "none"
+    assert [f.id for f in report.findings].count("SPF-01") == 1
     starter = next(f for f in finding(report, "SPF-01").fixes if isinstance(f, RecordFix))
     assert starter.name == "nospf.spf.test" and starter.value.startswith("v=spf1 ip4:")
 
@@ -186,3 +190,27 @@ async def test_domain_mode_tree(session):
     assert dup.lookups_used == 2 and "SPF-20" in {f.id for f in dup.findings}
     plus = await spf_tree("plusall.spf.test", session.lookup)
     assert any(f.id == "SPF-11" and f.severity == Severity.ERROR for f in plus.findings)
+
+
+async def test_null_mx_on_the_mail_from_domain(session):
+    report = await spf(session, "alice@nullmx.spf.test", ip=LISTED)
+    assert report.result == "pass"
+    assert finding(report, "DNS-11").severity == Severity.CRITICAL
+
+
+async def test_mail_from_domain_that_does_not_exist(session):
+    report = await spf(session, "alice@ghost.spf.test")
+    assert report.result == "none"
+    assert finding(report, "DNS-12").severity == Severity.CRITICAL
+
+
+async def test_the_terms_of_a_record_are_looked_up_at_once(dns_server):
+    delay_ms = 100
+    with DelayProxy(dns_server.host, dns_server.port, delay_ms=delay_ms) as proxy:
+        session = DnsSession([proxy.resolver()], compare=False)
+        started = time.perf_counter()
+        tree = await spf_tree("ten.spf.test", session.lookup)
+        elapsed = time.perf_counter() - started
+    assert tree.lookups_used == 10
+    assert proxy.max_in_flight >= 10  # the ten includes' records were fetched together
+    assert elapsed < 5 * delay_ms / 1000  # about two round trips, not eleven

@@ -73,6 +73,14 @@ async def test_ed25519_signature_passes(session):
     assert verdict.key_matches is True
 
 
+async def test_ed25519_header_change_names_both_possible_causes(session):
+    raw = sign(message(), "ed", "ed25519", algorithm="ed25519-sha256").replace(b"To: bob@", b"To: carol@")
+    (verdict,) = await check(raw, session)
+    assert (verdict.result, verdict.reason, verdict.key_matches) == ("fail", "signature", None)
+    finding = next(f for f in verdict.findings if f.id == "CANON-13")
+    assert "or the key does not match" in finding.title
+
+
 async def test_signature_by_mail_dkim_passes(session):
     raw = sign_mail_dkim(message(), "rsa2048", "rsa2048a", timestamp=int(time.time()))
     (verdict,) = await check(raw, session)
@@ -264,3 +272,12 @@ async def test_bad_names_never_reach_dns(session):
     (verdict,) = await check(raw, session)
     assert verdict.result == "permerror" and verdict.reason == "sig_syntax"
     assert session.answers == ()
+
+
+async def test_key_at_the_wrong_name_and_sibling_selectors(session):
+    (verdict,) = await check(sign(message(), "misplaced", "rsa2048a"), session)
+    assert verdict.reason == "key_not_found"
+    wrong = next(f for f in verdict.key.findings if f.id == "DNS-07")
+    assert "misplaced._domainkey.verify.test.verify.test" in wrong.detail
+    assert wrong.fixes[0].name == "misplaced._domainkey.verify.test"
+    assert wrong.fixes[0].value.startswith("v=DKIM1; k=rsa; p=MIIB")

@@ -54,3 +54,29 @@ async def settle(pilot) -> None:
 def notices(app) -> list[str]:
     """The notifications on view (toasts), as the user reads them."""
     return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+class SteadyTiming:
+    """A resolver whose answers report 1 ms: the real zone-file answers, with the one
+    field that varies run to run fixed, so snapshots of the DNS pane are stable."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.label = inner.label
+
+    async def query(self, name: str, rdtype: str):
+        from dataclasses import replace
+
+        return replace(await self.inner.query(name, rdtype), elapsed_ms=1.0)
+
+
+def steady_zone_resolvers(paths):
+    from wizard.dns import ZoneFileResolver
+
+    return [SteadyTiming(ZoneFileResolver(list(paths)))]
+
+
+def scenario_app(**kwargs) -> MailTriageApp:
+    """The app as `mailtriage demo` runs it: each scenario answers DNS from its own zones."""
+    kwargs.setdefault("zone_resolver_factory", steady_zone_resolvers)
+    return make_app(**kwargs)

@@ -157,6 +157,33 @@ def test_receiver_words_become_findings_with_evidence(text: str, finding_id: str
     assert any(quoted in ev for f in matches for ev in f.evidence)
 
 
+def test_provider_requirements_only_for_that_provider() -> None:
+    """Yahoo's "sender is unauthenticated" is PROV-03, not Gmail's PROV-02."""
+    ids = {f.id for f in _bare("550 5.7.9 This mail has been blocked because the sender is "
+                               "unauthenticated. Yahoo requires all senders to authenticate "
+                               "with either SPF or DKIM.").findings}
+    assert "PROV-03" in ids and "PROV-02" not in ids
+
+
+def test_temporary_dmarc_failure_is_not_reported_as_enforcement() -> None:
+    analysis = _bare("451 4.7.26 Unauthenticated email from example.com is not accepted due to "
+                     "domain's DMARC policy, but temporary DNS failures prevent authentication")
+    ids = {f.id for f in analysis.findings}
+    assert "DMARC-17" in ids and "DMARC-16" not in ids
+    assert analysis.bounce.kind == "delayed"
+
+
+def test_findings_carry_the_lookup_for_the_named_domain() -> None:
+    """The domain the receiver named becomes a dig command (argv, name checked)."""
+    analysis = _bare("550 5.7.26 Unauthenticated email from example.com is not accepted due to "
+                     "domain's DMARC policy")
+    (finding,) = [f for f in analysis.findings if f.id == "DMARC-16"]
+    assert [f.argv for f in finding.fixes] == [("dig", "+short", "TXT", "_dmarc.example.com")]
+    hostile = _bare("550 5.7.26 Unauthenticated email from ex;rm$(x).com is not accepted due to "
+                    "domain's DMARC policy")
+    assert not [f for f in hostile.findings if f.fixes]
+
+
 def test_smtp_auth_text_gets_no_auth_record_findings() -> None:
     analysis = _bare("550 5.7.1 RESOLVER.RST.AuthRequired; authentication required")
     ids = {f.id for f in analysis.findings}
@@ -280,6 +307,18 @@ def test_dsn_per_recipient_blocks_and_returned_bytes() -> None:
     assert {"DSN-01", "DSN-03", "DMARC-16", "DSN-12"} <= ids
 
 
+def test_multipart_original_is_returned_whole() -> None:
+    """The original's own MIME boundaries must not cut it short."""
+    original = (
+        b"From: alice@example.com\r\nTo: bob@example.net\r\nSubject: hi\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/alternative; boundary=\"inner\"\r\n\r\n"
+        b"--inner\r\nContent-Type: text/plain\r\n\r\nplain\r\n"
+        b"--inner\r\nContent-Type: text/html\r\n\r\n<p>html</p>\r\n--inner--\r\n"
+    )
+    analysis = analyze_bounce(_dsn([_rcpt("bob@example.net", "failed", "5.1.1")], returned=original))
+    assert analysis.returned_message == original
+
+
 def test_rfc822_headers_part_is_headers_only() -> None:
     headers = ORIGINAL.split(b"\r\n\r\n")[0] + b"\r\n"
     analysis = analyze_bounce(_dsn([_rcpt("bob@example.net", "failed", "5.7.1", "550 5.7.1 no")],
@@ -376,6 +415,19 @@ def test_hostile_input_never_raises(junk: bytes) -> None:
     parse_smtp_reply(junk.decode("latin-1"))
 
 
+@pytest.mark.parametrize(
+    "needle, insert",
+    [(b"Content-Type: message/rfc822", b"\nContent-Transfer-Encoding: \xe9\xff"),
+     (b"charset=us-ascii", b"\x00"), (b"Status: ", b"=?unknown?b?AAAA?="),
+     (b"boundary=\"", b"\xff")],
+)
+def test_damaged_headers_never_raise(needle: bytes, insert: bytes) -> None:
+    raw = _dsn([_rcpt("bob@example.net", "failed", "5.1.1", "550 5.1.1 unknown")])
+    assert needle in raw
+    analysis = analyze_bounce(raw.replace(needle, needle + insert, 1))
+    assert analysis is not None and analysis.bounce.recipients == ("bob@example.net",)
+
+
 CORPUS = Path(__file__).parents[3] / "shared/data/bounces"
 SEEDS = sorted(CORPUS.glob("*.eml"))[:12] if CORPUS.is_dir() else []
 _SEED_BYTES = [p.read_bytes() for p in SEEDS] or [ORIGINAL, _dsn([_rcpt("b@example.net", "failed", "5.1.1")])]
@@ -396,6 +448,7 @@ def _mutated_bounce(draw) -> bytes:
                 b"\n550-5.7.26 ", b"--", b"\r\n\r\n", b"Content-Type: multipart/report; boundary=x\n",
                 b"Status: 9.99.9999\n", b"Final-Recipient: rfc822;\n", b"\x00\xff", b"=?utf-8?b?zz?=",
                 b"Content-Transfer-Encoding: base64\n", b"(in reply to end of DATA command)",
+                b"charset=\x00", b"Content-Transfer-Encoding: \xe9\xff\n", b"(reason: 550 ((",
             ]))
         elif op == "dup":
             raw[pos:pos] = raw[pos : pos + 200]

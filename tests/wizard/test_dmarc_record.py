@@ -50,6 +50,19 @@ def test_record_problems_name_the_token(record, fid, severity, title_part):
         parse_record(record))), found(parse_record(record))
 
 
+@pytest.mark.parametrize("record, corrected", [
+    ("v=DMARC1; p=reject; adkim=relaxed; pct=50%; rua=dmarc@example.com",
+     "v=DMARC1; p=reject; adkim=r; pct=50; rua=mailto:dmarc@example.com"),
+    ("v=DMARC1; p=none, rua=mailto:a@example.com junk", "v=DMARC1; p=none; rua=mailto:a@example.com"),
+    ("v=DMARC1; rua=mailto:a@example.com; p=rejected", "v=DMARC1; p=reject; rua=mailto:a@example.com"),
+    ("v=DMARC1; rua=mailto:a@example.com", "v=DMARC1; p=none; rua=mailto:a@example.com"),
+])
+def test_fixable_mistakes_come_with_the_corrected_record(record, corrected):
+    rec = parse_record(record, about="_dmarc.example.com")
+    fixes = {(fx.name, fx.value) for f in rec.findings for fx in f.fixes}
+    assert fixes == {("_dmarc.example.com", corrected)}
+
+
 def test_good_record_reads_every_tag():
     rec = parse_record("v=DMARC1; p=Reject; sp=quarantine; np=reject; adkim=s; aspf=r; pct=100; "
                        "t=y; psd=n; rua=mailto:a@example.com,mailto:b@example.net; fo=1:d;")

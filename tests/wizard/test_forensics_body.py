@@ -270,3 +270,55 @@ def test_bad_signature_value_is_a_finding_not_an_exception():
     msg, _ = parsed(sign(plain(text_body())))
     r = analyze_body(msg, "v=1; a=rsa-sha256; bh=%%%; b=x")
     assert not r.matches and r.findings[0].id == "DKIM-SIG-17"
+
+
+def test_safe_links_inside_a_quoted_printable_html_part():
+    html = (f'<html><body><p>Dear customer, your invoice is ready: <a href="{URL}">open it</a>. '
+            'Regards, the billing team — Zürich</p></body></html>\r\n')
+
+    def qp(text: str) -> bytes:
+        return email.quoprimime.body_encode(text.encode("utf-8").decode("latin-1"), maxlinelen=76,
+                                            eol="\r\n").encode("latin-1")
+
+    raw = sign(multipart([(b"text/plain; charset=utf-8", b"7bit", b"Your invoice is ready."),
+                          (b"text/html; charset=utf-8", b"quoted-printable", qp(html).rstrip(b"\r\n"))]))
+    wrapped = html.replace(URL, WRAP["Microsoft Safe Links"](URL).replace("&", "&amp;"))
+    damaged = raw.replace(qp(html).rstrip(b"\r\n"), qp(wrapped).rstrip(b"\r\n"))
+    r = analyze_body(*parsed(damaged))
+    assert r.proven_change is not None, r.tried
+    assert r.proven_change.kind == "links-rewritten" and "Microsoft Safe Links" in r.proven_change.description
+    assert "CAUSE-04" in ids(r)
+
+
+def test_html_part_removed_by_a_list_is_mime_restructured():
+    parts = [(b"text/plain; charset=utf-8", b"7bit", b"Hello"), (b"text/html; charset=utf-8", b"7bit", b"<p>Hello</p>")]
+    sent = sign(multipart(parts))
+    received = sent.replace(b"--==b1==\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 7bit"
+                            b"\r\n\r\n<p>Hello</p>\r\n", b"")
+    msg, sig = parsed(LIST_HEADERS + received)
+    r = analyze_body(msg, sig, original=parse_message(sent))
+    assert r.proven_change.kind == "mime-restructured"
+    assert {"CANON-14", "CAUSE-01"} <= set(ids(r))
+    assert any(d.kind == "removed" and d.text_visible == "<p>Hello</p>" for d in r.diff)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SIG = st.sampled_from([
+    "v=1; a=rsa-sha256; c=relaxed/simple; d=example.com; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AA==",
+    "v=1; a=rsa-sha1; c=simple; d=x; s=y; l=5; h=from:to; bh=frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=; b=",
+    "v=1; c=bogus; bh=x", "no tags at all", "a=; b=; bh=====", "l=-3; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+])
+_PIECES = st.sampled_from([b"From: a@b\r\n", b"Content-Type: multipart/mixed; boundary=x\r\n", b"\r\n", b"--x\r\n",
+                           b"--x--\r\n", b"Content-Transfer-Encoding: base64\r\n", b"Content-Transfer-Encoding: "
+                           b"quoted-printable\r\n", b"=3D=\r\n", b"https://urldefense.com/v3/__x__;!!a$", b"\n", b"\r",
+                           b">From x\r\n", b"..\r\n", b"\xff\xfe", b" \t ", b"QUJD\r\n"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=30), _SIG)
+def test_never_raises_on_hostile_input(pieces, sig):
+    msg = parse_message(b"".join(pieces))
+    r = analyze_body(msg, sig, original=msg)
+    assert isinstance(r.findings, tuple)

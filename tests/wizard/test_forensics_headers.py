@@ -127,3 +127,20 @@ def test_pasted_headers_say_save_the_eml():
     r = check(pasted + b"\r\nShow original\r\n\r\n" + body)
     assert r.header_ok is False
     assert any(f.id == "EVID-03" and "save the original .eml" in f.title for f in r.findings)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from([b"Subject: [X] y", b"From: a@b", b" folded", b"Subject:", b"To: c", b"bad line",
+                                 b"DKIM-Signature: v=1; h=from:subject; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSu"
+                                 b"FU=; b=AAAA; d=example.com; s=sel; a=rsa-sha256",
+                                 b"DKIM-Signature: h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; z=Subject:a|x"]),
+                max_size=12))
+def test_header_side_never_raises(lines):
+    msg = parse_message(b"\r\n".join(lines) + b"\r\n\r\nbody\r\n")
+    for sig in msg.get_all("DKIM-Signature") or []:
+        r = analyze_headers(msg, sig.value, public_key=KEY)
+        assert isinstance(r.findings, tuple)

@@ -110,6 +110,7 @@ def test_default_is_rsa_2048_and_weak_or_invalid_sizes_are_said():
     assert key.warnings == ()
     assert "weak" in _key("rsa1024").warnings[0]
     assert "EDNS0" in _key("rsa4096").warnings[0]
+    assert "RSA key too" in _key("ed25519").warnings[0]
     for bits in (512, 768, 8192):
         with pytest.raises(keygen.KeyProblem, match="1024"):
             keygen.generate_key("rsa", bits)

@@ -1,11 +1,16 @@
 """Key-record diagnosis from answers built here (the live BIND tests are in tests/dns/)."""
 from __future__ import annotations
 
+import base64
+
+from cryptography.hazmat.primitives import serialization
+from hypothesis import given, settings, strategies as st
+
 from wizard.dns.types import DnsAnswer, Status
-from wizard.keyrecord import analyze_key, esp_for
+from wizard.keyrecord import analyze_key, esp_for, nearby_names
 from wizard.model import FixCommand, RecordFix, Severity
 
-from tests.signing import public_b64
+from tests.signing import private_pem, public_b64
 
 NAME = "sel._domainkey.example.com"
 A = public_b64("rsa2048a")
@@ -116,9 +121,6 @@ def test_key_cut_at_255_characters():
 
 
 def test_private_key_pasted_as_p():
-    from cryptography.hazmat.primitives import serialization
-    from tests.signing import private_pem
-    import base64
     key = serialization.load_pem_private_key(private_pem("rsa1024"), password=None)
     der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     report = analyze_key(answer(f"v=DKIM1; p={base64.b64encode(der).decode()}"))
@@ -185,9 +187,6 @@ def test_control_characters_in_strings_are_shown_escaped():
     assert "\x1b" not in evidence and "\\x1b" in evidence
 
 
-from hypothesis import given, settings, strategies as st
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(st.text(max_size=300), min_size=1, max_size=3), max_size=3),
        st.sampled_from(["rsa-sha256", "rsa-sha1", "ed25519-sha256", "", "x"]))
@@ -195,3 +194,17 @@ def test_any_answer_gives_a_report_never_an_exception(records, sig_a):
     report = analyze_key(answer(*[tuple(r) for r in records]), sig_a=sig_a, sig_i_domain="a.example.com",
                          sig_d="example.com")
     assert report.usable == (report.problem == "" and bool(report.fingerprint))
+
+
+def test_missing_key_lists_selectors_that_exist_and_wrong_names():
+    names = nearby_names(NAME)
+    assert "sel._domainkey.example.com.example.com" in names and "sel.domainkey.example.com" in names
+    assert "selector1._domainkey.example.com" in names
+    nearby = tuple(
+        answer(KEY_A, name=n) if n in ("selector1._domainkey.example.com", "google._domainkey.example.com")
+        else answer(status=Status.NXDOMAIN, name=n)
+        for n in names
+    )
+    report = analyze_key(answer(status=Status.NXDOMAIN), sig_a="rsa-sha256", nearby=nearby)
+    assert "google, selector1" in find(report, "DKIM-KEY-01").detail
+    assert "DNS-07" not in ids(report)

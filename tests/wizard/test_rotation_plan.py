@@ -53,3 +53,15 @@ def test_switch_time_unknown_waits_for_it():
     given = rotation.plan(_facts([_key_answer("r", NEW, new_name)], [_key_answer("r", OLD, old_name, ttl=4 * 86400)],
                                  signer=signer, switched_at=NOW - timedelta(days=3)))
     assert given.grace_until == NOW + timedelta(days=6)  # 5 days + a 4-day TTL, from 3 days ago
+
+
+def test_fresh_message_without_our_signature_or_mangled_never_raises():
+    plain = b"From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n"
+    assert "no DKIM-Signature" in rotation.signer_evidence(plain, "example.com", {}).detail
+    other = b"DKIM-Signature: v=1; a=rsa-sha256; d=other.example; s=x; h=from; bh=AA==; b=AA==\r\n" + plain
+    assert "other domains signed it" in rotation.signer_evidence(other, "example.com", {}).detail
+    for junk in (b"v=1; d=example.com; s=s2; t=99999999999999999999999",
+                 b"d=example.com; s=s2; b=\x00\xff; bh=;;;",
+                 b"d=example.com;rm -rf ~; s=$(reboot)"):
+        evidence = rotation.signer_evidence(b"DKIM-Signature: " + junk + b"\r\n" + plain, "example.com", {})
+        assert not evidence.verified and evidence.signed_at is None

@@ -33,6 +33,7 @@ async def walk(record, ip=None):
     ("v=spf1 a:host.rec.test, -all", "SPF-04", Severity.CRITICAL, "a:host.rec.test,"),
     ("v=spf1 redirect=inc.rec.test redirect=inc.rec.test", "SPF-04", Severity.CRITICAL,
      "redirect="),
+    ('\\"v=spf1 ip4:192.0.2.1 -all\\"', "SPF-03", Severity.ERROR, "looks like SPF"),
     ("v=spf1 +all", "SPF-11", Severity.ERROR, "+all"),
     ("v=spf1 ip4:0.0.0.0/0 -all", "SPF-11", Severity.ERROR, "ip4:0.0.0.0/0"),
     ("v=spf1 ip4:192.0.2.1", "SPF-11", Severity.WARN, "No all"),
@@ -91,3 +92,26 @@ def test_only_v_spf1_records_count():
 ])
 def test_srs_original_domain(local, domain):
     assert srs_original_domain(local) == domain
+
+
+async def test_a_name_that_is_not_a_domain_is_refused_without_lookups():
+    resolver = ZoneFileResolver({"rec.test": ZONE})
+    tree = await spf_tree("example.com;rm -rf ~", resolver.query)
+    assert tree.lookups_used == 0 and tree.answers == ()
+    assert tree.findings[0].id == "EVID-01"
+
+
+async def test_domain_without_spf():
+    resolver = ZoneFileResolver({"rec.test": ZONE})
+    tree = await spf_tree("host.rec.test", resolver.query)
+    missing = next(f for f in tree.findings if f.id == "SPF-01")
+    assert missing.title == "No SPF record at host.rec.test" and "v=spf1 -all" in missing.detail
+    assert tree.voids == 0  # the root record's own lookup is not a term
+
+
+async def test_hostile_target_is_never_looked_up_or_put_in_a_command():
+    tree = await walk("v=spf1 include:x$(reboot).rec.test -all")
+    node = tree.root.children[0]
+    assert node.error.startswith("not looked up") and node.domain == ""
+    assert all("reboot" not in " ".join(getattr(fix, "argv", ())) for f in tree.findings
+               for fix in f.fixes)

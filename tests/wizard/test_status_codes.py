@@ -55,7 +55,7 @@ def test_specificity_orders_generic_codes_last() -> None:
         ("5.7.515", "Microsoft", "does not meet the required authentication level",
          "multiple_auth", "authentication level"),
         ("5.7.506", "Microsoft", "Bad HELO", "helo", "HELO"),
-        ("5.7.510", "Microsoft", "IPv6", "ptr", "IPv6"),
+        ("5.7.510", "Microsoft", "IPv6", "ipv6", "IPv6"),
         ("5.7.512", "Microsoft", "RFC 5322 section 3.6.2", "rfc5322", "5322"),
         ("5.6.11", "Microsoft", "bare line feeds", "bare_lf", "bare line feed"),
         ("4.7.650", "Microsoft", "rate limited due to IP reputation", "rate", "rate limited"),

@@ -90,6 +90,10 @@ def test_dns_step_says_lookups_are_pending_while_they_are():
 def test_transit_appears_only_with_evidence_of_a_change():
     plain = bare_report()
     assert "transit" not in keys(plain)
+    note_only = bare_report(findings=(
+        Finding("DKIM-SIG-13", Severity.INFO, "Signed headers that relays commonly rewrite", "…"),
+    ))
+    assert "transit" not in keys(note_only)
     changed = bare_report(findings=(
         Finding("CANON-11", Severity.ERROR, "A footer was appended after signing", "…",
                 evidence=("+ -- Sent via the list",)),

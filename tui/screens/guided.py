@@ -41,6 +41,7 @@ class GuidedScreen(ResultScreen):
             yield Static(id="evidence")
             yield Static(id="findings")
             yield Vertical(id="fixes")
+            yield Static(id="advice")
             yield Static(id="next")
         yield Footer()
 
@@ -65,7 +66,7 @@ class GuidedScreen(ResultScreen):
         status = status_line(self.app)  # type: ignore[arg-type]
         if not self.steps:
             progress.update(status)
-            for name in ("question", "found", "why", "evidence", "findings", "next"):
+            for name in ("question", "found", "why", "evidence", "findings", "advice", "next"):
                 self.query_one(f"#{name}", Static).update("")
             self.query_one("#evidence").display = False
             self._set_fixes(())
@@ -90,11 +91,24 @@ class GuidedScreen(ResultScreen):
         evidence.update(safe.lines(step.evidence, "italic", limit=300))
         evidence.border_title = "Evidence"
         findings = self.query_one("#findings", Static)
+        advice = self.query_one("#advice", Static)
         findings.display = bool(step.findings) and step.key != "fix"
-        findings.update(Content("\n").join(
-            safe.line((f"{f.severity.value:<8} ", SEVERITY_STYLE[f.severity.value]), (f"{f.id} ", "bold"), f.title)
-            for f in step.findings
-        ))
+        advice.display = bool(step.findings) and step.key == "fix"
+        if step.key == "fix":
+            # What to do, after the commands: each problem with its explanation, which
+            # carries the advice (the whole answer when no command can fix it).
+            advice.update(Content("\n\n").join([safe.label("[b]What to do[/b]")] + [
+                Content("\n").join([
+                    safe.line((f"{f.severity.value.upper()} ", SEVERITY_STYLE[f.severity.value]), (f"{f.id} ", "bold"), (f.title, "bold")),
+                    safe.text(f.detail),
+                ])
+                for f in step.findings[:5]
+            ]))
+        else:
+            findings.update(Content("\n").join(
+                safe.line((f"{f.severity.value:<8} ", SEVERITY_STYLE[f.severity.value]), (f"{f.id} ", "bold"), f.title)
+                for f in step.findings
+            ))
         self._set_fixes(step.fixes, step.confirm)
         next_text = step.next
         if step.key == "fix" and self._walk.skipped:

@@ -47,6 +47,12 @@ class StartScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._scenarios: tuple = ()
+        self.query_one("#paste", TextArea).focus()
+        # After the first frame: reading the scenario folder is not worth delaying it.
+        self.call_after_refresh(self._load_scenarios)
+
+    def _load_scenarios(self) -> None:
         self._scenarios = tuple(self.app.scenarios())  # type: ignore[attr-defined]
         options = self.query_one("#scenarios", OptionList)
         if self._scenarios:
@@ -56,7 +62,6 @@ class StartScreen(Screen[None]):
             )
         else:
             options.add_option(Option(safe.label("[dim]No scenarios installed[/dim]"), disabled=True))
-        self.query_one("#paste", TextArea).focus()
 
     def action_focus(self, widget_id: str) -> None:
         self.query_one(f"#{widget_id}").focus()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Static, TextArea
@@ -30,6 +29,13 @@ SEVERITY_STYLE = {
 VALUE_LIMIT = 400
 RICH_SEVERITY = {"critical": "bold red", "error": "red", "warn": "yellow", "info": "dim"}
 VERDICT_STYLE = {"ok": "green", "pass": "green", "warn": "yellow", "error": "red", "fail": "red"}
+
+
+def inner(app: "MailTriageApp"):
+    """The report about the message: a DSN's returned message when there is one."""
+    from wizard.tree import message_report
+
+    return message_report(app.report) if app.report is not None else None
 
 
 def status_line(app: "MailTriageApp") -> Content:
@@ -191,7 +197,7 @@ class SummaryPane(TablePane):
         lines: list[Content] = []
         if report is not None:
             lines.append(safe.line(safe.label("[b]Input:[/b] "), report.input.label, "  ", (f"({report.input.source})", "dim")))
-            facts = report.message
+            facts = inner(self.state).message
             if facts is not None:
                 for name, value in (("From", facts.from_header), ("Subject", facts.subject), ("Date", facts.date)):
                     if value:
@@ -220,7 +226,7 @@ class DkimPane(TablePane):
     columns = ("sig", "tag", "verdict", "value", "meaning")
 
     def rows(self):
-        report = self.state.report
+        report = inner(self.state)
         out = []
         for n, sig in enumerate(report.signatures if report else (), 1):
             for tag in sig.decoded.tags:
@@ -258,7 +264,8 @@ class DnsPane(TablePane):
     def rows(self):
         report = self.state.report
         out = []
-        for answer in report.dns if report else ():
+        answers = report.dns + (report.returned.dns if report.returned else ()) if report else ()
+        for answer in answers:
             status = answer.status.value
             value = " | ".join(answer.values) if answer.values else answer.error
             out.append((
@@ -296,7 +303,7 @@ class VerifyPane(Pane):
     """Per signature: body hash, header signature, key — the three places DKIM can break."""
 
     def render_report(self) -> None:
-        report = self.state.report
+        report = inner(self.state)
         if report is None or not report.signatures:
             self.body().update(safe.label("[dim]No signature to verify.[/dim]" if report is not None else ""))
             return
@@ -320,7 +327,7 @@ class BodyPane(Pane):
     diff, whitespace made visible by the engine (␍ CR, ␊ LF, ␉ TAB, · trailing space)."""
 
     def render_report(self) -> None:
-        report = self.state.report
+        report = inner(self.state)
         parts: list[Content] = []
         for n, sig in enumerate(report.signatures if report else (), 1):
             body = sig.body
@@ -380,7 +387,7 @@ class HopsPane(TablePane):
     columns = ("#", "from (HELO / rDNS)", "IP", "by", "with", "TLS", "time", "delay")
 
     def rows(self):
-        report = self.state.report
+        report = inner(self.state)
         chain = report.received if report else None
         out = []
         for hop in chain.hops if chain else ():
@@ -411,7 +418,7 @@ class PolicyPane(Pane):
     """DMARC and SPF evaluation as the engine reported them."""
 
     def render_report(self) -> None:
-        report = self.state.report
+        report = inner(self.state)
         parts: list[Content] = []
         for title, part in (("DMARC", getattr(report, "dmarc", None)), ("SPF", getattr(report, "spf", None)), ("Domain", getattr(report, "domain", None))):
             if part is not None:
@@ -421,8 +428,6 @@ class PolicyPane(Pane):
 
 class FixPane(VerticalScroll):
     """Every fix, most important first, and how to confirm each worked."""
-
-    BINDINGS: ClassVar = [Binding("c", "screen.copy", "Copy", id="inspect.copy", show=False)]
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-status")

@@ -1,0 +1,82 @@
+"""Regenerate screenshots/*.svg from the bundled training scenarios.
+
+    python3 screenshots/make_screenshots.py [--png]
+
+Every screen is the real app driven by keys, with each scenario's own zone files and clock,
+so the pictures show exactly what a user gets offline. `--png` also writes PNGs beside them
+(needs rsvg-convert) for looking at them without a browser.
+"""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from tui.app import MailTriageApp  # noqa: E402
+from tui.messages import Submission  # noqa: E402
+from wizard.scenarios import get_scenario  # noqa: E402
+
+SMALL, LARGE = (80, 24), (120, 36)
+
+
+def submission(name: str) -> Submission:
+    s = get_scenario(name)
+    return Submission(
+        source=f"scenario {s.name}", raw=s.read(), zone_paths=tuple(str(p) for p in s.zone_paths),
+        now=s.now, ip=s.ip, mail_from=s.mail_from, helo=s.helo,
+    )
+
+
+# (file name, size, scenario or None for the start screen, keys to press after loading)
+SHOTS: tuple[tuple[str, tuple[int, int], str | None, tuple[str, ...]], ...] = (
+    ("start-80x24", SMALL, None, ()),
+    ("start-120x36", LARGE, None, ()),
+    ("help-80x24", SMALL, None, ("f1",)),
+    ("guided-bounce-receiver-80x24", SMALL, "dmarc-reject-bounce", ("right",)),
+    ("guided-bounce-fix-80x24", SMALL, "dmarc-reject-bounce", ("right",) * 6 + ("tab",)),
+    ("guided-footer-transit-120x36", LARGE, "list-footer", ("right",) * 6),
+    ("guided-missing-key-dns-80x24", SMALL, "selector-missing", ("right",) * 3),
+    ("inspect-summary-120x36", LARGE, "list-footer", ("i",)),
+    ("inspect-dkim-80x24", SMALL, "list-footer", ("i", "2")),
+    ("inspect-dns-120x36", LARGE, "cname-selector-stale", ("i", "3")),
+    ("inspect-body-120x36", LARGE, "list-footer", ("i", "5")),
+    ("inspect-fix-80x24", SMALL, "selector-missing", ("i", "9")),
+    ("all-panes-120x36", LARGE, "list-footer", ("i", "a")),
+)
+
+
+async def shoot(name: str, size: tuple[int, int], scenario: str | None, keys: tuple[str, ...]) -> Path:
+    app = MailTriageApp(resolvers=[])
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        if scenario is not None:
+            app.analyse(submission(scenario))
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        await pilot.pause()
+        path = HERE / f"{name}.svg"
+        app.save_screenshot(filename=path.name, path=str(HERE))
+    return path
+
+
+async def main(png: bool) -> None:
+    for shot in SHOTS:
+        path = await shoot(*shot)
+        print(path.relative_to(HERE.parent))
+        if png:
+            subprocess.run(["rsvg-convert", str(path), "-o", str(path.with_suffix(".png"))], check=True)
+
+
+if __name__ == "__main__":
+    want_png = "--png" in sys.argv
+    if want_png and shutil.which("rsvg-convert") is None:
+        sys.exit("--png needs rsvg-convert (apt-get install librsvg2-bin)")
+    asyncio.run(main(want_png))

@@ -1,0 +1,61 @@
+"""SVG snapshots of the key screens at 80×24 and 120×36 (pytest-textual-snapshot).
+
+Update after an intended change with `pytest tests/tui/test_snapshots.py --snapshot-update`
+and look at the new SVGs before committing them."""
+from __future__ import annotations
+
+import pytest
+
+from helpers import scenario_app, scenario_submission
+
+SMALL, LARGE = (80, 24), (120, 36)
+
+
+def analysed(name: str, *keys: str):
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        pilot.app.analyse(scenario_submission(name))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        await pilot.pause()
+
+    return run_before
+
+
+async def _settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x36"])
+def test_start(snap_compare, size):
+    assert snap_compare(scenario_app(), terminal_size=size, run_before=_settle)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x36"])
+def test_help(snap_compare, size):
+    assert snap_compare(scenario_app(), terminal_size=size, press=["f1"], run_before=_settle)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x36"])
+def test_guided_receiver_step_of_a_dmarc_bounce(snap_compare, size):
+    assert snap_compare(scenario_app(), terminal_size=size, run_before=analysed("dmarc-reject-bounce", "right"))
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x36"])
+def test_guided_fix_step(snap_compare, size):
+    keys = ("right",) * 6
+    assert snap_compare(scenario_app(), terminal_size=size, run_before=analysed("selector-missing", *keys))
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x36"])
+@pytest.mark.parametrize("pane", ["1", "2", "3", "5", "9"], ids=["summary", "dkim", "dns", "body", "fix"])
+def test_inspect_panes(snap_compare, size, pane):
+    assert snap_compare(scenario_app(), terminal_size=size, run_before=analysed("list-footer", "i", pane))
+
+
+def test_all_panes_120x36(snap_compare):
+    assert snap_compare(scenario_app(), terminal_size=LARGE, run_before=analysed("list-footer", "i", "a"))
