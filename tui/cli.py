@@ -36,6 +36,11 @@ def add_dns_options(parser: argparse.ArgumentParser) -> None:
         "--timeout", type=float, default=3.0, metavar="SECONDS",
         help="time limit for each DNS lookup (default 3)",
     )
+    parser.add_argument(
+        "--no-authoritative", action="store_true",
+        help="ask only the chosen resolvers, not the zone's own name servers "
+        "(for networks that block direct queries to them)",
+    )
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

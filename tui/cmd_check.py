@@ -78,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
                 ip=args.ip,
                 mail_from=args.mail_from,
                 helo=args.helo,
+                # Named resolvers mean "ask these and nowhere else"; the authoritative
+                # servers are compared only when the system resolver is in use.
+                compare=not (args.no_authoritative or args.resolver or args.zone or args.offline),
             )
         )
     except UnreadableInput as exc:

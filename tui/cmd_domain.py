@@ -18,8 +18,6 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     add_dns_options(parser)
     parser.add_argument("--zone", action="append", default=[], metavar="ZONEFILE",
                         help="answer DNS from this zone file instead of the network (repeatable)")
-    parser.add_argument("--no-authoritative", action="store_true",
-                        help="ask only the chosen resolvers, not the zone's own name servers")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -47,9 +47,6 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     else:
         raise ValueError(f"tui.cmd_fix has no subcommand {name!r}")
     add_dns_options(parser)
-    parser.add_argument("--no-authoritative", action="store_true",
-                        help="ask only the chosen resolvers, not the zone's own name servers "
-                        "(for networks that block direct queries to them)")
 
 
 def _fail(message: str) -> int:

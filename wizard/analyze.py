@@ -89,9 +89,12 @@ async def analyze(
     ip: str | None = None,
     mail_from: str | None = None,
     helo: str | None = None,
+    compare: bool = True,
     on_progress: Progress | None = None,
 ) -> Report:
-    """Analyse one piece of evidence. Raises wizard.evidence.UnreadableInput for input that
+    """Analyse one piece of evidence. With `compare`, the key, DMARC and SPF records are
+    also asked of the zones' authoritative servers (DNS-04/05/14); with several resolvers
+    they are always compared among those. Raises wizard.evidence.UnreadableInput for input that
     cannot be analysed at all (empty, binary); everything else yields a Report."""
     evidence = classify(raw)
     if evidence.kind == "domain":
@@ -99,11 +102,12 @@ async def analyze(
 
         return await analyze_domain(
             evidence.text.strip(), (), resolvers=resolvers, now=now, timeout=timeout,
-            on_progress=on_progress, source=source,
+            compare=compare, on_progress=on_progress, source=source,
         )
     return await _analyze_evidence(
         evidence, source=source, resolvers=resolvers, now=now, timeout=timeout,
-        original=original, overrides=(ip, mail_from, helo), on_progress=on_progress,
+        original=original, overrides=(ip, mail_from, helo), compare=compare,
+        on_progress=on_progress,
     )
 
 
@@ -116,6 +120,7 @@ async def _analyze_evidence(
     timeout: float,
     original: bytes | None,
     overrides: tuple[str | None, str | None, str | None],
+    compare: bool,
     on_progress: Progress | None,
 ) -> Report:
     from wizard.bounce import analyze_bounce
@@ -153,13 +158,13 @@ async def _analyze_evidence(
     if returned_raw:
         returned_task = asyncio.ensure_future(
             _analyze_returned(returned_raw, resolvers=resolvers, now=now, timeout=timeout,
-                              overrides=overrides)
+                              overrides=overrides, compare=compare)
         )
     if msg is not None:
         report = await _analyze_message(
             report, msg, resolvers=resolvers, now=now, timeout=timeout,
             original=parse_message(original) if original else None,
-            overrides=overrides, on_progress=on_progress,
+            overrides=overrides, compare=compare, on_progress=on_progress,
         )
     if returned_task is not None:
         report = replace(report, returned=await returned_task)
@@ -168,7 +173,7 @@ async def _analyze_evidence(
     return report
 
 
-async def _analyze_returned(raw: bytes, *, resolvers, now, timeout, overrides) -> Report | None:
+async def _analyze_returned(raw: bytes, *, resolvers, now, timeout, overrides, compare) -> Report | None:
     """DSN-12: run every check on the message the bounce carried back."""
     from wizard.evidence import UnreadableInput
 
@@ -180,7 +185,7 @@ async def _analyze_returned(raw: bytes, *, resolvers, now, timeout, overrides) -
         return None
     return await _analyze_evidence(
         evidence, source="returned message", resolvers=resolvers, now=now, timeout=timeout,
-        original=None, overrides=overrides, on_progress=None,
+        original=None, overrides=overrides, compare=compare, on_progress=None,
     )
 
 
@@ -210,6 +215,7 @@ async def _analyze_message(
     timeout: float,
     original: Message | None,
     overrides: tuple[str | None, str | None, str | None],
+    compare: bool,
     on_progress: Progress | None,
 ) -> Report:
     from wizard.arc_tags import decode_arc
@@ -246,7 +252,7 @@ async def _analyze_message(
 
     from wizard.dns.session import DnsSession
 
-    session = DnsSession(list(resolvers), timeout=timeout)
+    session = DnsSession(list(resolvers), timeout=timeout, compare=compare)
     return await _analyze_online(
         report, msg, session, signatures=signatures, facts=facts, now=now,
         original=original, on_progress=on_progress,
@@ -267,6 +273,7 @@ async def _analyze_online(
         # start now and overlap with verification instead of waiting behind it.
         for name in _dmarc_names(facts.from_domain):
             asyncio.ensure_future(session.lookup(name, "TXT"))
+    comparing = asyncio.ensure_future(_compare_records(session, signatures, facts))
     verdicts_task = asyncio.ensure_future(verify_signatures(msg, session, now=now))
     spf_task = asyncio.ensure_future(
         check_spf(ip=facts.client_ip, mail_from=facts.mail_from, helo=facts.helo,
@@ -308,12 +315,26 @@ async def _analyze_online(
         on_progress(report)
 
     sig_reports, forensic_findings = await forensics_task
+    await comparing
     findings = list(report.findings) + forensic_findings
     from wizard.dns.findings import answer_findings
 
-    findings += answer_findings(session.answers)
+    findings += answer_findings(session.answers, resolvers=session.all_resolvers)
     return replace(report, signatures=sig_reports, findings=_dedupe(findings),
                    dns=tuple(session.answers), pending=())
+
+
+async def _compare_records(session, signatures, facts: MessageFacts) -> None:
+    """Ask the records the verdicts rest on of every resolver (and, with the session's
+    `compare`, the authoritative servers), so disagreement shows up (DNS-04/05/14)."""
+    if len(session.resolvers) < 2 and not session.compare:
+        return
+    names = {f"{s.s}._domainkey.{s.d}" for s in signatures.signatures if s.s and s.d}
+    if facts.from_domain:
+        names.add(f"_dmarc.{facts.from_domain}")
+    if facts.mail_from_domain:
+        names.add(facts.mail_from_domain)
+    await asyncio.gather(*(session.lookup_everywhere(n, "TXT") for n in sorted(names)))
 
 
 def _dmarc_names(from_domain: str) -> list[str]:

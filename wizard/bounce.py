@@ -464,7 +464,9 @@ _ADDR = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@" + _LABEL + r"(?:\." + _LABEL + r")+
 _ADDR_RE = re.compile(_ADDR)
 # Address lines that name a failed recipient in text NDRs, strongest first.
 _RCPT_LINES = (
-    re.compile(r"^\s*[<\"]?(" + _ADDR + r")[>\"]?:?\s*(?:on .*)?$", re.M),  # alone on a line
+    # alone on a line, perhaps with its display form: "a@b:", "a@b (a@b)", "a@b<mailto:a@b>"
+    re.compile(r"^\s*[<\"]?(" + _ADDR + r")[>\"]?(?::|\s*\([^)\n]*\)|<mailto:[^>\n]*>)?\s*"
+               r"(?:on .*)?$", re.M),
     re.compile(r"RCPT[ _]TO:?\s*<(" + _ADDR + r")>", re.I),
     re.compile(r"\bRCPT:\s*<(" + _ADDR + r")>", re.I),
     # "<addr>... User unknown", also behind a Sendmail transcript's reply code
@@ -842,7 +844,21 @@ def _provider(*sources: str | None) -> str | None:
     return None
 
 
+_TRANSCRIPT_FAILURE = re.compile(r"^\s*<<<\s*[45]\d\d", re.M)
+_TRANSCRIPT_COMMAND = re.compile(r"^\s*>>>\s*(DATA|RCPT|MAIL|HELO|EHLO)\b[^\n]*", re.M | re.I)
+_COMMAND_STAGE = {"DATA": "data", "RCPT": "rcpt_to", "MAIL": "mail_from", "HELO": "helo",
+                  "EHLO": "helo"}
+
+
 def _stage(text: str) -> tuple[str | None, str | None]:
+    """DSN-08: the SMTP stage of the rejection and the words that show it."""
+    failure = _TRANSCRIPT_FAILURE.search(text)
+    if failure:
+        # A session transcript: the command sent just before the first failing reply.
+        commands = list(_TRANSCRIPT_COMMAND.finditer(text, 0, failure.start()))
+        if commands:
+            last = commands[-1]
+            return _COMMAND_STAGE[last.group(1).upper()], last.group().strip()
     best: tuple[int, str, str] | None = None
     for stage, pattern in _STAGES:
         m = pattern.search(text)
@@ -914,9 +930,10 @@ def _dsn_split(blocks: list[list[tuple[str, str]]]) -> tuple[dict[str, str], lis
     return per_message, [r for r in recipients if r]
 
 
-def _kind(action: str | None, status: str | None, reply_code: int | None, text: str,
-          notice: bool = True) -> str:
-    """DSN-01. `notice` is False for a pasted reply: nobody has given up on anything yet."""
+def _kind(action: str | None, status: str | None, reply_code: int | None, *,
+          retrying: bool) -> str:
+    """DSN-01. `retrying`: the notice says delivery is still being attempted (or it is a
+    pasted reply, where nobody has given up on anything yet)."""
     action = (action or "").lower().strip()
     cls = None
     if reply_code and not action:
@@ -934,7 +951,7 @@ def _kind(action: str | None, status: str | None, reply_code: int | None, text: 
     if cls == 2:
         return "success"
     if cls == 4:
-        return "delayed" if not notice or _DELAY_WORDS.search(text) else "gave_up"
+        return "delayed" if retrying else "gave_up"
     return "permanent"
 
 
@@ -983,8 +1000,16 @@ def _build(msg: email.message.Message | None, work: _Work, header_text: str,
         work.caps.append(Cap("recipients of the DSN examined", MAX_RECIPIENTS, len(rcpt_dicts)))
         rcpt_dicts = rcpt_dicts[:MAX_RECIPIENTS]
     if rcpt_dicts:
-        for fields in rcpt_dicts:
-            statuses.append(_recipient_from_dsn(fields, text, text_replies, text_loose))
+        addrs = [_strip_type(f.get("final-recipient")) or "" for f in rcpt_dicts]
+        segments = _segments(text, [a for a in addrs if a])
+        for fields, addr in zip(rcpt_dicts, addrs):
+            # Without a Diagnostic-Code the human-readable part is the fallback: the part of
+            # it about this recipient when it names several.
+            seg = segments.get(addr.lower())
+            seg_replies = _replies_in(seg) if seg else []
+            fallback = (seg_replies, _loose_codes(seg, seg_replies)) if seg_replies else \
+                (text_replies, text_loose)
+            statuses.append(_recipient_from_dsn(fields, text_replies, fallback))
     else:
         failed = []
         if msg is not None and msg.get("X-Failed-Recipients"):
@@ -1005,8 +1030,8 @@ def _build(msg: email.message.Message | None, work: _Work, header_text: str,
                 seg_replies, seg_loose = text_replies, text_loose
             status, origin = _choose_status(seg_replies, None, seg_loose)
             reply = _pick_reply(seg_replies, status)
-            kind = _kind(None, status, reply.code if reply else None, text + header_text,
-                         notice=msg is not None)
+            kind = _kind(None, status, reply.code if reply else None,
+                         retrying=msg is None or bool(_DELAY_WORDS.search(text + header_text)))
             statuses.append(RecipientStatus(
                 recipient=addr, original_recipient=None, actual_recipient=None, kind=kind,
                 status=status,
@@ -1092,7 +1117,11 @@ def _pick_reply(replies: list[tuple[int, SmtpReply]], status: str | None) -> Smt
     return replies[0][1]
 
 
-def _recipient_from_dsn(fields: dict[str, str], text: str, text_replies, text_loose) -> RecipientStatus:
+def _recipient_from_dsn(
+    fields: dict[str, str],
+    text_replies: list[tuple[int, SmtpReply]],
+    fallback: tuple[list[tuple[int, SmtpReply]], list[tuple[int, str]]],
+) -> RecipientStatus:
     final = _strip_type(fields.get("final-recipient"))
     original = _strip_type(fields.get("original-recipient"))
     actual = _strip_type(fields.get("x-actual-recipient"))
@@ -1107,8 +1136,7 @@ def _recipient_from_dsn(fields: dict[str, str], text: str, text_replies, text_lo
     replies = _replies_in(diag_text) if diag_text else []
     loose = _loose_codes(diag_text, replies) if diag_text else []
     if not replies and not loose:
-        # The DSN part gave no reply; fall back to the human-readable text for this recipient.
-        replies, loose = text_replies, text_loose
+        replies, loose = fallback  # the DSN part gave no reply
     usable_dsn = dsn_status if dsn_status and is_valid_code(dsn_status) else None
     status, origin = _choose_status(replies, usable_dsn, loose)
     if status is None and dsn_status:
@@ -1125,7 +1153,8 @@ def _recipient_from_dsn(fields: dict[str, str], text: str, text_replies, text_lo
     reply_text = reply.text if reply else diag_text
     action = fields.get("action")
     kind = _kind(action, usable_dsn or status, reply.code if reply else None,
-                 (diag_text or "") + " " + str(fields.get("will-retry-until") or ""))
+                 retrying=bool(fields.get("will-retry-until")
+                               or _DELAY_WORDS.search(diag_text or "")))
     return RecipientStatus(
         recipient=recipient, original_recipient=original, actual_recipient=actual, kind=kind,
         status=status,
@@ -1164,7 +1193,8 @@ def _not_a_bounce(msg: email.message.Message, work: _Work, layout: str) -> Bounc
         is_auth = ftype.lower().startswith("auth-failure")
         if is_auth:
             layout = "ARF auth-failure report (RFC 6591)"
-        rcpt = [_strip_type(v) or v for k, v in work.arf_fields if k.lower() == "original-rcpt-to"]
+        rcpt = [_strip_type(v) or v for k, v in work.arf_fields
+                if k.lower() in ("original-rcpt-to", "removal-recipient")]
         if not rcpt and work.returned is not None:
             # No Original-Rcpt-To: the reported message's own To names who it was sent to.
             returned = email.message_from_bytes(work.returned, policy=email.policy.compat32)

@@ -639,6 +639,9 @@ class DmarcReport:
     report_authorisations: tuple[DnsAnswer, ...] = ()
     findings: tuple[Finding, ...] = ()
 
+    # The RFC 9989 verdict at the top level, where scripts look first (README's JSON shape).
+    __json_extra__ = ("result", "policy", "effective_policy", "record_name", "discovered_via", "disagree")
+
     @property
     def record(self) -> DmarcRecord | None:
         return self.rfc9989.record if self.rfc9989 else None

@@ -48,7 +48,8 @@ class ProvenChange:
     """A change whose reversal makes the signature verify again (or reproduces the original)."""
 
     kind: str  # appended, prepended, inserted, mime-part-added, mime-wrapped, links-rewritten,
-    #            mime-restructured, re-encoded, line-endings, mbox-from, dot-stuffing, re-wrapped, whitespace,
+    #            mime-restructured, re-encoded, line-endings, final-crlf, mbox-from, dot-stuffing,
+    #            re-wrapped, whitespace,
     #            empty-body-signed, changed; header side: subject-tag, refolded, header-case,
     #            header-added, header-changed
     finding_id: str  # CANON-xx / CAUSE-xx / DKIM-SIG-xx that names it
@@ -262,8 +263,24 @@ def _search_appended(s: _Search) -> Iterator[_Hit]:
     if re.search(rb"(^|\r\n)--[^\s]{1,70}\r\n", tail):  # a delimiter, not the "-- " sig separator
         kind, fid, what = "mime-part-added", "CANON-14", "A MIME part was added at the end of the body after signing."
     else:
-        kind, fid, what = "appended", "CANON-11", "Lines were appended to the body after signing (footer or disclaimer)."
+        kind, fid = "appended", "CANON-11"
+        what = "Lines were appended to the body after signing (footer or disclaimer)."
     yield _Hit(kind, fid, what, original)
+
+
+def _search_final_crlf(s: _Search) -> Iterator[_Hit]:
+    """RFC 6376 §3.4.3 adds a CRLF to a body that lacks one; some signers (Perl Mail::DKIM
+    with c=…/simple) hash such a body without it. SMTP always ends the body with CRLF, so
+    the receiver's hash then differs by exactly those two bytes."""
+    if not s.received.endswith(b"\r\n") or s.received == b"\r\n":
+        return
+    s.tried.append("final CRLF: body hashed without its last line break")
+    candidate = s.received[:-2]
+    if s.hash_of(candidate) == s.target:
+        yield _Hit("final-crlf", "CANON-07", "The signer hashed the body without its final CRLF: the message did "
+                   "not end with a line break when it was signed (SMTP adds one in transit). RFC 6376 §3.4.3 "
+                   "says the signer must add it; fix the signing software or end the body with CRLF before "
+                   "signing.", candidate)
 
 
 def _search_removed_blocks(s: _Search, delimiters: list[int], leaves: list[_Leaf]) -> Iterator[_Hit]:
@@ -450,9 +467,12 @@ def _reencodings(content: bytes, cte: str) -> Iterator[tuple[str, bytes]]:
         yield "8bit", crlf
         if crlf != decoded:
             yield "8bit", decoded
-    if cte != "quoted-printable":
-        text = crlf.decode("latin-1")  # QP works on octets; latin-1 maps each to one char
-        yield "quoted-printable", email.quoprimime.body_encode(text, maxlinelen=76, eol="\r\n").encode("latin-1")
+    text = crlf.decode("latin-1")  # QP works on octets; latin-1 maps each to one char
+    # 76 is the RFC 2045 limit and the usual choice; 72/78 cover re-wrapping by other encoders.
+    for width in (76, 72, 78):
+        encoded = email.quoprimime.body_encode(text, maxlinelen=width, eol="\r\n").encode("latin-1")
+        if encoded.rstrip(b"\r\n") != content.rstrip(b"\r\n"):
+            yield "quoted-printable", encoded
     raw = crlf if cte != "base64" else decoded
     yield "base64", base64.encodebytes(raw).replace(b"\n", b"\r\n")  # 76 columns, the MIME default
     enc = base64.b64encode(raw)
@@ -488,13 +508,14 @@ def _search_reencoded(s: _Search, lines: list[bytes], leaves: list[_Leaf]) -> It
             hit = s.check_raw(b"\r\n".join(new_lines))
             if hit is not None:
                 where = "the body" if lf.cte_line is None and len(leaves) == 1 else f"the {lf.ctype} part"
-                yield _Hit("re-encoded", "CANON-08",
-                           f"{where[0].upper()}{where[1:]} was re-encoded from {name} to {lf.cte} after signing.",
+                how = (f"re-encoded from {name} to {lf.cte}" if name != lf.cte
+                       else f"re-encoded ({lf.cte} again, with its line breaks in other places)")
+                yield _Hit("re-encoded", "CANON-08", f"{where[0].upper()}{where[1:]} was {how} after signing.",
                            hit, (f"signed as Content-Transfer-Encoding: {name}",
                                  f"now Content-Transfer-Encoding: {lf.cte}"))
                 return
     s.tried.append(f"transfer encoding: {tried} re-encodings of the text/encoded parts "
-                   "(quoted-printable ↔ base64 ↔ 8bit, base64 at 64/72/76 columns)"
+                   "(quoted-printable ↔ base64 ↔ 8bit; QP at 72/76/78 and base64 at 64/72/76 columns)"
                    + (f"; {skipped} part(s) over {MAX_REENCODE_PART >> 20} MB not re-encoded" if skipped else ""))
 
 
@@ -562,7 +583,8 @@ def _search_rewrapped(s: _Search, lines: list[bytes]) -> Iterator[_Hit]:
             s.tried.append(f"re-wrapped lines: {joined} {mode}-wrapped line breaks at {width} columns joined")
             hit = s.check_raw(b"\r\n".join(out))
             if hit is not None:
-                yield _Hit("re-wrapped", "CANON-09", f"Long lines were re-wrapped at {width} columns after signing.", hit)
+                yield _Hit("re-wrapped", "CANON-09",
+                           f"Long lines were re-wrapped at {width} columns after signing.", hit)
                 return
 
 
@@ -631,7 +653,8 @@ def paste_damage(msg: Message) -> tuple[str, ...]:
     strong, weak = [], []
     if msg.bad_lines:
         n, text = msg.bad_lines[0]
-        strong.append(f"line {n} in the header block is not a header field: {shorten(sanitize(text, one_line=True), 80)}")
+        shown = shorten(sanitize(text, one_line=True), 80)
+        strong.append(f"line {n} in the header block is not a header field: {shown}")
     for h in msg.headers:
         if any(len(part) > 998 for part in h.raw.split(b"\r\n")):
             strong.append(f"{sanitize(h.name, one_line=True)} header has a line over 998 octets (unfolded by a copy)")
@@ -640,7 +663,8 @@ def paste_damage(msg: Message) -> tuple[str, ...]:
     m = re.search(r'boundary\s*=\s*"?([^";]+)"?', ctype, re.I)
     if m and msg.body is not None and b"--" + m.group(1).strip().encode("utf-8", "replace") not in msg.body:
         strong.append("the MIME boundary named in Content-Type never appears in the body")
-    if msg.body and re.search(rb"-----Original Message-----|---------- Forwarded message ---------", msg.body[:1 << 20]):
+    quoted = rb"-----Original Message-----|---------- Forwarded message ---------"
+    if msg.body and re.search(quoted, msg.body[: 1 << 20]):
         weak.append("the body quotes a forwarded/original message")  # replies do this too: weak alone
     if not msg.get_all("Received"):
         weak.append("no Received headers")
@@ -779,7 +803,8 @@ def analyze_body(msg: Message, signature_header_value: str, *, original: Message
                              inter, tuple(findings), orig_bh, orig_matches, tuple(caps))
 
     findings.append(Finding("CANON-01", Severity.ERROR if not matches else Severity.INFO,
-                            "Body hash: MISMATCH" if not matches else "Body hash: OK, but the body differs from the original",
+                            "Body hash: MISMATCH" if not matches
+                            else "Body hash: OK, but the body differs from the original",
                             f"expected {sig.bh}, computed {_b64(computed)} over the {sig.body_algo} canonical body. "
                             "The body changed after signing (or was canonicalised differently)." if not matches
                             else "Differences are outside what the signature covers.", about=about))
@@ -824,7 +849,8 @@ def analyze_body(msg: Message, signature_header_value: str, *, original: Message
                                 "DKIM cannot be re-verified from this copy; it shows signs of copy/paste or export, "
                                 "so the mismatch says nothing about the sender. Rely on the receiver's "
                                 "Authentication-Results, or get the original: Gmail \"Show original → Download "
-                                "original\"; Outlook/OWA \"View message source\"; or ask for the .eml as an attachment.",
+                                "original\"; Outlook/OWA \"View message source\"; or ask for the .eml as an "
+                                "attachment.",
                                 damage, about=about))
     elif ar_pass:
         findings.append(_evid05(ar_pass, about))
@@ -857,6 +883,7 @@ def _run_search(s: _Search, msg: Message, body: bytes) -> _Hit | None:
         _search_small_fixes(s, body),
         _search_links(s, body),
         _search_links_in_encoded_parts(s, lines, leaves),
+        _search_final_crlf(s),
         _search_appended(s),
         _search_reencoded(s, lines, leaves),
         _search_mime_wrapped(s, lines, leaves),
@@ -876,7 +903,8 @@ def _classify_against_original(received: bytes, orig: bytes, msg: Message, origi
         return None
     body, orig_body = msg.body or b"", original.body or b""
     other = canon.RELAXED
-    if sig.body_algo == canon.SIMPLE and canon.canonicalize_body(body, other) == canon.canonicalize_body(orig_body, other):
+    relaxed_equal = canon.canonicalize_body(body, other) == canon.canonicalize_body(orig_body, other)
+    if sig.body_algo == canon.SIMPLE and relaxed_equal:
         return _Hit("whitespace", "CANON-04", "Only whitespace changed (trailing spaces, tabs or space runs): "
                     "passes relaxed, fails simple body canonicalisation.", orig, by_comparison=True)
     _, leaves_now = _layout(msg, body.split(b"\r\n"))
@@ -894,11 +922,14 @@ def _classify_against_original(received: bytes, orig: bytes, msg: Message, origi
                     orig, (f"signed as Content-Transfer-Encoding: {then}", f"now Content-Transfer-Encoding: {now}"),
                     by_comparison=True)
     if received.replace(b"\r\n", b"") == orig.replace(b"\r\n", b""):
-        return _Hit("re-wrapped", "CANON-09", "Line breaks moved: the body was re-wrapped after signing.", orig, by_comparison=True)
+        return _Hit("re-wrapped", "CANON-09", "Line breaks moved: the body was re-wrapped after signing.", orig,
+                    by_comparison=True)
     if received.replace(b"\r\n", b" ").split() == orig.replace(b"\r\n", b" ").split():
-        return _Hit("re-wrapped", "CANON-09", "Line breaks and spacing moved: the body was re-wrapped after signing.", orig, by_comparison=True)
+        return _Hit("re-wrapped", "CANON-09", "Line breaks and spacing moved: the body was re-wrapped after "
+                    "signing.", orig, by_comparison=True)
     if received.startswith(orig[:-2]):
-        return _Hit("appended", "CANON-11", "Content was added at the end of the body after signing.", orig, by_comparison=True)
+        return _Hit("appended", "CANON-11", "Content was added at the end of the body after signing.", orig,
+                    by_comparison=True)
     return _Hit("changed", "CANON-01", "The body changed after signing; see the line diff.", orig, by_comparison=True)
 
 
@@ -1066,6 +1097,20 @@ def _header_candidates(msg: Message, include: list[bytes], algo: str, sig_header
                      f"{h.name.lower()}, so the verifier now hashes the new one.", h.index,
                      with_field(h.index, None), b"")
 
+    if algo == canon.SIMPLE and 0 <= sig_header_index < len(fields):
+        # c=simple hashes the DKIM-Signature's own folding (DKIM-SIG-22). A relay that refolded
+        # it is undone by refolding the way dkimpy signs (its fold() at 72 columns).
+        raw_sig = fields[sig_header_index]
+        colon = raw_sig.index(b":")
+        value = raw_sig[colon + 1 :].replace(b"\r\n", b"").lstrip(b" \t")
+        value = re.sub(rb"(\bb=)([A-Za-z0-9+/= \t]*)$", lambda m: m.group(1) + re.sub(rb"[ \t]", b"", m.group(2)), value)
+        refolded = raw_sig[: colon + 1] + b" " + dkim.fold(value + b"\r\n", namelen=colon).rstrip(b"\r\n")
+        tried.append("DKIM-Signature refolded the way dkimpy folds it")
+        if refolded != raw_sig:
+            yield _HCand("refolded", "DKIM-SIG-22", "The DKIM-Signature header itself was refolded after signing; "
+                         "with c=simple its folding is part of the signed data.", sig_header_index,
+                         with_field(sig_header_index, refolded), refolded)
+
     if algo == canon.SIMPLE:
         tried.append(f"simple header canonicalisation: unfolding, refolding at 78, name case and "
                      f"space after the colon for {len(chosen)} signed header(s)")
@@ -1137,14 +1182,16 @@ def analyze_headers(msg: Message, signature_header_value: str, *, public_key: by
             findings.append(Finding("CAUSE-10", Severity.ERROR, f"{len(dup)} {dup[0].name} headers",
                                     "A message must carry this header at most once (RFC 5322 §3.6); receivers "
                                     "such as Gmail reject it, and DKIM verifiers hash only the bottom one.",
-                                    tuple(f"{h.name}: {shorten(sanitize(h.unfolded, one_line=True), 150)}" for h in dup),
+                                    tuple(f"{h.name}: {shorten(sanitize(h.unfolded, one_line=True), 150)}"
+                                          for h in dup),
                                     about=about))
     z_diff = []
     for zname, zvalue in _z_values(sig.tags):
         h = msg.get(zname)
         now = h.raw.split(b":", 1)[1] if h else b""
         if _relaxed_value(zvalue) != _relaxed_value(now):
-            z_diff.append((sanitize(zname, one_line=True), sanitize(zvalue.decode("utf-8", "backslashreplace"), one_line=True),
+            z_diff.append((sanitize(zname, one_line=True),
+                           sanitize(zvalue.decode("utf-8", "backslashreplace"), one_line=True),
                            sanitize(now.decode("utf-8", "backslashreplace"), one_line=True).strip()))
     if z_diff:
         findings.append(Finding("DKIM-SIG-21", Severity.INFO, "Headers differ from their z= copies",

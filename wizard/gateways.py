@@ -123,13 +123,15 @@ WRAPPERS: tuple[UrlWrapper, ...] = (
     UrlWrapper(
         "Sophos Time-of-Click", b"protection.sophos.com",
         "CAUSE-05",
-        _p(rf"https?://[a-z0-9.-]*protection\.sophos\.com/?\?d=[^&\s\"'<>]+&(?:amp;)?u=(?P<u>[^&\s\"'<>]+){_PARAM_TAIL}"),
+        _p(r"https?://[a-z0-9.-]*protection\.sophos\.com/?\?d=[^&\s\"'<>]+&(?:amp;)?"
+           rf"u=(?P<u>[^&\s\"'<>]+){_PARAM_TAIL}"),
         _decode_sophos,
     ),
     UrlWrapper(
         "Trend Micro Time-of-Click", b"trendmicro.com",
         "CAUSE-05",
-        _p(rf"https?://[a-z0-9.-]+\.trendmicro\.com(?::443)?/wis/clicktime/v1/query\?url=(?P<u>[^&\s\"'<>]+){_PARAM_TAIL}"),
+        _p(r"https?://[a-z0-9.-]+\.trendmicro\.com(?::443)?/wis/clicktime/v1/query"
+           rf"\?url=(?P<u>[^&\s\"'<>]+){_PARAM_TAIL}"),
         _decode_param,
     ),
     UrlWrapper(

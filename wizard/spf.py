@@ -603,6 +603,8 @@ class SpfReport:
     original_domain: str | None = None  # SRS: the domain before the forwarder rewrote it
     findings: tuple[Finding, ...] = ()
 
+    __json_extra__ = ("lookups_used", "voids")
+
     @property
     def lookups_used(self) -> int:
         return self.tree.lookups_used if self.tree else 0

@@ -413,6 +413,8 @@ _PROVIDER_RULES: tuple[_ProviderRule, ...] = (
           "at sender.office.com", "blocklist"),
     _rule(_MS, r"4.7.6[5-9]\d", "Microsoft: temporarily rate limited because of the sending IP's "
           "reputation", "rate"),
+    _rule(_MS, "5.1.10", "Microsoft: the recipient was not found (the registry meaning "
+          "'recipient address has null MX' does not apply)", "mailbox"),
     _rule(_MS, "5.6.11", "Microsoft: the message contains bare line feeds (LF without CR)",
           "bare_lf"),
     _rule(_YAHOO, "*.7.9", "Yahoo: the sender is unauthenticated; Yahoo requires SPF or DKIM "
@@ -437,6 +439,8 @@ _TEXT_MEANINGS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
          r"|turn on SMTP Authentication|SMTP AUTH|must (be )?authenticate(d)? (first|before)"
          r"|relay access denied.{0,40}auth",
          "SMTP AUTH / internal-sender restriction, not SPF/DKIM", "smtp_auth"),
+        (r"RecipientNotFound|RecipNotFound|Recipient not found", "the recipient was not found",
+         "mailbox"),
         (r"\bARC\b[^.]{0,40}(validation|fail)", "ARC validation failed", "arc"),
         (r"REQUIRETLS", "REQUIRETLS support required", "requiretls"),
     )

@@ -115,3 +115,26 @@ def sign_with_z(raw: bytes, z: bytes) -> bytes:
     d.signature_algorithm = b"rsa-sha256"
     d.hasher = dkim.HASH_ALGORITHMS[b"rsa-sha256"]
     return b"DKIM-Signature: " + d.gen_header(fields, include, policy, b"DKIM-Signature", pk) + raw
+
+
+_PERL_SIGNER = r"""
+use Mail::DKIM::Signer;
+my $dkim = Mail::DKIM::Signer->new(Algorithm => "rsa-sha256", Method => $ARGV[1], Domain => "example.com",
+                                   Selector => "sel", KeyFile => $ARGV[0]);
+binmode STDIN; local $/; my $message = <STDIN>;
+$dkim->PRINT($message); $dkim->CLOSE;
+print $dkim->signature->as_string, "\015\012";
+"""
+
+
+def sign_with_mail_dkim(raw: bytes, method: str) -> bytes:
+    """Sign with Perl's Mail::DKIM (a second, independent implementation of the hashes)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pem") as key:
+        key.write(keypair()[0])
+        key.flush()
+        out = subprocess.run(["perl", "-e", _PERL_SIGNER, key.name, method], input=raw, capture_output=True,
+                             check=True, timeout=60).stdout
+    return out.rstrip(b"\r\n") + b"\r\n" + raw

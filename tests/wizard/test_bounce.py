@@ -227,6 +227,10 @@ def test_gmail_codes_decided_by_provider_and_text(text: str, topic: str) -> None
         ("mx.example.org [192.0.2.1] did not like our RCPT TO: 550 5.7.25 x", "rcpt_to"),
         ("host mx.example.org[192.0.2.1] refused to talk to me: 554 5.7.1 Blocked", "connect"),
         (">>> DATA\n<<< 550 5.7.1 Denied", "data"),
+        ("... while talking to mx.example.org.:\n>>> MAIL From:<a@example.com>\n<<< 250 ok\n"
+         ">>> RCPT To:<b@example.org>\n<<< 250 ok\n>>> DATA\n<<< 554 5.7.1 Denied", "data"),
+        ("... while talking to mx.example.org.:\n>>> MAIL From:<a@example.com>\n<<< 250 ok\n"
+         ">>> RCPT To:<b@example.org>\n<<< 550 5.1.1 Unknown", "rcpt_to"),
         ("192.0.2.1 failed after I sent the message. Remote host said: 550 5.7.26 x", "data"),
     ],
 )
@@ -305,6 +309,18 @@ def test_dsn_per_recipient_blocks_and_returned_bytes() -> None:
     assert analysis.returned_headers_only is False
     ids = {f.id for f in analysis.findings}
     assert {"DSN-01", "DSN-03", "DMARC-16", "DSN-12"} <= ids
+
+
+def test_dsn_without_diagnostic_code_uses_each_recipients_text() -> None:
+    human = ("<bob@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1 unknown user\r\n"
+             "    (in reply to RCPT TO command)\r\n\r\n"
+             "<carol@example.org>: host mx.example.org[192.0.2.2] said: 552 5.2.2 mailbox full\r\n"
+             "    (in reply to RCPT TO command)")
+    raw = _dsn([_rcpt("bob@example.net", "failed", "5.0.0"),
+                _rcpt("carol@example.org", "failed", "5.0.0")], human=human)
+    bounce = analyze_bounce(raw).bounce
+    assert [(r.recipient, r.status, r.reply_code) for r in bounce.per_recipient] == [
+        ("bob@example.net", "5.1.1", 550), ("carol@example.org", "5.2.2", 552)]
 
 
 def test_multipart_original_is_returned_whole() -> None:

@@ -322,3 +322,13 @@ def test_never_raises_on_hostile_input(pieces, sig):
     msg = parse_message(b"".join(pieces))
     r = analyze_body(msg, sig, original=msg)
     assert isinstance(r.findings, tuple)
+
+
+def test_quoted_printable_rewrapped_at_another_width():
+    text = ("Sehr geehrte Kundin, die Rechnung über 1.234,56 € ist fällig. " * 3 + "\r\n").encode("utf-8")
+    at = {w: email.quoprimime.body_encode(text.decode("latin-1"), maxlinelen=w, eol="\r\n").encode("latin-1")
+          for w in (72, 76)}
+    raw = sign(multipart([(b"text/plain; charset=utf-8", b"quoted-printable", at[72].rstrip(b"\r\n"))]))
+    r = analyze_body(*parsed(raw.replace(at[72].rstrip(b"\r\n"), at[76].rstrip(b"\r\n"))))
+    assert r.proven_change is not None, r.tried
+    assert r.proven_change.kind == "re-encoded" and r.proven_change.finding_id == "CANON-08"

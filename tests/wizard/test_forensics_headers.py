@@ -144,3 +144,12 @@ def test_header_side_never_raises(lines):
     for sig in msg.get_all("DKIM-Signature") or []:
         r = analyze_headers(msg, sig.value, public_key=KEY)
         assert isinstance(r.findings, tuple)
+
+
+def test_refolded_dkim_signature_header_under_simple():
+    raw = sign(plain(text_body()), canon=(b"simple", b"simple"))
+    sig_header = raw.split(b"\r\nFrom:")[0]
+    r = check(raw.replace(sig_header, sig_header.replace(b"\r\n", b"")))
+    assert r.proven_change.kind == "refolded" and r.proven_change.finding_id == "DKIM-SIG-22"
+    assert r.proven_change.original_bytes == sig_header
+    assert "CAUSE-09" in ids(r)

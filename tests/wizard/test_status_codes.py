@@ -58,6 +58,9 @@ def test_specificity_orders_generic_codes_last() -> None:
         ("5.7.510", "Microsoft", "IPv6", "ipv6", "IPv6"),
         ("5.7.512", "Microsoft", "RFC 5322 section 3.6.2", "rfc5322", "5322"),
         ("5.6.11", "Microsoft", "bare line feeds", "bare_lf", "bare line feed"),
+        ("5.1.10", "Microsoft", "RESOLVER.ADR.RecipientNotFound", "mailbox", "null MX"),
+        ("5.1.10", None, "RESOLVER.ADR.RecipientNotFound; Recipient not found", "mailbox",
+         "receiver's text"),
         ("4.7.650", "Microsoft", "rate limited due to IP reputation", "rate", "rate limited"),
         ("5.7.606", "Microsoft", "banned sending IP", "blocklist", "banned"),
         # Yahoo's 5.7.9 is not the registry's SMTP AUTH "mechanism too weak".

@@ -1,0 +1,215 @@
+"""The guided path and the inspect panes on the bundled training scenarios, by keyboard:
+what a junior admin sees at each step, and what lands on the clipboard."""
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from textual import events
+from textual.widgets import DataTable, OptionList
+
+from helpers import NOW, make_app, notices, scenario_app, scenario_submission, screen_text, settle
+from wizard.model import RecordFix
+from wizard.scenarios import get_scenario, list_scenarios
+
+
+async def open_scenario(pilot, name: str) -> None:
+    """Start screen → ctrl+t → arrow down to the scenario → enter, as a user does."""
+    await pilot.pause()
+    await pilot.pause()
+    await pilot.press("ctrl+t")
+    names = [s.name for s in list_scenarios()]
+    options = pilot.app.screen.query_one("#scenarios", OptionList)
+    assert pilot.app.focused is options
+    options.highlighted = 0
+    for _ in range(names.index(name)):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def walk_to(pilot, question: str) -> str:
+    for _ in range(7):
+        text = screen_text(pilot.app)
+        if question in text:
+            return text
+        await pilot.press("right")
+        await pilot.pause()
+    raise AssertionError(f"never reached {question!r}")
+
+
+async def test_junior_path_training_bounce_to_copied_record():
+    """From the scenario list to a copied DNS record, keyboard only, in guided mode."""
+    async with scenario_app().run_test(size=(80, 24)) as pilot:
+        await open_scenario(pilot, "dmarc-reject-bounce")
+        text = screen_text(pilot.app)
+        assert "Step 1 of 5" in text and "What do you have?" in text
+        text = await walk_to(pilot, "What did the receiver say?")
+        assert "(Gmail) refused the message with 550" in text and "5.7.26" in text
+        text = await walk_to(pilot, "The fix")
+        assert "Step 5 of 5" in text
+        for _ in range(10):  # tab through the commands to the record to publish
+            await pilot.press("tab")
+            box = pilot.app.focused.parent
+            if isinstance(getattr(box, "fix", None), RecordFix):
+                break
+        else:
+            raise AssertionError("no DNS record to copy on the fix step")
+        await pilot.press("c")
+        await pilot.pause()
+        assert pilot.app.clipboard.startswith('example.com. 3600 IN TXT "v=spf1 ')
+        assert pilot.app.clipboard == box.text
+        assert any("Copied DNS record via terminal (OSC 52)" in n for n in notices(pilot.app))
+
+
+async def test_junior_path_pasted_bounce_to_copied_command():
+    """A pasted bounce (the whole DSN), DNS from the scenario's zones, first fix copied."""
+    from wizard.dns import ZoneFileResolver
+
+    scenario = get_scenario("dmarc-reject-bounce")
+    app = make_app(resolvers=[ZoneFileResolver(list(scenario.zone_paths))], clock=lambda: scenario.now)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        pilot.app.post_message(events.Paste(scenario.read().decode()))
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await walk_to(pilot, "The fix")
+        await pilot.press("c")  # nothing focused: the first (most important) fix
+        await pilot.pause()
+        assert pilot.app.clipboard == "dig +short TXT _dmarc.example.com"
+
+
+@pytest.mark.parametrize(("name", "question", "expected"), [
+    ("list-footer", "What changed in transit?", "appended"),
+    ("selector-missing", "Is DNS right?", "mail2026._domainkey.example.com"),
+    ("cname-selector-stale", "Is DNS right?", "CNAME"),
+    ("expired-signature", "Which identity failed?", "xpired"),
+    ("valid", "Which identity failed?", "No identity failed"),
+])
+async def test_guided_step_says_what_the_scenario_is_about(name, question, expected):
+    async with scenario_app().run_test(size=(80, 24)) as pilot:
+        pilot.app.analyse(scenario_submission(name))
+        await settle(pilot)
+        # A small screen scrolls; read the whole step, not just the visible part.
+        await walk_to(pilot, question)
+        step = pilot.app.screen.steps[pilot.app.screen.index]
+        everything = " ".join((step.found, *step.evidence, *(f.title for f in step.findings)))
+        assert expected in everything
+
+
+async def test_valid_scenario_has_nothing_to_fix_and_skips_transit():
+    async with scenario_app().run_test(size=(80, 24)) as pilot:
+        pilot.app.analyse(scenario_submission("valid"))
+        await settle(pilot)
+        keys = [s.key for s in pilot.app.screen.steps]
+        assert "transit" not in keys and keys[-1] == "fix"
+        text = await walk_to(pilot, "The fix")
+        assert "Nothing to fix" in text
+
+
+async def test_inspect_dkim_tags_table_and_explanation():
+    async with scenario_app().run_test(size=(120, 36)) as pilot:
+        pilot.app.analyse(scenario_submission("list-footer"))
+        await settle(pilot)
+        await pilot.press("i", "2")
+        await pilot.pause()
+        table = pilot.app.screen.query_one("#dkim-pane DataTable", DataTable)
+        tags = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert tags[:5] == ["v", "a", "c", "d", "s"]
+        table.focus()
+        table.move_cursor(row=tags.index("c"))
+        await pilot.pause()
+        text = screen_text(pilot.app)
+        assert "relaxed/relaxed" in text and "Meaning" in text
+
+
+async def test_inspect_dns_pane_shows_each_query_with_status_ttl_and_raw_strings():
+    async with scenario_app().run_test(size=(120, 36)) as pilot:
+        pilot.app.analyse(scenario_submission("cname-selector-stale"))
+        await settle(pilot)
+        await pilot.press("i", "3")
+        await pilot.pause()
+        table = pilot.app.screen.query_one("#dns-pane DataTable", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        key_row = next(i for i, r in enumerate(rows) if r[0].startswith("s1._domainkey"))
+        assert rows[key_row][2] == "zone" and rows[key_row][5] == "1"  # resolver, ms
+        table.focus()
+        table.move_cursor(row=key_row)
+        await pilot.pause()
+        assert "CNAME chain:" in screen_text(pilot.app)
+
+
+async def test_inspect_verify_and_body_panes_show_the_broken_body_hash():
+    async with scenario_app().run_test(size=(120, 36)) as pilot:
+        pilot.app.analyse(scenario_submission("list-footer"))
+        await settle(pilot)
+        await pilot.press("i", "4")
+        await pilot.pause()
+        assert "body_hash" in screen_text(pilot.app)
+        await pilot.press("5")
+        await pilot.pause()
+        text = screen_text(pilot.app)
+        assert "bh= in signature" in text and "CANON-11" in text
+        assert "+ To unsubscribe" in text
+
+
+async def test_inspect_fix_pane_copies_the_selected_command():
+    async with scenario_app().run_test(size=(80, 24)) as pilot:
+        pilot.app.analyse(scenario_submission("selector-missing"))
+        await settle(pilot)
+        await pilot.press("i", "9", "tab")
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        assert pilot.app.clipboard == "dig +noall +answer TXT mail2026._domainkey.example.com"
+
+
+async def test_all_panes_at_once_on_a_big_terminal():
+    async with scenario_app().run_test(size=(160, 50)) as pilot:
+        pilot.app.analyse(scenario_submission("list-footer"))
+        await settle(pilot)
+        await pilot.press("i", "a")
+        await pilot.pause()
+        text = screen_text(pilot.app)
+        for title in ("Summary", "DKIM", "DNS", "Verify", "Body", "Bounce"):
+            assert title in text
+        assert "DMARC-06" in text and "sel2026._domainkey.example.com" in text
+
+
+class GatedResolver:
+    """Answers only once the test opens the gate: lets a test see the app mid-analysis."""
+
+    def __init__(self, inner, gate: threading.Event) -> None:
+        self.inner, self.gate, self.label = inner, gate, inner.label
+
+    async def query(self, name: str, rdtype: str):
+        await asyncio.to_thread(self.gate.wait, 10)
+        return await self.inner.query(name, rdtype)
+
+
+async def test_panes_show_progress_while_lookups_are_pending_and_fill_in():
+    from wizard.dns import ZoneFileResolver
+
+    scenario = get_scenario("list-footer")
+    gate = threading.Event()
+    app = make_app(resolvers=[GatedResolver(ZoneFileResolver(list(scenario.zone_paths)), gate)],
+                   clock=lambda: scenario.now)
+    async with app.run_test(size=(80, 24)) as pilot:
+        from tui.messages import Submission
+
+        pilot.app.analyse(Submission(source="paste", raw=scenario.read()))
+        for _ in range(50):  # the offline part lands first
+            await pilot.pause(0.05)
+            if pilot.app.report is not None:
+                break
+        text = screen_text(pilot.app)
+        assert "Analysing… still waiting for: dns" in text  # and the UI answers keys meanwhile
+        await pilot.press("i", "3")
+        await pilot.pause()
+        assert "Lookups pending" in screen_text(pilot.app)
+        gate.set()
+        await settle(pilot)
+        text = screen_text(pilot.app)
+        assert "Done." in text and "sel2026._domainkey.example.com" in text
