@@ -265,14 +265,16 @@ async def _analyze_online(
 ) -> Report:
     from wizard.arc import verify_arc
     from wizard.dmarc import check_dmarc
+    from wizard.orgdomain import psl_org_domain
     from wizard.spf import check_spf
     from wizard.verify import verify_signatures
 
     if facts.from_domain:
-        # Warm the session's cache: DMARC discovery needs no DKIM/SPF result, so its lookups
-        # start now and overlap with verification instead of waiting behind it.
-        for name in _dmarc_names(facts.from_domain):
-            asyncio.ensure_future(session.lookup(name, "TXT"))
+        # Warm the session's cache: DMARC discovery needs no DKIM/SPF result, so its first
+        # lookup starts now and overlaps verification; loading the Public Suffix List (a
+        # noticeable parse) overlaps the DNS waits in a thread.
+        asyncio.ensure_future(session.lookup(f"_dmarc.{facts.from_domain}", "TXT"))
+        asyncio.ensure_future(asyncio.to_thread(psl_org_domain, facts.from_domain))
     comparing = asyncio.ensure_future(_compare_records(session, signatures, facts))
     verdicts_task = asyncio.ensure_future(verify_signatures(msg, session, now=now))
     spf_task = asyncio.ensure_future(
@@ -335,16 +337,6 @@ async def _compare_records(session, signatures, facts: MessageFacts) -> None:
     if facts.mail_from_domain:
         names.add(facts.mail_from_domain)
     await asyncio.gather(*(session.lookup_everywhere(n, "TXT") for n in sorted(names)))
-
-
-def _dmarc_names(from_domain: str) -> list[str]:
-    from wizard.orgdomain import psl_org_domain
-
-    names = [f"_dmarc.{from_domain}"]
-    org = psl_org_domain(from_domain)
-    if org and org != from_domain:
-        names.append(f"_dmarc.{org}")
-    return names
 
 
 def _forensics(msg: Message, sigs: tuple[SignatureReport, ...], original: Message | None):

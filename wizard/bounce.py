@@ -39,6 +39,7 @@ from wizard.status_codes import (
 MAX_INPUT = 2_000_000  # bytes of input handed to the MIME parser
 MAX_SCAN = 200_000  # characters of notification text the patterns look at
 MAX_RECIPIENTS = 500  # per-recipient blocks of one DSN
+MAX_PARTS = 200  # MIME parts looked at: a MIME bomb must not stall us
 _MAX_REPLY = 4_000  # characters kept of one joined reply
 
 # --------------------------------------------------------------------------------------
@@ -254,7 +255,7 @@ def parse_smtp_reply(text: str) -> SmtpReply | None:
     joined. None when no reply is found. Never raises."""
     if not isinstance(text, str):
         return None
-    found = _replies_in(text[:MAX_SCAN])
+    found = _replies_in(_lf(text[:MAX_SCAN]))
     return found[0][1] if found else None
 
 
@@ -399,11 +400,16 @@ TEXT_PATTERNS: tuple[_Pattern, ...] = (
        "rates; bulk senders also need DMARC, alignment and one-click unsubscribe.",
        r"Yahoo requires all senders to authenticate|Message not accepted for policy reasons",
        provider="Yahoo"),
-    _p("DKIM-SIG-01", _E, "Receiver says DKIM did not pass",
+    _p("DKIM-SIG-01", _E, "Receiver says the message carried no DKIM signature",
+       "The receiver requires a DKIM signature and found none. Enable DKIM signing for the From "
+       "domain on the sending system.",
+       r"no DKIM signature|not DKIM[- ]signed|DKIM signature (?:is )?(?:required|missing)"
+       r"|(?:requires?|required) (?:a )?DKIM|DKIM[^.\n]{0,20}\b(?:required|mandatory)"),
+    _p("DSN-15", _E, "Receiver says DKIM did not pass",
        "The receiver found no passing DKIM signature. Check the DKIM-Signature of the returned "
-       "message and its key record.",
-       r"DKIM[^.\n]{0,40}(?:did ?n[o']t pass|does not pass|not pass|fail|invalid|required|missing)"
-       r"|(?:no|missing|invalid) (?:valid )?DKIM|DomainKeys requirements"),
+       "message (d=, s=) and its key record.",
+       r"DKIM[^.\n]{0,40}(?:did ?n[o']t pass|does not pass|not pass|fail|invalid)"
+       r"|(?:no valid|invalid) DKIM|DomainKeys requirements"),
     _p("SPF-13", _C, "Receiver says SPF did not pass",
        "The sending IP is not authorised by the SPF record of the MAIL FROM domain (or the "
        "record is broken). Look up SPF for the Return-Path domain of the returned message.",
@@ -478,7 +484,7 @@ _RCPT_LINES = (
     re.compile(r"(?<![\w.@-])((?!(?:mailer-daemon|postmaster)@)" + _ADDR + r")", re.I),
 )
 _RETURNED_SEPARATOR = _rx(
-    r"^[ \t]*(?:-+ ?This is a copy of the message|-+ ?Below this line is a copy|-+ ?Original message"
+    r"^[ \t]*(?:-+ ?This is a copy of the message|-* ?Below (?:this line )?is a copy|-+ ?Original message"
     r"|Original message headers:|-+ ?The header of the original message|Original message follows"
     r"|-+ ?Original Message -+|-+ ?Unsent Message (?:below|follows)|-+ ?Returned message"
     r"|Message headers follow)"
@@ -523,8 +529,17 @@ def _strip_type(value: str | None) -> str | None:
     return value or None
 
 
+def _lf(text: str) -> str:
+    """CRLF and lone CR line ends as LF: the patterns here work on lines."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _part_text(part: email.message.Message) -> str:
-    """Decoded text of a leaf part; never raises."""
+    """Decoded text of a leaf part, LF line ends; never raises."""
+    return _lf(_decoded_text(part))
+
+
+def _decoded_text(part: email.message.Message) -> str:
     try:
         payload = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - damaged encodings are reported as unreadable text
@@ -580,6 +595,10 @@ def _analyze(raw: bytes) -> BounceAnalysis | None:
         caps.append(Cap("bytes of input parsed", MAX_INPUT, len(raw)))
         raw = raw[:MAX_INPUT]
     work = _Work(caps)
+    if b"\r" in raw and b"\n" not in raw:
+        # Classic-Mac CR-only line ends: stdlib email copes, but the byte-level slicing of
+        # the returned message below works on LF.
+        raw = raw.replace(b"\r", b"\n")
     if not _starts_with_header(raw):
         return _analyze_pasted(raw, work)
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
@@ -677,11 +696,15 @@ _RETURNED_SEPARATOR_B = re.compile(_RETURNED_SEPARATOR.pattern.encode(), re.I | 
 
 
 def _returned_after_separator(msg: email.message.Message, raw: bytes) -> tuple[bytes | None, bool]:
-    """The original message a plain-text NDR quotes after its separator line, cut from the
-    raw bytes (only when the body is not transfer-encoded, so the bytes are the original)."""
+    """The original message a plain-text NDR quotes after its separator line: cut from the
+    raw bytes, or from the decoded body when the NDR is quoted-printable/base64 (then the
+    bytes are as close to the original as the decoding allows)."""
     cte = (_header(msg, "Content-Transfer-Encoding") or "7bit").lower()
     if cte not in ("7bit", "8bit", "binary"):
-        return None, False
+        decoded = msg.get_payload(decode=True)
+        if not isinstance(decoded, bytes):
+            return None, False
+        raw = decoded
     m = _RETURNED_SEPARATOR_B.search(raw)
     if m is None:
         return None, False
@@ -694,9 +717,6 @@ def _returned_after_separator(msg: email.message.Message, raw: bytes) -> tuple[b
     body_at = re.search(rb"\r?\n\r?\n", rest)
     headers_only = body_at is None or not rest[body_at.end() :].strip()
     return rest, headers_only
-
-
-MAX_PARTS = 200  # MIME parts looked at: a MIME bomb must not stall us
 
 
 def _walk(msg: email.message.Message, caps: list[Cap]
@@ -809,7 +829,7 @@ def _slice_part(part: email.message.Message, raw: bytes, first_header: str | Non
 
 
 def _analyze_pasted(raw: bytes, work: _Work) -> BounceAnalysis | None:
-    text = decode(raw)
+    text = _lf(decode(raw))
     if len(text) > MAX_SCAN:
         work.caps.append(Cap("characters of bounce text scanned", MAX_SCAN, len(text)))
         text = text[:MAX_SCAN]
@@ -834,13 +854,17 @@ def _layout(header_text: str, text: str) -> str | None:
     return None
 
 
-def _provider(*sources: str | None) -> str | None:
+def _provider(*sources: str | None) -> tuple[str, str] | None:
+    """(provider name, the host or tag that identified it)."""
     for source in sources:
         if not source:
             continue
         for name, pattern in _PROVIDERS:
-            if pattern.search(source):
-                return name
+            m = pattern.search(source)
+            if m:
+                token = next((t for t in source.split() if m.group().lower() in t.lower()),
+                             m.group())
+                return name, token
     return None
 
 
@@ -871,8 +895,9 @@ def _choose_status(
     replies: list[tuple[int, SmtpReply]], dsn_status: str | None, loose: list[tuple[int, str]]
 ) -> tuple[str | None, str | None]:
     """Most specific enhanced code and where it came from (DSN-03): X.0.0 < X.Y.0 and X.4.7
-    < the rest; ties go to the code the DSN Status agrees with, then to replies, then the
-    most frequent, then the first."""
+    < the rest; among equally specific codes the remote's own reply beats the reporting
+    MTA's Status, which beats a code merely mentioned in text; then the code the Status
+    agrees with, the most frequent, the first."""
     cands: list[tuple[str, str, int]] = []
     cands += [(r.enhanced, "reply", pos) for pos, r in replies if r.enhanced]
     if dsn_status:
@@ -891,9 +916,9 @@ def _choose_status(
         parts = split_code(code)
         return (
             specificity(code),
+            source_rank[source],
             code == dsn_status,
             dsn_class is None or (parts is not None and parts[0] == dsn_class),
-            source_rank[source],
             counts[code],
             -pos,
         )
@@ -1049,9 +1074,10 @@ def _build(msg: email.message.Message | None, work: _Work, header_text: str,
     # The remote host names the provider; in the reply text only links and Gmail's "gsmtp"
     # tag count, because replies also quote the *sender's* domain.
     reply_blob = " ".join(filter(None, [first.diagnostic_code, first.reply_text, text[:20_000]]))
-    provider = _provider(first.remote_mta, remote_host,
-                         " ".join(_URL.findall(reply_blob) + _GSMTP.findall(reply_blob))
-                         ) or (None if first.remote_mta or remote_host else _provider(reporting_mta))
+    identified = _provider(first.remote_mta, remote_host,
+                           " ".join(_URL.findall(reply_blob) + _GSMTP.findall(reply_blob))
+                           ) or (None if first.remote_mta or remote_host else _provider(reporting_mta))
+    provider = identified[0] if identified else None
     stage, stage_evidence = _stage((first.diagnostic_code or "") + "\n" + text)
     reply_text = first.reply_text or first.diagnostic_code or ""
     explanation = None
@@ -1078,7 +1104,8 @@ def _build(msg: email.message.Message | None, work: _Work, header_text: str,
         per_recipient=tuple(statuses),
         report_type=work.report_type,
     )
-    findings = _findings(bounce, text, stage_evidence, work)
+    findings = _findings(bounce, text, stage_evidence, identified[1] if identified else None,
+                         work)
     return BounceAnalysis(bounce, tuple(findings), work.returned, work.returned_headers_only,
                           tuple(work.caps))
 
@@ -1243,7 +1270,8 @@ _KIND_TITLES = {
 }
 
 
-def _findings(bounce: Bounce, text: str, stage_evidence: str | None, work: _Work) -> list[Finding]:
+def _findings(bounce: Bounce, text: str, stage_evidence: str | None,
+              provider_evidence: str | None, work: _Work) -> list[Finding]:
     out: list[Finding] = []
     ev_reply = tuple(e for e in (bounce.diagnostic_code or bounce.reply_text,) if e)
     out.append(Finding(
@@ -1255,10 +1283,14 @@ def _findings(bounce: Bounce, text: str, stage_evidence: str | None, work: _Work
         ev_reply, about=shorten(", ".join(bounce.recipients), 300),
     ))
     if bounce.dsn_status and bounce.status and bounce.dsn_status != bounce.status:
+        vaguer = specificity(bounce.dsn_status) < specificity(bounce.status)
         out.append(Finding(
-            "DSN-03", Severity.INFO, "DSN Status is less specific than the remote reply",
-            f"The reporting MTA wrote Status {bounce.dsn_status}; the remote server's reply says "
-            f"{bounce.status}. The diagnosis is based on {bounce.status}.",
+            "DSN-03", Severity.INFO,
+            "DSN Status is less specific than the remote reply" if vaguer
+            else "DSN Status differs from the remote reply",
+            f"The reporting MTA wrote Status {bounce.dsn_status}; the remote server's "
+            f"{'reply' if bounce.enhanced_from == 'reply' else 'text'} says {bounce.status}. "
+            f"The diagnosis is based on {bounce.status}.",
             (f"Status: {bounce.dsn_status}",) + ev_reply,
         ))
     for s in bounce.per_recipient:
@@ -1286,7 +1318,7 @@ def _findings(bounce: Bounce, text: str, stage_evidence: str | None, work: _Work
         out.append(Finding(
             "DSN-10", Severity.INFO, f"Remote provider: {bounce.provider}",
             "Identified from the remote host, the reply or links in it.",
-            tuple(e for e in (bounce.remote_mta or bounce.reporting_mta,) if e),
+            tuple(e for e in (provider_evidence,) if e),
         ))
     exp = bounce.explanation
     if exp is not None:
@@ -1318,7 +1350,10 @@ def _findings(bounce: Bounce, text: str, stage_evidence: str | None, work: _Work
         if m is None:
             continue
         seen |= {pattern.title, pattern.finding_id}
-        out.append(Finding(pattern.finding_id, pattern.severity, pattern.title, pattern.detail,
+        detail = pattern.detail
+        if pattern.finding_id == "PROV-04":
+            detail += _mechanism_verdicts(scan)
+        out.append(Finding(pattern.finding_id, pattern.severity, pattern.title, detail,
                            (_context(scan, m),), _fixes(pattern.finding_id, scan)))
     if exp is not None and exp.is_smtp_auth and "CAUSE-20" not in seen:
         out.append(Finding(
@@ -1353,6 +1388,29 @@ def _findings(bounce: Bounce, text: str, stage_evidence: str | None, work: _Work
             f"Looked at {cap.limit} {cap.what} of {cap.seen}.",
         ))
     return out
+
+
+_VERDICT = re.compile(
+    r"\b(SPF|DKIM|DMARC)\s*[=:]\s*(pass|fail|softfail|none|neutral|temperror|permerror)\b", re.I
+)
+
+
+def _mechanism_verdicts(text: str) -> str:
+    """PROV-04: Microsoft's NDR may list per-mechanism results. Microsoft needs SPF *and*
+    DKIM to pass, so a failing one is the fix even when DMARC passed."""
+    verdicts: dict[str, str] = {}
+    for m in _VERDICT.finditer(text):
+        verdicts.setdefault(m.group(1).upper(), m.group(2).lower())
+    if not verdicts:
+        return ""
+    shown = ", ".join(f"{k}={v}" for k, v in verdicts.items())
+    failing = [k for k in ("SPF", "DKIM") if verdicts.get(k, "pass") != "pass"]
+    if not failing:
+        return f" The receiver reported {shown}."
+    fix = {"SPF": "SPF for the MAIL FROM (Return-Path) domain",
+           "DKIM": "DKIM signing with the From domain"}
+    return (f" The receiver reported {shown}: fix " + " and ".join(fix[k] for k in failing)
+            + (" — DMARC passing is not enough here." if verdicts.get("DMARC") == "pass" else "."))
 
 
 # The domain or IP the receiver named, so a finding can carry the lookup to run (§12).

@@ -18,6 +18,8 @@ from email.utils import parsedate_to_datetime
 from dkim import select_headers
 from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
 
+from wizard.canon import canonicalize_body
+
 from wizard.dnsname import InvalidName, check_name
 from wizard.message import Header, Message
 from wizard.model import Cap, Finding, Severity
@@ -292,8 +294,8 @@ def _canonical_body(ctx: _Context, algorithm: str) -> bytes | None:
     if ctx.msg.body is None:
         return None
     if algorithm not in ctx.bodies:
-        policy = CanonicalizationPolicy.from_c_value(f"simple/{algorithm}".encode())
-        ctx.bodies[algorithm] = policy.canonicalize_body(ctx.msg.body)
+        # wizard.canon gives dkimpy's bytes, faster (dkimpy's regexes dominate on big bodies).
+        ctx.bodies[algorithm] = canonicalize_body(ctx.msg.body, algorithm)
     return ctx.bodies[algorithm]
 
 

@@ -26,7 +26,15 @@ from dkim.util import InvalidTagValueList, parse_tag_value
 
 from wizard import canon
 from wizard.bodydiff import DiffLine, diff_bodies, split_lines, visible
-from wizard.gateways import Intermediary, recognise_intermediaries, strip_subject_tag, unwrap, wrappers_present
+from wizard.gateways import (
+    WRAPPERS,
+    Intermediary,
+    find_wrapped,
+    recognise_intermediaries,
+    strip_subject_tag,
+    unwrap,
+    wrappers_present,
+)
 from wizard.message import Header, Message
 from wizard.model import Cap, Finding, Severity
 from wizard.safe_text import sanitize, shorten
@@ -47,11 +55,10 @@ EMPTY_BH = {
 class ProvenChange:
     """A change whose reversal makes the signature verify again (or reproduces the original)."""
 
-    kind: str  # appended, prepended, inserted, mime-part-added, mime-wrapped, links-rewritten,
-    #            mime-restructured, re-encoded, line-endings, final-crlf, mbox-from, dot-stuffing,
-    #            re-wrapped, whitespace,
-    #            empty-body-signed, changed; header side: subject-tag, refolded, header-case,
-    #            header-added, header-changed
+    kind: str  # body: appended, prepended, inserted, mime-part-added, mime-wrapped,
+    #            mime-restructured, links-rewritten, re-encoded, line-endings, final-crlf,
+    #            mbox-from, dot-stuffing, re-wrapped, whitespace, empty-body-signed, changed;
+    #            header side: subject-tag, refolded, header-case, header-added, header-changed
     finding_id: str  # CANON-xx / CAUSE-xx / DKIM-SIG-xx that names it
     description: str
     evidence: tuple[str, ...]  # visible lines: "+ …" now in the message, "- …" as signed
@@ -360,8 +367,8 @@ def _search_mime_wrapped(s: _Search, lines: list[bytes], leaves: list[_Leaf]) ->
 
 
 def _search_links(s: _Search, body: bytes) -> Iterator[_Hit]:
-    text = body.decode("latin-1")
-    present = [w for w in wrappers_present(body) if w.pattern.search(text)]
+    counts = find_wrapped(body)
+    present = [w for w in WRAPPERS if w.name in counts]
     if not present:
         s.tried.append("rewritten links: no known gateway link wrappers in the body")
         return
@@ -369,8 +376,8 @@ def _search_links(s: _Search, body: bytes) -> Iterator[_Hit]:
     used = []
     for w in present:
         if w.decode is None:
-            s.tried.append(f"rewritten links: {w.name} links found; they are opaque ids, the original "
-                           "URLs are not in the message and cannot be restored")
+            s.tried.append(f"rewritten links: {counts[w.name]} {w.name} link(s) found; they are opaque ids, "
+                           "the original URLs are not in the message and cannot be restored")
             continue
         un = unwrap(body, w)
         if un is None:
@@ -1103,7 +1110,8 @@ def _header_candidates(msg: Message, include: list[bytes], algo: str, sig_header
         raw_sig = fields[sig_header_index]
         colon = raw_sig.index(b":")
         value = raw_sig[colon + 1 :].replace(b"\r\n", b"").lstrip(b" \t")
-        value = re.sub(rb"(\bb=)([A-Za-z0-9+/= \t]*)$", lambda m: m.group(1) + re.sub(rb"[ \t]", b"", m.group(2)), value)
+        value = re.sub(rb"(\bb=)([A-Za-z0-9+/= \t]*)$",
+                       lambda m: m.group(1) + re.sub(rb"[ \t]", b"", m.group(2)), value)
         refolded = raw_sig[: colon + 1] + b" " + dkim.fold(value + b"\r\n", namelen=colon).rstrip(b"\r\n")
         tried.append("DKIM-Signature refolded the way dkimpy folds it")
         if refolded != raw_sig:

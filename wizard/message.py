@@ -69,18 +69,23 @@ def line_ending_style(raw: bytes) -> str:
 def parse_message(raw: bytes) -> Message:
     """Split raw bytes into header fields and body. Never raises."""
     style = line_ending_style(raw)
-    text = raw.replace(b"\r\n", b"\n")
-    if style == "cr":
-        # Classic-Mac or pasted CR-only text: treat CR as the line end (and say so).
-        text = text.replace(b"\r", b"\n")
     # Only the header block is parsed line by line; the body is converted in one piece
     # (splitting a 20 MB body into lines and joining it again dominated a full check).
-    # `rest` keeps the text after the first empty line, exactly as the line loop would.
+    # `rest` is the body after the first empty line, already with CRLF line ends.
     rest: bytes | None = None
-    if not text.startswith(b"\n"):
-        blank = text.find(b"\n\n")
-        if blank >= 0:
-            text, rest = text[: blank + 2], text[blank + 2 :]
+    crlf_blank = raw.find(b"\r\n\r\n") if style == "crlf" and not raw.startswith(b"\r\n") else -1
+    if crlf_blank >= 0:
+        # CRLF-only input (the usual .eml): the body needs no conversion at all.
+        text, rest = raw[: crlf_blank + 4].replace(b"\r\n", b"\n"), raw[crlf_blank + 4 :]
+    else:
+        text = raw.replace(b"\r\n", b"\n")
+        if style == "cr":
+            # Classic-Mac or pasted CR-only text: treat CR as the line end (and say so).
+            text = text.replace(b"\r", b"\n")
+        if not text.startswith(b"\n"):
+            blank = text.find(b"\n\n")
+            if blank >= 0:
+                text, rest = text[: blank + 2], text[blank + 2 :].replace(b"\n", b"\r\n")
     lines = text.split(b"\n")
     headers: list[tuple[bytes, list[bytes], int]] = []  # name, physical lines, first line
     bad: list[tuple[int, str]] = []
@@ -91,7 +96,7 @@ def parse_message(raw: bytes) -> Message:
         line = lines[i]
         if line == b"":
             if rest is not None:
-                body = rest.replace(b"\n", b"\r\n")
+                body = rest
                 break
             if i == len(lines) - 1:
                 break  # input ended with the header block's final newline

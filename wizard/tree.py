@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from wizard.dnsname import InvalidName
 from wizard.model import Finding, FixCommand, RecordFix, Severity, worst
-from wizard.report import Report, sort_findings
+from wizard.report import Report
 from wizard.safe_text import shorten
 
 QUESTIONS: tuple[tuple[str, str], ...] = (
@@ -146,10 +146,15 @@ def area_of(finding_id: str) -> str:
     return "identity"
 
 
+def ordered(findings) -> tuple[Finding, ...]:
+    """Worst first, then by id and subject: DNS answers land in whatever order the network
+    gives, and the same report must always read (and snapshot) the same way."""
+    return tuple(sorted(findings, key=lambda f: (-f.severity.rank, f.id, f.about, f.title)))
+
+
 def findings_for(report: Report, area: str) -> tuple[Finding, ...]:
     """The report's findings that answer question `area`, worst first."""
-    found = [f for f in report.all_findings if area_of(f.id) == area]
-    return tuple(sorted(found, key=lambda f: -f.severity.rank))
+    return ordered(f for f in report.all_findings if area_of(f.id) == area)
 
 
 def _problems(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
@@ -283,6 +288,11 @@ def step_identity(report: Report) -> Step | Skipped:
     return _step(report, "identity", found, lines)
 
 
+def sorted_answers(answers) -> list:
+    """By name, type and resolver: lookups finish in network order, not a readable one."""
+    return sorted(answers, key=lambda a: (a.name, a.rdtype, a.resolver))
+
+
 def _answer_line(answer) -> str:
     value = " | ".join(answer.values) if answer.values else (answer.error or answer.status.value)
     ttl = f", TTL {answer.ttl}" if answer.ttl is not None else ""
@@ -315,7 +325,7 @@ def step_dns(report: Report) -> Step | Skipped:
     resolvers = sorted({a.resolver for a in answers})
     if len(resolvers) > 1:
         found += f" Asked {len(resolvers)} resolvers: {', '.join(resolvers)}."
-    return _step(report, "dns", found, [_answer_line(a) for a in answers], pending=dns_pending)
+    return _step(report, "dns", found, [_answer_line(a) for a in sorted_answers(answers)], pending=dns_pending)
 
 
 def step_transit(report: Report) -> Step | Skipped:
@@ -354,7 +364,7 @@ def confirm_commands(fixes: tuple[FixCommand | RecordFix, ...], resolvers: tuple
 
 def step_fix(report: Report) -> Step:
     fixes: dict[object, None] = {}
-    for finding in sorted(report.all_findings, key=lambda f: -f.severity.rank):
+    for finding in ordered(report.all_findings):
         for fix in finding.fixes:
             fixes[fix] = None
     all_fixes = tuple(fixes)
@@ -370,7 +380,7 @@ def step_fix(report: Report) -> Step:
     # whole answer when no command or record can fix it (a list footer, an ESP setting).
     return Step(
         key=step.key, number=step.number, question=step.question, found=step.found, why=step.why,
-        evidence=(), findings=_problems(sort_findings(report.all_findings)), fixes=all_fixes,
+        evidence=(), findings=_problems(ordered(report.all_findings)), fixes=all_fixes,
         confirm=confirm_commands(all_fixes, report.resolvers),
         next=step.next,
     )

@@ -26,6 +26,10 @@ from datetime import datetime, timezone
 import dkim
 import nacl.exceptions
 from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
+
+# dkimpy's own body canonicalisation is regex-based and the slow spot on large bodies;
+# wizard.canon produces the same bytes (tested against dkimpy) several times faster.
+from wizard.canon import canonicalize_body
 from dkim.crypto import HASH_ALGORITHMS, EMSA_PKCS1_v1_5_encode, int2str, rsa_encrypt
 from dkim.util import InvalidTagValueList, parse_tag_value
 
@@ -248,7 +252,7 @@ def check_crypto(headers: list[list[bytes]], body: bytes | None, tags: dict[byte
     if body is None:
         body_hash = BodyHash("not_checked", "", expected)
     else:
-        canon = policy.canonicalize_body(body)
+        canon = canonicalize_body(body, policy.body_algorithm.name.decode())
         if b"l" in tags:
             canon = canon[: int(tags[b"l"])]
         computed = base64.b64encode(hasher(canon).digest()).decode()
@@ -419,7 +423,7 @@ def _body_length(p: _Prepared, body: bytes, findings: list[Finding], warnings: l
     warnings.append("body_length")
     limit = int(p.tags[b"l"])
     policy = CanonicalizationPolicy.from_c_value(p.tags.get(b"c", b"simple/simple"))
-    canon = policy.canonicalize_body(body)
+    canon = canonicalize_body(body, policy.body_algorithm.name.decode())
     extra = canon[limit:]
     detail = f"l={limit}: only the first {limit} bytes of the canonical body are signed"
     if extra:

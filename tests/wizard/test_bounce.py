@@ -102,7 +102,9 @@ def test_class_disagreeing_with_reply_code_warns(text: str, warn: bool) -> None:
 # --- DSN-15 text patterns ---------------------------------------------------------------
 
 PATTERNS = [
-    ("550 5.7.26 Authentication results: DKIM = did not pass", "DKIM-SIG-01", "DKIM = did not pass"),
+    ("550 5.7.26 Authentication results: DKIM = did not pass", "DSN-15", "DKIM = did not pass"),
+    ("550 5.7.1 DKIM signature required but none present", "DKIM-SIG-01",
+     "DKIM signature required"),
     ("550 5.7.26 SPF [relay.example.com] with ip: [192.0.2.1] = did not pass", "SPF-13",
      "did not pass"),
     ("550 5.7.1 192.0.2.2 is not allowed to send from <example.net> per it's SPF Record",
@@ -184,10 +186,19 @@ def test_findings_carry_the_lookup_for_the_named_domain() -> None:
     assert not [f for f in hostile.findings if f.fixes]
 
 
+def test_microsoft_5_7_515_names_the_failing_mechanism() -> None:
+    """PROV-04: SPF failing while DKIM and DMARC pass → the fix is SPF, not DMARC."""
+    analysis = _bare("550 5.7.515 Access denied, sending domain example.com does not meet the "
+                     "required authentication level. Spf=Fail, Dkim=Pass, DMARC=Pass")
+    (finding,) = [f for f in analysis.findings if f.id == "PROV-04"]
+    assert "SPF=fail" in finding.detail and "fix SPF for the MAIL FROM" in finding.detail
+    assert "DMARC passing is not enough" in finding.detail
+
+
 def test_smtp_auth_text_gets_no_auth_record_findings() -> None:
     analysis = _bare("550 5.7.1 RESOLVER.RST.AuthRequired; authentication required")
     ids = {f.id for f in analysis.findings}
-    assert "CAUSE-20" in ids and not ids & {"SPF-13", "DKIM-SIG-01", "DMARC-16"}
+    assert "CAUSE-20" in ids and not ids & {"SPF-13", "DKIM-SIG-01", "DMARC-16", "DSN-15"}
 
 
 # --- DSN-07 through analyze_bounce ----------------------------------------------------------
@@ -333,6 +344,23 @@ def test_multipart_original_is_returned_whole() -> None:
     )
     analysis = analyze_bounce(_dsn([_rcpt("bob@example.net", "failed", "5.1.1")], returned=original))
     assert analysis.returned_message == original
+
+
+@pytest.mark.parametrize(
+    "status, diag, expected",
+    [
+        ("5.0.0", "550 5.7.26 Unauthenticated", "5.7.26"),  # generic Status (DSN-03)
+        ("5.7.1", "550 5.7.26 Unauthenticated", "5.7.26"),  # the remote's own words win
+        ("4.4.7", "554 4.4.7 Message expired <421 4.4.2 Connection timed out>", "4.4.2"),
+        ("5.1.1", "550 Unknown user", "5.1.1"),  # no code in the reply: Status
+        ("5.0.0", "550 Unknown user", "5.0.0"),
+    ],
+)
+def test_most_specific_code_wins(status: str, diag: str, expected: str) -> None:
+    analysis = analyze_bounce(_dsn([_rcpt("bob@example.net", "failed", status, diag)]))
+    assert analysis.bounce.status == expected
+    assert analysis.bounce.dsn_status == status
+    assert ("DSN-03" in {f.id for f in analysis.findings}) is (status != expected)
 
 
 def test_rfc822_headers_part_is_headers_only() -> None:

@@ -209,13 +209,15 @@ class SummaryPane(TablePane):
         super().refresh_report()
 
     def rows(self):
+        from wizard.tree import ordered
+
         report = self.state.report
         if report is None:
             return []
         return [
             ((safe.cell(f.severity.value, RICH_SEVERITY[f.severity.value]),
               safe.cell(f.id), safe.cell(f.title)), f)
-            for f in report.all_findings
+            for f in ordered(report.all_findings)
         ]
 
     def detail(self, item) -> Content:
@@ -264,8 +266,10 @@ class DnsPane(TablePane):
     def rows(self):
         report = self.state.report
         out = []
+        from wizard.tree import sorted_answers
+
         answers = report.dns + (report.returned.dns if report.returned else ()) if report else ()
-        for answer in answers:
+        for answer in sorted_answers(answers):
             status = answer.status.value
             value = " | ".join(answer.values) if answer.values else answer.error
             out.append((

@@ -1,0 +1,114 @@
+"""Benchmarks of the full `check`, each printed as a ratio against a baseline measured in
+the same run (never a timed unit test).
+
+    python3 tests/bench/bench_check.py
+
+1. Critical path (target ≤ 1.25): every DNS query is delayed 50 ms by a proxy in front of
+   the real BIND test server. The bench message's deepest chain of dependent lookups is
+   its SPF include chain, 3 deep (tests/zones/bench.test.zone), so the ideal wall time is
+   3 × 50 ms; everything else (DKIM key, DMARC discovery, the tree walk) must overlap it.
+2. Small message (target ≤ 1.0): `mailtriage check --json` (DKIM + SPF + DMARC) against
+   dkimpy's own `dkimverify` command (DKIM only) on the same message and DNS server.
+3. 20 MB message (target ≤ 0.25): the same two commands on a validly signed 20 MB message.
+
+`dkimverify` asks the system resolver; here its dnspython default resolver is pointed at the
+test server before its `main()` runs, which changes nothing else about the command.
+"""
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from dnsproxy import DelayProxy  # noqa: E402
+from dnsserver import BindServer  # noqa: E402
+from signing import message, sign  # noqa: E402
+
+DELAY_MS = 50
+CRITICAL_PATH = 3  # bench.test → l1.bench.test → l2.bench.test
+RUNS = 5
+
+DKIMVERIFY = """
+import sys, dns.resolver
+r = dns.resolver.Resolver(configure=False)
+r.nameservers = ["127.0.0.1"]; r.port = int(sys.argv[1])
+dns.resolver.default_resolver = r
+sys.argv = ["dkimverify"]
+from dkim.dkimverify import main
+main()
+"""
+
+
+def bench_message(body: bytes | None = None) -> bytes:
+    raw = message(from_addr="alice@bench.test") if body is None else message(
+        body=body.decode("ascii"), from_addr="alice@bench.test")
+    signed = sign(raw, "s1", "rsa2048a", domain="bench.test")
+    return (b"Return-Path: <alice@bench.test>\r\n"
+            b"Received: from mail.bench.test (mail.bench.test [192.0.2.25])\r\n\tby mx.example.org;"
+            b" Mon, 23 Nov 2026 10:00:05 +0000\r\n" + signed)
+
+
+def critical_path(server: BindServer) -> float:
+    from wizard.analyze import analyze
+
+    raw = bench_message()
+    with DelayProxy(server.host, server.port, delay_ms=DELAY_MS) as proxy:
+        times = []
+        for _ in range(RUNS):
+            start = time.perf_counter()
+            report = asyncio.run(analyze(raw, source="bench", resolvers=[proxy.resolver()],
+                                         now=datetime.now(timezone.utc), compare=False))
+            times.append(time.perf_counter() - start)
+            assert report.signatures[0].result == "pass" and report.spf.result == "pass"
+    wall = statistics.median(times)
+    ideal = CRITICAL_PATH * DELAY_MS / 1000
+    print(f"critical path: median {wall * 1000:.0f} ms over {CRITICAL_PATH} × {DELAY_MS} ms "
+          f"= {ideal * 1000:.0f} ms → ratio {wall / ideal:.2f} (target ≤ 1.25)")
+    return wall / ideal
+
+
+def timed(argv: list[str], stdin: bytes | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, input=stdin, capture_output=True, cwd=ROOT, timeout=600)
+    return time.perf_counter() - start
+
+
+def commands(server: BindServer, path: Path, label: str, target: float) -> float:
+    ours = [sys.executable, "-m", "tui.cli", "check", str(path), "--json",
+            "--resolver", f"127.0.0.1:{server.port}", "--ip", "192.0.2.25"]
+    theirs = [sys.executable, "-c", DKIMVERIFY, str(server.port)]
+    data = path.read_bytes()
+    out = subprocess.run(theirs, input=data, capture_output=True, timeout=600)
+    assert b"signature ok" in out.stdout, out.stdout + out.stderr
+    mine, base = [], []
+    for _ in range(RUNS):
+        base.append(timed(theirs, data))
+        mine.append(timed(ours))
+    m, b = statistics.median(mine), statistics.median(base)
+    print(f"{label}: mailtriage check {m * 1000:.0f} ms, dkimverify {b * 1000:.0f} ms "
+          f"→ ratio {m / b:.2f} (target ≤ {target})")
+    return m / b
+
+
+def main() -> None:
+    with BindServer() as server, tempfile.TemporaryDirectory() as tmp:
+        critical_path(server)
+        small = Path(tmp) / "small.eml"
+        small.write_bytes(bench_message())
+        commands(server, small, "small message", 1.0)
+        line = b"Quarterly figures:  revenue\t12,345  costs 6,789 -- see the attached notes. \r\n"
+        big = Path(tmp) / "big.eml"
+        big.write_bytes(bench_message(line * ((20 << 20) // len(line))))
+        commands(server, big, "20 MB message", 0.25)
+
+
+if __name__ == "__main__":
+    main()
