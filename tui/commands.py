@@ -18,8 +18,13 @@ class ScreenActions(Provider):
         the focused widget's chain, app-wide system bindings excluded."""
         seen: set[str] = set()
         out = []
+        from textual.app import App
+        from textual.screen import Screen
+
         for active in self.screen.active_bindings.values():
             binding = active.binding
+            if not isinstance(active.node, (Screen, App)):
+                continue  # a focused widget's editing keys are not this screen's actions
             if binding.system or not binding.description or not active.enabled:
                 continue
             if binding.action in seen:

@@ -9,7 +9,7 @@ which treat brackets as plain characters. Widgets in tui/ never receive a data `
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from rich.text import Text
     from textual.dom import DOMNode
 
-# Long values (10 000-character DKIM keys, hostile header lines) are cut for cells and
-# titles; panes that show the full value use `text()` without a limit.
+# Long values (10 000-character DKIM keys, hostile header lines) are cut in table cells;
+# the pane under each table shows the full value.
 CELL_LIMIT = 120
 
 
@@ -58,12 +58,6 @@ def label(markup: str) -> Content:
     return Content.from_markup(markup)
 
 
-def lines(values: Iterable[object], style: str = "", *, limit: int | None = None) -> Content:
-    """Several untrusted values, each starting on its own line (a folded header keeps its
-    folds, so it reads as it was written)."""
-    return Content("\n").join(text(v, style, limit=limit) for v in values)
-
-
 def cell(value: object, style: str = "", *, limit: int = CELL_LIMIT) -> "Text":
     """Untrusted `value` as a one-line rich Text for a DataTable cell, cut to `limit`
     characters with an ellipsis (the pane below the table shows the whole value)."""
@@ -73,17 +67,6 @@ def cell(value: object, style: str = "", *, limit: int = CELL_LIMIT) -> "Text":
     if len(out) > limit:
         out = out[: limit - 1] + "…"
     return Text(out, style=style, no_wrap=True)
-
-
-def whitespace_visible(value: str) -> str:
-    """Make spaces, tabs and line ends visible for the body diff (CANON-05/07/09): the
-    differences that break a DKIM body hash are usually ones a normal view hides."""
-    out = []
-    for raw in value.split("\n"):
-        body = raw[:-1] if raw.endswith("\r") else raw
-        end = "␍" if raw.endswith("\r") else ""
-        out.append(body.replace(" ", "·").replace("\t", "→") + end)
-    return "␊\n".join(out)
 
 
 def notify(node: "DOMNode", message: object, *, title: object = "", severity: str = "information", timeout: float | None = None) -> None:

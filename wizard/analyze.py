@@ -263,18 +263,11 @@ async def _analyze_online(
     report: Report, msg: Message, session, *, signatures, facts: MessageFacts, now: datetime,
     original: Message | None, on_progress: Progress | None,
 ) -> Report:
-    from wizard.arc import verify_arc
     from wizard.dmarc import check_dmarc
-    from wizard.orgdomain import psl_org_domain
     from wizard.spf import check_spf
     from wizard.verify import verify_signatures
 
-    if facts.from_domain:
-        # Warm the session's cache: DMARC discovery needs no DKIM/SPF result, so its first
-        # lookup starts now and overlaps verification; loading the Public Suffix List (a
-        # noticeable parse) overlaps the DNS waits in a thread.
-        asyncio.ensure_future(session.lookup(f"_dmarc.{facts.from_domain}", "TXT"))
-        asyncio.ensure_future(asyncio.to_thread(psl_org_domain, facts.from_domain))
+    _prewarm_dmarc(session, facts, signatures)
     comparing = asyncio.ensure_future(_compare_records(session, signatures, facts))
     verdicts_task = asyncio.ensure_future(verify_signatures(msg, session, now=now))
     spf_task = asyncio.ensure_future(
@@ -283,10 +276,11 @@ async def _analyze_online(
     )
     verdicts = await verdicts_task
     # ARC's reconstruction (ARC-05) says whether DKIM fails *now*, so it follows verification.
-    arc_task = (
-        asyncio.ensure_future(verify_arc(msg, session, dkim_verdicts=verdicts))
-        if report.arc and report.arc.instances else None
-    )
+    arc_task = None
+    if report.arc and report.arc.instances:
+        from wizard.arc import verify_arc
+
+        arc_task = asyncio.ensure_future(verify_arc(msg, session, dkim_verdicts=verdicts))
     sig_reports = tuple(
         replace(sig, result=v.result, reason=v.reason,
                 warnings=tuple(dict.fromkeys(sig.warnings + tuple(v.warnings))), verdict=v)
@@ -300,6 +294,8 @@ async def _analyze_online(
 
     forensics_task = asyncio.ensure_future(
         asyncio.to_thread(_forensics, msg, report.signatures, original)
+        if any(_needs_forensics(s) for s in report.signatures) or original is not None
+        else _nothing(report.signatures)
     )
     spf = await spf_task
     dkim_pass = [s.d for s in sig_reports if s.result == "pass" and s.d]
@@ -326,6 +322,23 @@ async def _analyze_online(
                    dns=tuple(session.answers), pending=())
 
 
+def _prewarm_dmarc(session, facts: MessageFacts, signatures) -> None:
+    """Start DMARC's lookups now. Discovery and the organisational-domain tree walks need no
+    DKIM or SPF verdict, only names the message already shows, so they overlap verification
+    and the SPF chain instead of queueing behind them (the session shares the answers).
+    The Public Suffix List, a noticeable parse, loads in a thread meanwhile."""
+    from wizard.orgdomain import psl_org_domain, walk_names
+
+    if not facts.from_domain:
+        return
+    domains = {facts.from_domain, facts.mail_from_domain, *(s.d for s in signatures.signatures)}
+    names = {f"_dmarc.{n}" for d in domains if d for n in walk_names(d)}
+    for name in sorted(names):
+        asyncio.ensure_future(session.lookup(name, "TXT"))
+    asyncio.ensure_future(session.lookup(facts.from_domain, "A"))
+    asyncio.ensure_future(asyncio.to_thread(psl_org_domain, facts.from_domain))
+
+
 async def _compare_records(session, signatures, facts: MessageFacts) -> None:
     """Ask the records the verdicts rest on of every resolver (and, with the session's
     `compare`, the authoritative servers), so disagreement shows up (DNS-04/05/14)."""
@@ -337,6 +350,15 @@ async def _compare_records(session, signatures, facts: MessageFacts) -> None:
     if facts.mail_from_domain:
         names.add(facts.mail_from_domain)
     await asyncio.gather(*(session.lookup_everywhere(n, "TXT") for n in sorted(names)))
+
+
+async def _nothing(sigs):
+    return sigs, []
+
+
+def _needs_forensics(sig: SignatureReport) -> bool:
+    v = sig.verdict
+    return v is not None and (v.body_hash.result == "fail" or v.header_signature == "fail")
 
 
 def _forensics(msg: Message, sigs: tuple[SignatureReport, ...], original: Message | None):

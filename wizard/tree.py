@@ -15,7 +15,7 @@ Textual; the TUI only renders what `walk()` returns.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wizard.dnsname import InvalidName
 from wizard.model import Finding, FixCommand, RecordFix, Severity, worst
@@ -84,14 +84,15 @@ _WHY = {
     "telling anyone it is fixed: DNS changes take up to the old TTL to be seen everywhere.",
 }
 
-_NEXT = {
-    "input": "Next: what the receiver said about it.",
-    "receiver": "Next: which identity (DKIM, SPF or DMARC) failed.",
-    "identity": "Next: whether the DNS records behind those identities are right.",
-    "dns": "Next: what changed in the message on its way.",
-    "transit": "Next: the fix.",
-    "fix": "Done. Save the report (s) to hand it on, or open the inspect view (i) for detail.",
+# How each step is announced by the step before it (skipped steps are not announced).
+_ANNOUNCE = {
+    "receiver": "Next: what the receiver said about it.",
+    "identity": "Next: which identity (DKIM, SPF or DMARC) failed.",
+    "dns": "Next: whether the DNS records behind those identities are right.",
+    "transit": "Next: what changed in the message on its way.",
+    "fix": "Next: the fix.",
 }
+_LAST = "Done. Save the report (s) to hand it on, or open the inspect view (i) for detail."
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class Step:
     findings: tuple[Finding, ...]  # worst first
     fixes: tuple[FixCommand | RecordFix, ...]
     confirm: tuple[FixCommand, ...]  # how to check the fix worked (last step)
-    next: str  # the step offered next, in words
+    next: str  # the step offered next, in words (set by walk, which knows what was skipped)
     pending: bool = False  # answers for this step are still arriving
 
     @property
@@ -168,15 +169,16 @@ def _titles(findings: tuple[Finding, ...], limit: int = 3) -> str:
     return f"{text} (and {more} more)" if more > 0 else text
 
 
-def _step(report: Report, key: str, found: str, evidence: list[str], *, pending: bool = False) -> Step:
+def _step(report: Report, key: str, found: str, evidence: list[str], *, pending: bool = False,
+          findings_first: bool = False) -> Step:
     number = next(i for i, (k, _) in enumerate(QUESTIONS, 1) if k == key)
     findings = findings_for(report, key)
     fixes: dict[object, None] = {}
     for finding in findings:
         for fix in finding.fixes:
             fixes[fix] = None
-    for finding in findings:
-        evidence.extend(finding.evidence)
+    from_findings = [e for f in findings for e in f.evidence]
+    evidence = from_findings + evidence if findings_first else evidence + from_findings
     return Step(
         key=key,
         number=number,
@@ -187,7 +189,7 @@ def _step(report: Report, key: str, found: str, evidence: list[str], *, pending:
         findings=findings,
         fixes=tuple(fixes) if key != "fix" else (),
         confirm=(),
-        next=_NEXT[key],
+        next=_LAST,
         pending=pending,
     )
 
@@ -202,13 +204,18 @@ def _skip(key: str, reason: str) -> Skipped:
 
 def step_input(report: Report) -> Step:
     info = report.input
+    if info.kind == "domain":
+        step = _step(report, "input", f"You asked about {info.source}: no message, so we check "
+                     "its DNS records (the DKIM keys of the selectors you named, SPF and DMARC).", [])
+        return replace(step, why="Without a message there is no sender identity or signature to "
+                       "check, only what every receiver would look up in DNS.")
     found = f"You gave us {info.label} ({info.size} bytes, from {info.source})."
     if info.kind not in ("domain", "smtp_reply", "auth_results", "dkim_signature"):
         found += " It has a body." if info.has_body else " It has no body, so body hashes cannot be checked."
     problems = _problems(findings_for(report, "input"))
     if problems:
         found += " Be careful: " + _titles(problems) + "."
-    evidence = [f"line endings: {info.line_endings}"] if info.line_endings not in ("crlf", "none") else []
+    evidence = [f"line endings: {info.line_endings}"] if info.line_endings not in ("crlf", "none", "n/a") else []
     for cap in report.caps:
         evidence.append(f"limit reached: {cap.what} (saw {cap.seen}, analysed {cap.limit})")
     return _step(report, "input", found, evidence)
@@ -325,7 +332,9 @@ def step_dns(report: Report) -> Step | Skipped:
     resolvers = sorted({a.resolver for a in answers})
     if len(resolvers) > 1:
         found += f" Asked {len(resolvers)} resolvers: {', '.join(resolvers)}."
-    return _step(report, "dns", found, [_answer_line(a) for a in sorted_answers(answers)], pending=dns_pending)
+    # What went wrong first: the findings' own evidence, then failed lookups, then the rest.
+    lines = [_answer_line(a) for a in sorted(sorted_answers(answers), key=lambda a: a.status.answered)]
+    return _step(report, "dns", found, lines, pending=dns_pending, findings_first=True)
 
 
 def step_transit(report: Report) -> Step | Skipped:
@@ -399,4 +408,5 @@ def walk(report: Report) -> Walk:
         step_fix(report),
     ):
         (steps if isinstance(result, Step) else skipped).append(result)
-    return Walk(tuple(steps), tuple(skipped))
+    announced = [replace(step, next=_ANNOUNCE[after.key]) for step, after in zip(steps, steps[1:])]
+    return Walk(tuple(announced + steps[-1:]), tuple(skipped))

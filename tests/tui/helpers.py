@@ -56,24 +56,19 @@ def notices(app) -> list[str]:
     return [f"{n.title}: {n.message}" for n in app._notifications]
 
 
-class SteadyTiming:
-    """A resolver whose answers report 1 ms: the real zone-file answers, with the one
-    field that varies run to run fixed, so snapshots of the DNS pane are stable."""
-
-    def __init__(self, inner) -> None:
-        self.inner = inner
-        self.label = inner.label
-
-    async def query(self, name: str, rdtype: str):
-        from dataclasses import replace
-
-        return replace(await self.inner.query(name, rdtype), elapsed_ms=1.0)
-
-
 def steady_zone_resolvers(paths):
+    """Zone-file answers that report 1 ms: the one field that varies run to run, fixed so
+    snapshots of the DNS pane are stable. A subclass, so the DNS session still knows the
+    zone files are the whole world and asks no real server."""
+    from dataclasses import replace
+
     from wizard.dns import ZoneFileResolver
 
-    return [SteadyTiming(ZoneFileResolver(list(paths)))]
+    class SteadyZoneFileResolver(ZoneFileResolver):
+        async def query(self, name: str, rdtype: str):
+            return replace(await super().query(name, rdtype), elapsed_ms=1.0)
+
+    return [SteadyZoneFileResolver(list(paths))]
 
 
 def scenario_app(**kwargs) -> MailTriageApp:

@@ -116,10 +116,12 @@ async def test_hostile_message_and_dns_change_nothing():
     async with app.run_test(size=(80, 24)) as pilot:
         app.analyse(Submission(source="paste", raw=hostile_message()))
         await settle(pilot)
+        assert app.error is None and app.report.dns  # analysed whole, TXT answers included
         await walk_everything(pilot, seen)
     everything = "\n".join(seen)
     assert CLICK in everything  # shown literally, not parsed as markup
     assert "\\x1b]2;pwned" in everything  # the escape is visible, not obeyed
+    assert "\\x1b]52;c;" in everything
 
 
 async def test_hostile_bounce_text_changes_nothing():
@@ -128,6 +130,7 @@ async def test_hostile_bounce_text_changes_nothing():
     async with make_app().run_test(size=(80, 24)) as pilot:
         pilot.app.analyse(Submission(source="paste", raw=raw))
         await settle(pilot)
+        assert pilot.app.error is None and pilot.app.report.bounce is not None
         await walk_everything(pilot, seen)
     assert CLICK in "\n".join(seen)
 

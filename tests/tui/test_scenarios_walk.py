@@ -9,7 +9,7 @@ import pytest
 from textual import events
 from textual.widgets import DataTable, OptionList
 
-from helpers import NOW, make_app, notices, scenario_app, scenario_submission, screen_text, settle
+from helpers import make_app, notices, scenario_app, scenario_submission, screen_text, settle
 from wizard.model import RecordFix
 from wizard.scenarios import get_scenario, list_scenarios
 
@@ -175,7 +175,7 @@ async def test_all_panes_at_once_on_a_big_terminal():
         text = screen_text(pilot.app)
         for title in ("Summary", "DKIM", "DNS", "Verify", "Body", "Bounce"):
             assert title in text
-        assert "DMARC-06" in text and "sel2026._domainkey.example.com" in text
+        assert "DMARC-06" in text and "Proven change" in text and "_dmarc.example.com" in text
 
 
 class GatedResolver:
@@ -212,4 +212,4 @@ async def test_panes_show_progress_while_lookups_are_pending_and_fill_in():
         gate.set()
         await settle(pilot)
         text = screen_text(pilot.app)
-        assert "Done." in text and "sel2026._domainkey.example.com" in text
+        assert "Done." in text and "_dmarc.example.com" in text

@@ -135,3 +135,18 @@ def test_a_non_authentication_bounce_skips_identity():
     report = bounce_report(b"550 5.2.2 The email account that you tried to reach is over quota.\n")
     report = replace(report, message=None)
     assert "identity" not in keys(report)
+
+
+def test_each_step_announces_the_next_one_actually_shown():
+    steps = walk(bounce_report()).steps  # identity, dns and transit are skipped
+    assert steps[0].next == "Next: what the receiver said about it."
+    assert steps[1].next == "Next: the fix."
+    assert steps[-1].next.startswith("Done.")
+
+
+def test_a_domain_check_is_introduced_as_one():
+    info = InputInfo(kind="domain", label="a domain name", source="domain example.com", size=11,
+                     line_endings="n/a", has_body=False)
+    first = walk(Report(input=info, analysed_at=NOW)).steps[0]
+    assert first.found.startswith("You asked about domain example.com")
+    assert "no sender identity" in first.why and first.evidence == ()

@@ -6,7 +6,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, Static
 
 from tui.screens.inspect import PANES
 from tui.screens.result import ResultScreen
@@ -23,6 +23,7 @@ class AllPanesScreen(ResultScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static(id="all-status", classes="pane-status")
         with VerticalScroll(id="all-panes"):
             for key, title, cls in PANES:
                 pane = cls(id=f"{key}-pane", classes="pane tile")
@@ -31,6 +32,9 @@ class AllPanesScreen(ResultScreen):
         yield Footer()
 
     def refresh_report(self) -> None:
+        from tui.widgets.panes import status_line
+
+        self.query_one("#all-status", Static).update(status_line(self.app))  # type: ignore[arg-type]
         for key, _, cls in PANES:
             self.query_one(f"#{key}-pane", cls).refresh_report()
 

@@ -12,22 +12,21 @@ from textual.widgets import Footer, Input, Label, Static
 
 from tui import safe
 
-HELP = """\
-[b]mailtriage[/b] tells you why a message failed DKIM, SPF or DMARC and what command fixes it.
-
-[b]The path[/b]
- 1. Start: paste a bounce or message ([b]ctrl+s[/b]), open a file ([b]ctrl+o[/b]), check a
-    domain ([b]ctrl+n[/b]) or pick a training scenario ([b]ctrl+t[/b]).
- 2. Guided: one question at a time. [b]→[/b]/[b]n[/b] next, [b]←[/b]/[b]b[/b] back.
- 3. The fix step: [b]tab[/b] to a command, [b]c[/b] copies it (terminal OSC 52 and the
-    system clipboard). The box can also be selected by hand.
- 4. [b]i[/b] opens Inspect: every detail in panes; [b]1[/b]–[b]0[/b] or [b]\\[[/b] [b]][/b] change pane,
-    [b]a[/b] shows all panes at once, [b]g[/b] goes back to guided.
-
-[b]Anywhere[/b]: [b]ctrl+p[/b] lists this screen's actions, [b]ctrl+r[/b] asks other DNS servers,
-[b]s[/b] saves the report (.md .json .txt) or the input (.eml), [b]escape[/b] goes back,
-[b]ctrl+q[/b] quits.
-"""
+HELP = (
+    "[b]mailtriage[/b] tells you why a message failed DKIM, SPF or DMARC and which command "
+    "fixes it.\n\n"
+    "[b]1. Start[/b] — paste a bounce or a message and press [b]ctrl+s[/b]; or open a file "
+    "([b]ctrl+o[/b]), check a domain ([b]ctrl+n[/b]) or pick a training scenario ([b]ctrl+t[/b]). "
+    "[b]f2[/b] saves the paste as .eml.\n"
+    "[b]2. Guided[/b] — one question at a time: [b]→[/b] or [b]n[/b] next, [b]←[/b] or [b]b[/b] back.\n"
+    "[b]3. The fix[/b] — [b]tab[/b] to a command, [b]c[/b] copies it (through the terminal, "
+    "which works over SSH, and the system clipboard). You can also select the text in its box.\n"
+    "[b]4. Inspect[/b] — [b]i[/b] shows every detail in panes: [b]1[/b]…[b]0[/b] or "
+    "[b]\\[[/b] [b]][/b] change pane, [b]a[/b] shows all panes at once, [b]g[/b] goes back to guided.\n\n"
+    "[b]Anywhere[/b] — [b]ctrl+p[/b] lists this screen's actions, [b]ctrl+r[/b] asks other DNS "
+    "servers, [b]s[/b] saves the report (.md .json .txt) or the input (.eml), [b]escape[/b] goes "
+    "back, [b]ctrl+q[/b] quits."
+)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -40,8 +39,14 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         keys: list[Content] = []
         seen: set[str] = set()
+        from textual.app import App
+
         for key, active in self._under.active_bindings.items():
             binding = active.binding
+            # The screen's and the app's own actions; a focused widget's editing keys
+            # (cursor up, select all…) are not what help is for.
+            if not isinstance(active.node, (Screen, App)):
+                continue
             if not binding.description or binding.system or binding.action in seen:
                 continue
             seen.add(binding.action)
@@ -50,7 +55,7 @@ class HelpScreen(ModalScreen[None]):
                                   ("  " + (binding.tooltip or ""), "dim")))
         with VerticalScroll(id="help-box", classes="dialog"):
             yield Static(safe.label(HELP))
-            yield Static(safe.label("[b]Keys on this screen[/b]"))
+            yield Static(safe.label("\n[b]Keys on this screen[/b]"))
             yield Static(Content("\n").join(keys))
         yield Footer()
 

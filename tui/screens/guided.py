@@ -13,6 +13,7 @@ from tui import safe
 from tui.screens.result import ResultScreen
 from tui.widgets.fix import FixBox
 from tui.widgets.panes import SEVERITY_STYLE, status_line
+from tui.widgets.panes import advice as advice_content
 
 
 class GuidedScreen(ResultScreen):
@@ -82,28 +83,25 @@ class GuidedScreen(ResultScreen):
             status,
         ]))
         severity = step.severity
-        badge = safe.text(f" {severity.value.upper()} ", SEVERITY_STYLE[severity.value] + " reverse") if severity and severity.value != "info" else Content("")
-        self.query_one("#question", Static).update(safe.line(safe.text(f"{step.number}. {step.question}", "bold"), " ", badge))
+        show_badge = severity is not None and severity.value != "info" and step.key != "fix"
+        badge = safe.text(f" {severity.value.upper()} ", SEVERITY_STYLE[severity.value] + " reverse") if show_badge else Content("")
+        self.query_one("#question", Static).update(safe.line(safe.text(step.question, "bold"), " ", badge))
         self.query_one("#found", Static).update(safe.line(safe.label("[b]What we found:[/b] "), safe.text(step.found)))
         self.query_one("#why", Static).update(safe.line(safe.label("[b]Why it matters:[/b] "), safe.text(step.why, "$text-muted")))
         evidence = self.query_one("#evidence", Static)
         evidence.display = bool(step.evidence)
-        evidence.update(safe.lines(step.evidence, "italic", limit=300))
+        # Forensics evidence reads like a diff: "+ now in the message", "- as signed".
+        diff_style = {"+ ": "italic green", "- ": "italic red"}
+        evidence.update(Content("\n").join(
+            safe.text(line, diff_style.get(line[:2], "italic"), limit=300) for line in step.evidence
+        ))
         evidence.border_title = "Evidence"
         findings = self.query_one("#findings", Static)
         advice = self.query_one("#advice", Static)
         findings.display = bool(step.findings) and step.key != "fix"
         advice.display = bool(step.findings) and step.key == "fix"
         if step.key == "fix":
-            # What to do, after the commands: each problem with its explanation, which
-            # carries the advice (the whole answer when no command can fix it).
-            advice.update(Content("\n\n").join([safe.label("[b]What to do[/b]")] + [
-                Content("\n").join([
-                    safe.line((f"{f.severity.value.upper()} ", SEVERITY_STYLE[f.severity.value]), (f"{f.id} ", "bold"), (f.title, "bold")),
-                    safe.text(f.detail),
-                ])
-                for f in step.findings[:5]
-            ]))
+            advice.update(advice_content(step.findings[:5]))
         else:
             findings.update(Content("\n").join(
                 safe.line((f"{f.severity.value:<8} ", SEVERITY_STYLE[f.severity.value]), (f"{f.id} ", "bold"), f.title)
@@ -112,7 +110,7 @@ class GuidedScreen(ResultScreen):
         self._set_fixes(step.fixes, step.confirm)
         next_text = step.next
         if step.key == "fix" and self._walk.skipped:
-            skipped = "; ".join(f"{s.number}. {s.question} {s.reason}" for s in self._walk.skipped)
+            skipped = "; ".join(f"“{s.question}” {s.reason}" for s in self._walk.skipped)
             next_text += f"\nSkipped: {skipped}"
         self.query_one("#next", Static).update(safe.text(next_text, "italic"))
 

@@ -1,7 +1,6 @@
 """What the guided and inspect screens share: they render the app's current report."""
 from __future__ import annotations
 
-from typing import ClassVar
 
 from textual.binding import Binding
 from textual.screen import Screen
