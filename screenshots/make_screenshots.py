@@ -43,7 +43,7 @@ SHOTS: tuple[tuple[str, tuple[int, int], str | None, tuple[str, ...]], ...] = (
     ("guided-missing-key-dns-80x24", SMALL, "selector-missing", ("right",) * 3),
     ("inspect-summary-120x36", LARGE, "list-footer", ("i",)),
     ("inspect-dkim-80x24", SMALL, "list-footer", ("i", "2")),
-    ("inspect-dns-120x36", LARGE, "cname-selector-stale", ("i", "3", "tab", "end")),
+    ("inspect-dns-120x36", LARGE, "cname-selector-stale", ("i", "3", "tab") + ("down",) * 5),
     ("inspect-body-120x36", LARGE, "list-footer", ("i", "5")),
     ("inspect-fix-80x24", SMALL, "selector-missing", ("i", "9")),
     ("all-panes-120x36", LARGE, "list-footer", ("i", "a")),

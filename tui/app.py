@@ -84,7 +84,6 @@ class MailTriageApp(App[None]):
         clock: Callable[[], datetime] = _utc_now,
         timeout: float = 3.0,
         initial: Submission | None = None,
-        scenarios: Callable[[], Sequence[object]] | None = None,
     ) -> None:
         super().__init__()
         self._resolvers = list(resolvers) if resolvers is not None else None
@@ -94,7 +93,6 @@ class MailTriageApp(App[None]):
         self.clock = clock
         self.timeout = timeout
         self._initial = initial
-        self._scenarios = scenarios
         self.submission: Submission | None = None
         self.report: "Report | None" = None
         self.finished = False
@@ -113,13 +111,9 @@ class MailTriageApp(App[None]):
             self.analyse(self._initial)
 
     def scenarios(self) -> Sequence[object]:
-        """The training scenarios for the Start screen (empty until they are bundled)."""
-        if self._scenarios is not None:
-            return self._scenarios()
-        try:
-            from wizard.scenarios import list_scenarios
-        except ImportError:
-            return ()
+        """The training scenarios for the Start screen (imported when it first shows)."""
+        from wizard.scenarios import list_scenarios
+
         return list_scenarios()
 
     def _result_screens(self):
@@ -149,7 +143,7 @@ class MailTriageApp(App[None]):
 
     # --- analysis ----------------------------------------------------------------------
 
-    def analyse(self, submission: Submission, *, guided: bool = True) -> None:
+    def analyse(self, submission: Submission) -> None:
         """Start analysing `submission` and show the result screen at once; it fills in
         as partial reports arrive."""
         self.submission = submission
@@ -159,11 +153,11 @@ class MailTriageApp(App[None]):
         self._generation += 1
         try:
             resolvers = self._resolvers_for(submission)
-        except ValueError as exc:  # InvalidName from a --resolver spec
+        except ValueError as exc:  # a --resolver spec that is not IP[:PORT]
             self.error = str(exc)
             resolvers = None
         if not self._result_screens():
-            self.show_guided() if guided else self.show_inspect()
+            self.show_guided()
         self._broadcast()
         if resolvers is not None:
             self._run_analysis(self._generation, submission, resolvers)
@@ -189,6 +183,8 @@ class MailTriageApp(App[None]):
         # engine stay off the UI loop. post_message is thread-safe.
         import asyncio
 
+        from wizard.evidence import UnreadableInput
+
         def progress(report: "Report") -> None:
             self.post_message(ReportUpdated(generation, report, final=False))
 
@@ -210,6 +206,8 @@ class MailTriageApp(App[None]):
                     ip=submission.ip, mail_from=submission.mail_from, helo=submission.helo,
                 )
             report = asyncio.run(coro)
+        except UnreadableInput as exc:  # empty or binary input: its message is for people
+            self.post_message(AnalysisFailed(generation, str(exc)))
         except Exception as exc:  # noqa: BLE001 - shown to the user, the paste is kept
             self.post_message(AnalysisFailed(generation, f"{type(exc).__name__}: {exc}"))
         else:

@@ -32,8 +32,8 @@ def copy(app: "App", value: str, *, what: str = "command") -> str:
         pass
     else:
         routes.append("system clipboard")
-    sentence = f"Copied {what} via {' and '.join(routes)}: {safe.clean(value, one_line=True, limit=60)}"
+    sentence = f"Copied {what} via {' and '.join(routes)}:\n{safe.clean(value, one_line=True, limit=60)}"
     if len(routes) == 1:
-        sentence += " If pasting gives nothing, select the text in the box by hand."
+        sentence += "\nIf pasting gives nothing, select the text in the box by hand."
     safe.notify(app, sentence, title="Copied")
     return sentence

@@ -10,8 +10,10 @@ MIME structure comes from stdlib `email` (compat32 policy: it never raises on da
 headers). Only the returned message is cut from the raw bytes by hand, because re-serialising
 it through `email` would refold headers and break later DKIM checks.
 
-Hostile input: at most MAX_INPUT bytes are parsed and at most MAX_SCAN characters of text are
-scanned by the patterns; BounceAnalysis.caps says when either limit was hit.
+Hostile input: at most MAX_INPUT bytes are parsed, MAX_PARTS MIME parts walked,
+MAX_RECIPIENTS recipients read and MAX_SCAN characters of text scanned by the patterns;
+BounceAnalysis.caps (and an EVID-01 finding) say when a limit was hit. Patterns use bounded
+repeats so no input makes them rescan the text from every position.
 """
 from __future__ import annotations
 
@@ -130,7 +132,7 @@ _ENH_ALONE = re.compile(
 # Where a reply ends: Postfix's "(in reply to … command)", a blank line, the NDR's next
 # section, or an unindented "Field: value" line (DSN fields pasted after a reply).
 _REPLY_END = re.compile(
-    r"\(in reply to [^)]*\)|\n\s*\n|\n\s*(?:\(Other MXes|--- |Original message|Diagnostic information"
+    r"\(in reply to [^)]*\)|\n[ \t]*\n|\n[ \t]*(?:\(Other MXes|--- |Original message|Diagnostic information"
     r"|Generating server|Reporting-MTA|>>> )|\n(?-i:[A-Z][\w-]*:[ \t])",
     re.I,
 )
@@ -465,18 +467,19 @@ TEXT_PATTERNS: tuple[_Pattern, ...] = (
 # --------------------------------------------------------------------------------------
 # Parsing helpers
 
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_ADDR = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@" + _LABEL + r"(?:\." + _LABEL + r")+"
+# Bounded repeats: an unbounded run would rescan a long junk line from every position.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDR = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@" + _LABEL + r"(?:\." + _LABEL + r"){1,10}"
 _ADDR_RE = re.compile(_ADDR)
 # Address lines that name a failed recipient in text NDRs, strongest first.
 _RCPT_LINES = (
     # alone on a line, perhaps with its display form: "a@b:", "a@b (a@b)", "a@b<mailto:a@b>"
-    re.compile(r"^\s*[<\"]?(" + _ADDR + r")[>\"]?(?::|\s*\([^)\n]*\)|<mailto:[^>\n]*>)?\s*"
+    re.compile(r"^[ \t]*[<\"]?(" + _ADDR + r")[>\"]?(?::|[ \t]*\([^)\n]*\)|<mailto:[^>\n]*>)?[ \t]*"
                r"(?:on .*)?$", re.M),
     re.compile(r"RCPT[ _]TO:?\s*<(" + _ADDR + r")>", re.I),
     re.compile(r"\bRCPT:\s*<(" + _ADDR + r")>", re.I),
     # "<addr>... User unknown", also behind a Sendmail transcript's reply code
-    re.compile(r"^\s*(?:\d{3}[ -](?:\d\.\d{1,3}\.\d{1,3} )?)?<(" + _ADDR + r")>(?:\.\.\.|:)", re.M),
+    re.compile(r"^[ \t]*(?:\d{3}[ -](?:\d\.\d{1,3}\.\d{1,3} )?)?<(" + _ADDR + r")>(?:\.\.\.|:)", re.M),
     re.compile(r"\((" + _ADDR + r")\) not listed", re.I),
     re.compile(r"(?:message to|delivered to|recipient|deliver\w* (?:your )?(?:mail|message) to)"
                r"[:\s]+<?(" + _ADDR + r")>?", re.I),
@@ -868,8 +871,10 @@ def _provider(*sources: str | None) -> tuple[str, str] | None:
     return None
 
 
-_TRANSCRIPT_FAILURE = re.compile(r"^\s*<<<\s*[45]\d\d", re.M)
-_TRANSCRIPT_COMMAND = re.compile(r"^\s*>>>\s*(DATA|RCPT|MAIL|HELO|EHLO)\b[^\n]*", re.M | re.I)
+# Line-anchored patterns use [ \t]*, never \s*: \s* would run across blank lines and make a
+# million newlines cost a million squared steps.
+_TRANSCRIPT_FAILURE = re.compile(r"^[ \t]*<<<[ \t]*[45]\d\d", re.M)
+_TRANSCRIPT_COMMAND = re.compile(r"^[ \t]*>>>[ \t]*(DATA|RCPT|MAIL|HELO|EHLO)\b[^\n]*", re.M | re.I)
 _COMMAND_STAGE = {"DATA": "data", "RCPT": "rcpt_to", "MAIL": "mail_from", "HELO": "helo",
                   "EHLO": "helo"}
 
@@ -1195,11 +1200,11 @@ def _recipient_from_dsn(
 
 _URL = re.compile(r"https?://[^\s'\"<>)\]]+", re.I)
 # Provider tags inside replies: Gmail's "- gsmtp", Exchange Online's server names.
-_GSMTP = re.compile(r"\bgsmtp\b|\b[\w-]+(?:\.[\w-]+)*\.prod\.outlook\.com\b", re.I)
+_GSMTP = re.compile(r"\bgsmtp\b|\b[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.prod\.outlook\.com\b", re.I)
 _REMOTE_HOST = _rx(
-    r"(?:\bhost\s+|talking to\s+|^\s*host:\s*|Remote Server at\s+|Receiving server:\s*|Generating server:\s*)"
+    r"(?:\bhost\s+|talking to\s+|^[ \t]*host:[ \t]*|Remote Server at\s+|Receiving server:\s*|Generating server:\s*)"
     r"\[?([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,})\]?"
-    r"|^\s*([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,}) \[[\d.:a-fA-F]+\] did not like"
+    r"|^[ \t]*([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,}) \[[\d.:a-fA-F]+\] did not like"
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input, TextArea
 
-from helpers import DMARC_REPLY, make_app, notices, screen_text, settle
+from tui_support import DMARC_REPLY, make_app, notices, screen_text, settle
 
 
 async def paste(pilot, text: str) -> None:
@@ -217,3 +217,14 @@ async def test_inspect_panes_are_reachable_by_digits_and_back():
         await pilot.press("g")
         await pilot.pause()
         assert "Step 1 of 3" in screen_text(pilot.app)
+
+
+async def test_unreadable_input_is_explained_and_the_paste_kept():
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await paste(pilot, "\x00\x01\x02 binary")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.error and "Error" not in pilot.app.error.split(":")[0]
+        assert "Your input is kept" in screen_text(pilot.app)
+        await pilot.press("escape")
+        assert "binary" in pilot.app.screen.query_one("#paste", TextArea).text

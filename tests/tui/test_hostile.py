@@ -7,10 +7,11 @@ name. Then every guided step and every inspect pane is shown. Nothing may run an
 raise; the strings must be *visible* as text instead."""
 from __future__ import annotations
 
+import pytest
 from rich.text import Text
 from textual.content import Content
 
-from helpers import make_app, screen_text, settle
+from tui_support import make_app, screen_text, settle
 from tui import safe
 from tui.messages import Submission
 
@@ -108,13 +109,14 @@ def test_safe_renders_hostile_text_as_visible_plain_text():
     assert "\\x9b" in safe.text(HOSTILE[5]).plain
 
 
-async def test_hostile_message_and_dns_change_nothing():
+@pytest.mark.parametrize("line_end", [b"\r\n", b"\r"], ids=["crlf", "cr-only"])
+async def test_hostile_message_and_dns_change_nothing(line_end):
     from wizard.dns import ZoneFileResolver
 
     app = make_app(resolvers=[ZoneFileResolver(hostile_zone())])
     seen: list[str] = []
     async with app.run_test(size=(80, 24)) as pilot:
-        app.analyse(Submission(source="paste", raw=hostile_message()))
+        app.analyse(Submission(source="paste", raw=hostile_message().replace(b"\r\n", line_end)))
         await settle(pilot)
         assert app.error is None and app.report.dns  # analysed whole, TXT answers included
         await walk_everything(pilot, seen)

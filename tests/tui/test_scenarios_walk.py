@@ -9,7 +9,7 @@ import pytest
 from textual import events
 from textual.widgets import DataTable, OptionList
 
-from helpers import make_app, notices, scenario_app, scenario_submission, screen_text, settle
+from tui_support import make_app, notices, scenario_app, scenario_submission, screen_text, settle
 from wizard.model import RecordFix
 from wizard.scenarios import get_scenario, list_scenarios
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import scenario_app, scenario_submission
+from tui_support import scenario_app, scenario_submission
 
 SMALL, LARGE = (80, 24), (120, 36)
 

@@ -114,3 +114,13 @@ def test_stdin_dash_reads_the_message_then_the_keyboard(tmux_session):
     term.keys("n")  # keys reach the app: the terminal was reopened as its input
     term.wait_for("What did the receiver say?")
     term.keys("C-q")
+
+
+def test_demo_opens_a_training_scenario_offline(tmux_session):
+    term = tmux_session(_cmd("demo", "list-footer"))
+    term.wait_for("Step 1 of 6")
+    for _ in range(4):
+        term.keys("Right")
+    screen = term.wait_for("What changed in transit?")
+    assert "appended" in screen
+    term.keys("C-q")

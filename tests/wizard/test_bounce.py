@@ -451,11 +451,16 @@ def test_ten_megabytes_of_junk_is_capped_and_said_so() -> None:
 @pytest.mark.parametrize(
     "junk",
     [bytes(range(256)) * 40_000, b"\n" * 10_000_000, b"550 " * 3_000_000,
-     b" ".join(b"%d x" % (550 + i % 3) for i in range(500_000))],
-    ids=["binary", "newlines", "codes", "alternating-codes"],
+     b" ".join(b"%d x" % (550 + i % 3) for i in range(500_000)), b"550-" * 500_000,
+     b"a-" * 1_000_000, b"\n    550-5.7.1 x" * 100_000],
+    ids=["binary", "newlines", "codes", "alternating-codes", "markers", "hyphenated",
+         "indented-replies"],
 )
 def test_hostile_input_never_raises(junk: bytes) -> None:
+    """Shapes that make careless patterns rescan the text from every position; each is
+    also tried behind a bounce's headers, where the notification-text patterns run."""
     analyze_bounce(junk)
+    analyze_bounce(b"From: MAILER-DAEMON@example.org\nSubject: Undelivered\n\n550 5.1.1 x\n" + junk)
     parse_smtp_reply(junk.decode("latin-1"))
 
 
