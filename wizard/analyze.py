@@ -201,7 +201,7 @@ def _label(kind: str, bounce) -> str:
     from wizard.evidence import KIND_LABELS
 
     label = KIND_LABELS.get(kind, kind)
-    if bounce is not None and bounce.layout:
+    if bounce is not None and bounce.layout and bounce.layout.lower() not in label.lower():
         label += f" ({bounce.layout})"
     return label
 
@@ -288,7 +288,7 @@ async def _analyze_online(
     )
     findings = list(report.findings) + [f for v in verdicts for f in v.findings]
     report = replace(report, signatures=sig_reports, findings=_dedupe(findings),
-                     pending=("spf", "dmarc", "forensics"))
+                     dns=session.answers, pending=("spf", "dmarc", "forensics"))
     if on_progress:
         on_progress(report)
 
@@ -308,7 +308,7 @@ async def _analyze_online(
     if arc_task:
         findings += list(arc.findings)
     report = replace(report, spf=spf, dmarc=dmarc, arc=arc, findings=_dedupe(findings),
-                     pending=("forensics",))
+                     dns=session.answers, pending=("forensics",))
     if on_progress:
         on_progress(report)
 

@@ -26,6 +26,11 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Code:
     lines: tuple[str, ...]
 
@@ -93,6 +98,7 @@ def _bounce(report: Report) -> Section | None:
         ("Reporting MTA", _s(b.reporting_mta)),
         ("Remote MTA", _s(b.remote_mta)),
     ]
+    rows = [r for r in rows if r[1] != "—"]  # a bare reply has no MTAs or recipients: say nothing
     blocks: list = [Table(("Field", "Value"), tuple(rows))]
     if b.reply_text:
         blocks.append(Para("Receiver said: " + _s(shorten(b.reply_text, 600))))
@@ -100,9 +106,11 @@ def _bounce(report: Report) -> Section | None:
     if exp is not None:
         blocks.append(Para(_s(exp.plain)))
         if exp.causes:
-            blocks.append(Para("Likely causes: " + "; ".join(_s(c) for c in exp.causes)))
+            blocks.append(Para("Likely causes:"))
+            blocks.append(Bullets(tuple(_s(c) for c in exp.causes)))
         if exp.next_steps:
-            blocks.append(Para("Next steps: " + "; ".join(_s(c) for c in exp.next_steps)))
+            blocks.append(Para("Next steps:"))
+            blocks.append(Bullets(tuple(_s(c) for c in exp.next_steps)))
     return Section("Bounce", tuple(blocks))
 
 
@@ -258,6 +266,8 @@ def render_text(report: Report) -> str:
                 lines += _text_table(block)
             elif isinstance(block, Code):
                 lines += ["    " + l for l in block.lines]
+            elif isinstance(block, Bullets):
+                lines += ["  - " + item for item in block.items]
             elif isinstance(block, Item):
                 lines.append(f"[{block.severity.value.upper()}] {_s(block.heading)}")
                 lines += ["    " + l for l in sanitize(block.detail).splitlines()]
@@ -312,6 +322,8 @@ def render_markdown(report: Report) -> str:
                 lines.append("")
             elif isinstance(block, Code):
                 lines += ["```", *block.lines, "```", ""]
+            elif isinstance(block, Bullets):
+                lines += ["- " + _md_cell(item) for item in block.items] + [""]
             elif isinstance(block, Item):
                 lines.append(f"### {block.severity.value.upper()} · {_md_cell(_s(block.heading))}")
                 lines += ["", _md_cell(sanitize(block.detail)), ""]
