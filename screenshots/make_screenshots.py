@@ -51,7 +51,8 @@ SHOTS: tuple[tuple[str, tuple[int, int], str | None, tuple[str, ...]], ...] = (
 
 
 async def shoot(name: str, size: tuple[int, int], scenario: str | None, keys: tuple[str, ...]) -> Path:
-    app = MailTriageApp(resolvers=[])
+    # A copy in a shot must not reach the desktop clipboard of whoever regenerates them.
+    app = MailTriageApp(resolvers=[], system_clipboard=lambda value: None)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         if scenario is not None:

@@ -68,7 +68,7 @@ def zone(origin: str, records: list[str]) -> str:
     return "\n".join([
         f"$ORIGIN {origin}.", "$TTL 3600",
         f"@ IN SOA ns1.{origin}. hostmaster.{origin}. 2026112001 3600 600 604800 300",
-        f"@ IN NS ns1.{origin}.", f"ns1 IN A 192.0.2.53", *records, "",
+        f"@ IN NS ns1.{origin}.", "ns1 IN A 192.0.2.53", *records, "",
     ])
 
 
@@ -211,8 +211,6 @@ def build() -> None:
         + b"_______________________________________________\r\nteam mailing list -- team@lists.example.org\r\n"
         b"To unsubscribe send an email to team-leave@lists.example.org\r\n"
     )
-    list_hop = ("Received: from lists.example.org (lists.example.org [203.0.113.25])\r\n\tby mx.example.org with ESMTPS;\r\n\t"
-                f"{format_datetime(SENT)}\r\n")
     write("list-footer", {"title": "Mailing list added a footer",
                           "summary": "A mailing list tagged the subject with [team] and appended its footer after the author signed: the body hash and the header signature both fail.",
                           "ip": "203.0.113.25", "mail_from": "team-bounces@lists.example.org", "helo": "lists.example.org"},

@@ -1,8 +1,9 @@
 """The Textual app: renders what `wizard/` returns and nothing else.
 
 The world is injected (DESIGN.md rule 8): the resolvers, how to build resolvers from
-`--resolver` specs, and the clock all come in through the constructor, so tests run the
-real app against a zone-file resolver and a fixed time. The analysis runs in a thread
+`--resolver` specs, the clock and the system clipboard all come in through the constructor,
+so tests run the real app against a zone-file resolver, a fixed time and a recorder in place
+of the desktop clipboard. The analysis runs in a thread
 worker with its own event loop, so neither DNS waits nor dkimpy's RSA work can freeze the
 UI; partial Reports come back as `ReportUpdated` messages and screens re-render from them.
 """
@@ -53,6 +54,14 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _pyperclip_copy(value: str) -> None:
+    """The desktop clipboard, through pyperclip (imported on first copy: it probes for
+    xclip/wl-copy, which is not worth delaying start-up for). Raises when there is none."""
+    import pyperclip
+
+    pyperclip.copy(value)
+
+
 # What a saved file holds, by the extension the user typed.
 SAVE_FORMATS = {
     ".md": "Markdown report",
@@ -82,6 +91,7 @@ class MailTriageApp(App[None]):
         resolver_factory: ResolverFactory = _system_resolvers,
         zone_resolver_factory: ZoneResolverFactory = _zone_resolvers,
         clock: Callable[[], datetime] = _utc_now,
+        system_clipboard: Callable[[str], None] = _pyperclip_copy,
         timeout: float = 3.0,
         initial: Submission | None = None,
     ) -> None:
@@ -91,6 +101,8 @@ class MailTriageApp(App[None]):
         self._resolver_factory = resolver_factory
         self._zone_resolver_factory = zone_resolver_factory
         self.clock = clock
+        # The second copy route (DESIGN.md rule 6), injected so tests never touch a desktop.
+        self.system_clipboard = system_clipboard
         self.timeout = timeout
         self._initial = initial
         self.submission: Submission | None = None

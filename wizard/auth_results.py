@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import authres
 
+from wizard.lazy_re import lazy  # the hint table's patterns compile on first use
 from wizard.message import Header, Message
 from wizard.model import Finding, Severity
 from wizard.safe_text import shorten
@@ -49,7 +50,7 @@ KNOWN_METHODS = {
 # an entry to some methods (None: any), since "signature failed" means different things for
 # dkim and arc.
 COMMENT_HINTS: tuple[tuple[re.Pattern[str], tuple[str, ...], str, frozenset[str] | None], ...] = tuple(
-    (re.compile(p, re.I), ids, meaning, frozenset(methods) if methods else None)
+    (lazy(p, re.I), ids, meaning, frozenset(methods) if methods else None)
     for p, ids, meaning, methods in (
         (r"body hash did not verify|does not hash to bh value|body hash mismatch",
          ("CANON-01",), "the body changed after signing", None),
@@ -232,10 +233,10 @@ def _segments(value: str) -> list[_Segment]:
     return out
 
 
-_RESINFO = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9_-]*)\s*(?:/\s*\d+\s*)?=\s*([^\s;]*)")
-_MERGED = re.compile(r"(?<=\s)(" + "|".join(sorted(KNOWN_METHODS, key=len, reverse=True))
+_RESINFO = lazy(r"^\s*([A-Za-z0-9][A-Za-z0-9_-]*)\s*(?:/\s*\d+\s*)?=\s*([^\s;]*)")
+_MERGED = lazy(r"(?<=\s)(" + "|".join(sorted(KNOWN_METHODS, key=len, reverse=True))
                      + r")\s*(?:/\s*\d+\s*)?=\s*[A-Za-z]", re.I)
-_EXTRA_PROP = re.compile(r"(?:^|\s)([A-Za-z][A-Za-z0-9_-]*)\s*=\s*([^\s;]+)")
+_EXTRA_PROP = lazy(r"(?:^|\s)([A-Za-z][A-Za-z0-9_-]*)\s*=\s*([^\s;]+)")
 
 
 def _split_merged(seg: _Segment) -> list[_Segment]:

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from wizard.dnsname import InvalidName, check_name
+from wizard.lazy_re import LazyPattern, lazy
 from wizard.model import Cap, Finding, FixCommand, Severity
 from wizard.safe_text import decode, shorten
 from wizard.status_codes import (
@@ -113,25 +114,25 @@ class BounceAnalysis:
 
 _ENH = r"[245]\.\d{1,3}\.\d{1,3}"
 # A reply code where a reply can start: not inside a number, IP, date or identifier.
-_REPLY_START = re.compile(
+_REPLY_START = lazy(
     r"(?<![\w.\-/:=+%@])(?P<code>[245]\d\d)(?:[ ](?P=code))*"
     r"(?:[ -]['\"]?(?P<enh>" + _ENH + r")(?![\d]|\.\d))?(?=[\s\-'\"]|$)"
 )
 # What may precede a reply with no enhanced code for us to believe it is one.
-_BARE_CONTEXT = re.compile(
+_BARE_CONTEXT = lazy(
     r"(?:^|\n|[:;#'\"<>(\[]|\.\.\.|\bsaid|\bwas|\breturned|\breply|\bresponse|\berror|\bcode)[ \t]*$",
     re.I
 )
 # ... and what must follow it: words ("550 Unknown user"), never "Content-Length: 222".
-_BARE_FOLLOW = re.compile(r"(?:-[ \t]*|[ \t]+)[A-Za-z<\[(#'\"]|-?[ \t]*$", re.M)
+_BARE_FOLLOW = lazy(r"(?:-[ \t]*|[ \t]+)[A-Za-z<\[(#'\"]|-?[ \t]*$", re.M)
 # An enhanced code standing alone in text ("(#5.5.0)"): only the subjects RFC 3463 defines
 # (0-7), and not a version number ("Exim 4.92.3", "version 4.1.2").
-_ENH_ALONE = re.compile(
+_ENH_ALONE = lazy(
     r"(?<![\w.])(?<!version )(?<!Exim )(?<!v)(?P<enh>[245]\.[0-7]\.\d{1,3})(?![\d]|\.\d)", re.I
 )
 # Where a reply ends: Postfix's "(in reply to … command)", a blank line, the NDR's next
 # section, or an unindented "Field: value" line (DSN fields pasted after a reply).
-_REPLY_END = re.compile(
+_REPLY_END = lazy(
     r"\(in reply to [^)]*\)|\n[ \t]*\n|\n[ \t]*(?:\(Other MXes|--- |Original message|Diagnostic information"
     r"|Generating server|Reporting-MTA|>>> )|\n(?-i:[A-Z][\w-]*:[ \t])",
     re.I,
@@ -201,7 +202,7 @@ def _replies_in(text: str) -> list[tuple[int, SmtpReply]]:
     return found
 
 
-_OPEN_PAREN = re.compile(r"\((?:[\w ]{0,12}:)?[ \t]*\Z")
+_OPEN_PAREN = lazy(r"\((?:[\w ]{0,12}:)?[ \t]*\Z")
 
 
 def _closing_paren(chunk: str) -> int | None:
@@ -265,8 +266,9 @@ def parse_smtp_reply(text: str) -> SmtpReply | None:
 # Recognisers: layouts, providers, stages, text patterns
 
 
-def _rx(p: str) -> re.Pattern[str]:
-    return re.compile(p, re.I | re.M)
+def _rx(p: str) -> LazyPattern:
+    # Compiled on first use (wizard.lazy_re): an ordinary message never needs these.
+    return lazy(p, re.I | re.M)
 
 
 # (layout name, pattern over headers+notification text). First match wins.
@@ -470,21 +472,21 @@ TEXT_PATTERNS: tuple[_Pattern, ...] = (
 # Bounded repeats: an unbounded run would rescan a long junk line from every position.
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDR = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@" + _LABEL + r"(?:\." + _LABEL + r"){1,10}"
-_ADDR_RE = re.compile(_ADDR)
+_ADDR_RE = lazy(_ADDR)
 # Address lines that name a failed recipient in text NDRs, strongest first.
 _RCPT_LINES = (
     # alone on a line, perhaps with its display form: "a@b:", "a@b (a@b)", "a@b<mailto:a@b>"
-    re.compile(r"^[ \t]*[<\"]?(" + _ADDR + r")[>\"]?(?::|[ \t]*\([^)\n]*\)|<mailto:[^>\n]*>)?[ \t]*"
+    lazy(r"^[ \t]*[<\"]?(" + _ADDR + r")[>\"]?(?::|[ \t]*\([^)\n]*\)|<mailto:[^>\n]*>)?[ \t]*"
                r"(?:on .*)?$", re.M),
-    re.compile(r"RCPT[ _]TO:?\s*<(" + _ADDR + r")>", re.I),
-    re.compile(r"\bRCPT:\s*<(" + _ADDR + r")>", re.I),
+    lazy(r"RCPT[ _]TO:?\s*<(" + _ADDR + r")>", re.I),
+    lazy(r"\bRCPT:\s*<(" + _ADDR + r")>", re.I),
     # "<addr>... User unknown", also behind a Sendmail transcript's reply code
-    re.compile(r"^[ \t]*(?:\d{3}[ -](?:\d\.\d{1,3}\.\d{1,3} )?)?<(" + _ADDR + r")>(?:\.\.\.|:)", re.M),
-    re.compile(r"\((" + _ADDR + r")\) not listed", re.I),
-    re.compile(r"(?:message to|delivered to|recipient|deliver\w* (?:your )?(?:mail|message) to)"
+    lazy(r"^[ \t]*(?:\d{3}[ -](?:\d\.\d{1,3}\.\d{1,3} )?)?<(" + _ADDR + r")>(?:\.\.\.|:)", re.M),
+    lazy(r"\((" + _ADDR + r")\) not listed", re.I),
+    lazy(r"(?:message to|delivered to|recipient|deliver\w* (?:your )?(?:mail|message) to)"
                r"[:\s]+<?(" + _ADDR + r")>?", re.I),
     # Last resort: any address the notification names that is not a mailer's own.
-    re.compile(r"(?<![\w.@-])((?!(?:mailer-daemon|postmaster)@)" + _ADDR + r")", re.I),
+    lazy(r"(?<![\w.@-])((?!(?:mailer-daemon|postmaster)@)" + _ADDR + r")", re.I),
 )
 _RETURNED_SEPARATOR = _rx(
     r"^[ \t]*(?:-+ ?This is a copy of the message|-* ?Below (?:this line )?is a copy|-+ ?Original message"
@@ -604,6 +606,8 @@ def _analyze(raw: bytes) -> BounceAnalysis | None:
         raw = raw.replace(b"\r", b"\n")
     if not _starts_with_header(raw):
         return _analyze_pasted(raw, work)
+    if _plainly_not_a_bounce(raw):
+        return None
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     if not any(msg.get(name) for name in _MESSAGE_HEADERS):
         # "Diagnostic-Code: smtp; 550 …" or "Status: 5.7.1" pasted on their own: fields of a
@@ -634,6 +638,35 @@ def _analyze(raw: bytes) -> BounceAnalysis | None:
 _MESSAGE_HEADERS = ("From", "To", "Subject", "Date", "Received", "Message-ID", "Return-Path",
                     "MIME-Version", "Content-Type", "DKIM-Signature", "Authentication-Results",
                     "ARC-Seal", "Delivered-To", "Reply-To", "Sender")
+
+
+_HEADER_BLOCK_END = lazy(rb"\n\r?\n")
+
+
+def _plainly_not_a_bounce(raw: bytes) -> bool:
+    """True when the header block alone proves `_analyze` would return None, so the MIME
+    parse and the text scan (the costly part on a big ordinary message) can be skipped.
+
+    A single-part message (not multipart/*, not message/*) has no DSN, feedback or returned
+    part: `_walk` yields only the top part. Then every non-None outcome needs a header
+    signal: a pasted DSN field block (no message header at all), Auto-Submitted /
+    X-Autoreply / an auto-reply subject, X-Failed-Recipients, or a bounce sender or subject
+    (`_looks_like_ndr` requires one of the last three). Any of them, even a weak one,
+    sends the input through the full analysis; this only skips when none is there."""
+    # The header block ends at the first empty line (stdlib's parser never reads past it
+    # for headers), so parsing up to there gives the same header fields as a full parse.
+    end = _HEADER_BLOCK_END.search(raw)
+    head = email.message_from_bytes(raw[: end.end()] if end else raw, policy=email.policy.compat32)
+    if not any(head.get(name) for name in _MESSAGE_HEADERS):
+        return False
+    if head.get_content_maintype() in ("multipart", "message"):
+        return False
+    if any(head.get(name) is not None for name in ("Auto-Submitted", "X-Autoreply", "X-Failed-Recipients")):
+        return False
+    subject = _header(head, "Subject") or ""
+    sender = (_header(head, "From") or "") + " " + (_header(head, "Return-Path") or "")
+    return not (_BOUNCE_SENDER.search(sender) or _BOUNCE_SUBJECT.search(subject)
+                or _AUTO_REPLY_SUBJECT.search(subject))
 
 
 def _starts_with_header(raw: bytes) -> bool:
@@ -695,7 +728,7 @@ def _collect(msg: email.message.Message, raw: bytes, work: _Work) -> None:
     work.text = "\n".join(kept)
 
 
-_RETURNED_SEPARATOR_B = re.compile(_RETURNED_SEPARATOR.pattern.encode(), re.I | re.M)
+_RETURNED_SEPARATOR_B = lazy(_RETURNED_SEPARATOR.pattern.encode(), re.I | re.M)
 
 
 def _returned_after_separator(msg: email.message.Message, raw: bytes) -> tuple[bytes | None, bool]:
@@ -873,8 +906,8 @@ def _provider(*sources: str | None) -> tuple[str, str] | None:
 
 # Line-anchored patterns use [ \t]*, never \s*: \s* would run across blank lines and make a
 # million newlines cost a million squared steps.
-_TRANSCRIPT_FAILURE = re.compile(r"^[ \t]*<<<[ \t]*[45]\d\d", re.M)
-_TRANSCRIPT_COMMAND = re.compile(r"^[ \t]*>>>[ \t]*(DATA|RCPT|MAIL|HELO|EHLO)\b[^\n]*", re.M | re.I)
+_TRANSCRIPT_FAILURE = lazy(r"^[ \t]*<<<[ \t]*[45]\d\d", re.M)
+_TRANSCRIPT_COMMAND = lazy(r"^[ \t]*>>>[ \t]*(DATA|RCPT|MAIL|HELO|EHLO)\b[^\n]*", re.M | re.I)
 _COMMAND_STAGE = {"DATA": "data", "RCPT": "rcpt_to", "MAIL": "mail_from", "HELO": "helo",
                   "EHLO": "helo"}
 
@@ -1198,9 +1231,9 @@ def _recipient_from_dsn(
     )
 
 
-_URL = re.compile(r"https?://[^\s'\"<>)\]]+", re.I)
+_URL = lazy(r"https?://[^\s'\"<>)\]]+", re.I)
 # Provider tags inside replies: Gmail's "- gsmtp", Exchange Online's server names.
-_GSMTP = re.compile(r"\bgsmtp\b|\b[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.prod\.outlook\.com\b", re.I)
+_GSMTP = lazy(r"\bgsmtp\b|\b[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.prod\.outlook\.com\b", re.I)
 _REMOTE_HOST = _rx(
     r"(?:\bhost\s+|talking to\s+|^[ \t]*host:[ \t]*|Remote Server at\s+|Receiving server:\s*|Generating server:\s*)"
     r"\[?([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,})\]?"
@@ -1395,7 +1428,7 @@ def _findings(bounce: Bounce, text: str, stage_evidence: str | None,
     return out
 
 
-_VERDICT = re.compile(
+_VERDICT = lazy(
     r"\b(SPF|DKIM|DMARC)\s*[=:]\s*(pass|fail|softfail|none|neutral|temperror|permerror)\b", re.I
 )
 
@@ -1427,7 +1460,7 @@ _SPF_DOMAIN = _rx(
     r"MAIL FROM domain \[?([\w.-]+?)\]? has|send from <([\w.-]+)> per|SPF records? for \[?([\w.-]+?)[:\]]"
     r"|SPF \[([\w.-]+)\]|domain of ([\w.-]+) does not designate"
 )
-_IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])|\b[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7}\b")
+_IP = lazy(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])|\b[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7}\b")
 
 
 def _named_domain(pattern: re.Pattern[str], text: str) -> str | None:
@@ -1483,7 +1516,7 @@ def _context(text: str, m: re.Match[str]) -> str:
     return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
 
 
-_MARKER = re.compile(r"(?<![\w.])[245]\d\d(?:-(?:[245]\.\d{1,3}\.\d{1,3} ?)?| [245]\.\d{1,3}\.\d{1,3} )")
+_MARKER = lazy(r"(?<![\w.])[245]\d\d(?:-(?:[245]\.\d{1,3}\.\d{1,3} ?)?| [245]\.\d{1,3}\.\d{1,3} )")
 
 
 def _strip_markers(text: str) -> str:

@@ -22,7 +22,7 @@ from wizard.canon import canonicalize_body
 
 from wizard.dnsname import InvalidName, check_name
 from wizard.message import Header, Message
-from wizard.model import Cap, Finding, Severity
+from wizard.model import Cap, Finding, Severity, signature_about
 from wizard.received import ReceivedChain, parse_received
 from wizard.safe_text import decode, shorten
 from wizard.tags import TagList, Verdict, parse_tags, pointer
@@ -100,7 +100,7 @@ class DecodedSignature:
 
     @property
     def label(self) -> str:
-        return f"signature {self.index} (d={self.d or '?'} s={self.s or '?'})"
+        return signature_about(self.index, self.d, self.s)
 
 
 @dataclass(frozen=True)
@@ -675,7 +675,7 @@ def _decode_one(index: int, header: Header, ctx: _Context) -> DecodedSignature:
         "i": tags.get("i"), "q": tags.get("q"),
         "h": split_h(tags.get("h")) if tags.get("h") is not None else (),
     }
-    b.about = f"signature {index} (d={sig['d'] or '?'} s={sig['s'] or '?'})"
+    b.about = signature_about(index, sig['d'], sig['s'])
     _check_syntax(b)
     sig["l"] = _int_tag(b, "l", 76)
     t = _int_tag(b, "t")

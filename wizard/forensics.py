@@ -36,7 +36,7 @@ from wizard.gateways import (
     wrappers_present,
 )
 from wizard.message import Header, Message
-from wizard.model import Cap, Finding, Severity
+from wizard.model import Cap, Finding, Severity, signature_about
 from wizard.safe_text import sanitize, shorten
 
 MAX_BODY = 64 << 20  # bodies above this get bh= only: no search, no diff
@@ -740,7 +740,7 @@ def analyze_body(msg: Message, signature_header_value: str, *, original: Message
     sig = _parse_sig(signature_header_value)
     if isinstance(sig, Finding):
         return BodyForensics("", "", False, "", None, b"", None, (), (), (), (sig,))
-    about = _about(sig)
+    about = _about(sig, msg, signature_header_value)
     sig_index = next((h.index for h in msg.get_all("DKIM-Signature") if h.value == signature_header_value), None)
     findings: list[Finding] = _line_ending_findings(msg)
     if msg.body is None:
@@ -801,20 +801,15 @@ def analyze_body(msg: Message, signature_header_value: str, *, original: Message
         else:
             diff = diff_bodies(orig_canon, received)
 
+    # The verdict itself (bh match or not, CANON-01) is wizard.verify's finding; forensics
+    # reports only what changed and the proof.
     if matches and (orig_canon is None or orig_matches or orig_canon == received):
-        findings.append(Finding("CANON-01", Severity.INFO, "Body hash: OK",
-                                f"bh={sig.bh} matches the {sig.body_algo} canonical body"
-                                + (f" (first {sig.length} bytes)" if sig.length is not None else "") + ".",
-                                about=about))
         return BodyForensics(sig.bh, _b64(computed), True, sig.body_algo, sig.length, tail, None, (), diff,
                              inter, tuple(findings), orig_bh, orig_matches, tuple(caps))
 
-    findings.append(Finding("CANON-01", Severity.ERROR if not matches else Severity.INFO,
-                            "Body hash: MISMATCH" if not matches
-                            else "Body hash: OK, but the body differs from the original",
-                            f"expected {sig.bh}, computed {_b64(computed)} over the {sig.body_algo} canonical body. "
-                            "The body changed after signing (or was canonicalised differently)." if not matches
-                            else "Differences are outside what the signature covers.", about=about))
+    if matches:
+        findings.append(Finding("CANON-01", Severity.INFO, "Body hash: OK, but the body differs from the original",
+                                "Differences are outside what the signature covers.", about=about))
     if sig.bh in EMPTY_BH and received not in (b"", b"\r\n"):
         findings.append(Finding("CANON-06", Severity.ERROR, "The signature covers an empty body",
                                 f"bh={sig.bh} is the hash of an empty body ({EMPTY_BH[sig.bh]}), but the message "
@@ -877,10 +872,12 @@ def _evid05(ar_line: str, about: str) -> Finding:
                    "The sender is not at fault.", (ar_line,), about=about)
 
 
-def _about(sig: _Sig) -> str:
+def _about(sig: _Sig, msg: Message, value: str) -> str:
     d = sig.tags.get(b"d", b"?").decode("ascii", "replace")
     s = sig.tags.get(b"s", b"?").decode("ascii", "replace")
-    return sanitize(f"DKIM-Signature d={d} s={s}", one_line=True)
+    signatures = msg.get_all("DKIM-Signature")
+    index = next((n for n, h in enumerate(signatures) if h.value == value), 0)
+    return sanitize(signature_about(index, d, s), one_line=True)
 
 
 def _run_search(s: _Search, msg: Message, body: bytes) -> _Hit | None:
@@ -1173,7 +1170,7 @@ def analyze_headers(msg: Message, signature_header_value: str, *, public_key: by
     sig = _parse_sig(signature_header_value)
     if isinstance(sig, Finding):
         return HeaderForensics(None, "", (), None, (), (), (), (sig,), "signature cannot be parsed")
-    about = _about(sig)
+    about = _about(sig, msg, signature_header_value)
     signed = tuple(x.strip() for x in sig.tags.get(b"h", b"").decode("latin-1").split(":") if x.strip())
     sig_headers = msg.get_all("DKIM-Signature")
     position = next((i for i, h in enumerate(sig_headers) if h.value == signature_header_value), None)
@@ -1217,19 +1214,11 @@ def analyze_headers(msg: Message, signature_header_value: str, *, public_key: by
         return done(None, error="no public key given: the header signature was not checked")
     verify = _HeaderVerifier(signature_header_value, position, public_key, sig.a)
     result = verify([h.raw for h in msg.headers])
+    # As on the body side, the pass/fail verdict is wizard.verify's CANON-01 finding.
     if result is True:
-        findings.append(Finding("CANON-01", Severity.INFO, "Header signature: PASS",
-                                f"b= verifies over the {sig.header_algo} canonical headers "
-                                f"({', '.join(signed)}).", about=about))
         return done(True)
     if isinstance(result, str):
-        findings.append(Finding("CANON-01", Severity.WARN, "Header signature: not checked",
-                                f"dkimpy could not evaluate it: {result}", about=about))
         return done(None, error=result)
-
-    findings.append(Finding("CANON-01", Severity.ERROR, "Header signature: FAIL",
-                            "b= does not verify: a signed header changed after signing, or the key does not match "
-                            "the one that signed (DKIM-KEY-14).", about=about))
     tried: list[str] = []
     change = None
     for cand in _header_candidates(msg, verify.include, sig.header_algo, sig_index, sig.tags, original, tried):

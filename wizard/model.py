@@ -106,6 +106,11 @@ class Finding:
         object.__setattr__(self, "fixes", tuple(self.fixes))
 
 
+def signature_about(index: int, d: str | None, s: str | None) -> str:
+    """How every finding names the DKIM-Signature it is about (1-based, top-most first)."""
+    return f"DKIM-Signature #{index + 1} (d={d or '?'} s={s or '?'})"
+
+
 def worst(findings: "tuple[Finding, ...] | list[Finding]") -> Severity | None:
     """The most severe severity among findings, or None when there are none."""
     return max((f.severity for f in findings), key=lambda s: s.rank, default=None)

@@ -15,8 +15,10 @@ import importlib.resources
 import re
 from dataclasses import dataclass
 
+from wizard.lazy_re import lazy  # the tables' patterns compile on first use
+
 # RFC 3463 §2: class.subject.detail; class 2, 4 or 5; subject and detail 1-3 digits.
-_CODE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
+_CODE = lazy(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
 
 
 @dataclass(frozen=True)
@@ -373,8 +375,8 @@ class _ProviderRule:
 def _rule(provider, code, meaning, topic, text=None, clashes=True):
     return _ProviderRule(
         provider,
-        re.compile("^" + code.replace(".", r"\.").replace("*", "[45]") + "$"),
-        re.compile(text, re.I) if text else None,
+        lazy("^" + code.replace(".", r"\.").replace("*", "[45]") + "$"),
+        lazy(text, re.I) if text else None,
         meaning,
         topic,
         clashes,
@@ -430,7 +432,7 @@ _PROVIDER_RULES: tuple[_ProviderRule, ...] = (
 # Provider-independent wording that settles the meaning of a code whose number is ambiguous.
 # Order matters: the first match wins.
 _TEXT_MEANINGS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
-    (re.compile(p, re.I), meaning, topic)
+    (lazy(p, re.I), meaning, topic)
     for p, meaning, topic in (
         (r"DKIM[^.]{0,60}\b(required|mandatory)|(required|requires)[^.]{0,40}\bDKIM"
          r"|no DKIM signature|not DKIM[- ]signed|DKIM signature (is )?missing",
@@ -463,7 +465,7 @@ _SUBJECT_TOPICS = {0: "other", 1: "address", 2: "mailbox", 3: "system", 4: "netw
 
 # Words in the text that pin down the topic of a generic code (X.7.1, X.0.0, ...).
 _TEXT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p, re.I), t)
+    (lazy(p, re.I), t)
     for p, t in (
         (r"DMARC", "dmarc"),
         (r"unauthenticated email|sender is unauthenticated|authentication information"

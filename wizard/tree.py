@@ -162,6 +162,22 @@ def _problems(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.severity is not Severity.INFO)
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """'1 thing', '3 things': counts in the guided text read as sentences, not '3 thing(s)'."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def _from_where(source: str) -> str:
+    """Where the input came from, as the end of a sentence."""
+    if source == "paste":
+        return "pasted into the app"
+    if source == "stdin":
+        return "read from standard input"
+    if source.startswith("scenario "):
+        return f"the training scenario {source.removeprefix('scenario ')}"
+    return f"from the file {source}"
+
+
 def _titles(findings: tuple[Finding, ...], limit: int = 3) -> str:
     titles = [f.title.rstrip(".") for f in findings[:limit]]
     more = len(findings) - limit
@@ -178,7 +194,13 @@ def _step(report: Report, key: str, found: str, evidence: list[str], *, pending:
         for fix in finding.fixes:
             fixes[fix] = None
     from_findings = [e for f in findings for e in f.evidence]
-    evidence = from_findings + evidence if findings_first else evidence + from_findings
+    if findings_first:
+        # The problems' own evidence leads; notes (which organisational domain, how many
+        # SPF lookups) come after the answers a reader checks first.
+        notes = [e for f in findings if f.severity is Severity.INFO for e in f.evidence]
+        evidence = [e for f in _problems(findings) for e in f.evidence] + evidence + notes
+    else:
+        evidence = evidence + from_findings
     return Step(
         key=key,
         number=number,
@@ -209,9 +231,11 @@ def step_input(report: Report) -> Step:
                      "its DNS records (the DKIM keys of the selectors you named, SPF and DMARC).", [])
         return replace(step, why="Without a message there is no sender identity or signature to "
                        "check, only what every receiver would look up in DNS.")
-    found = f"You gave us {info.label} ({info.size} bytes, from {info.source})."
+    found = f"You gave us {info.label}: {plural(info.size, 'byte')}, {_from_where(info.source)}."
     if info.kind not in ("domain", "smtp_reply", "auth_results", "dkim_signature"):
-        found += " It has a body." if info.has_body else " It has no body, so body hashes cannot be checked."
+        found += (" It includes the body, so we can check whether the body was changed."
+                  if info.has_body else
+                  " The body is missing, so we cannot check whether the body was changed.")
     problems = _problems(findings_for(report, "input"))
     if problems:
         found += " Be careful: " + _titles(problems) + "."
@@ -255,11 +279,16 @@ def step_receiver(report: Report) -> Step | Skipped:
     return _step(report, "receiver", " ".join(parts) or _titles(findings) + ".", evidence)
 
 
+def _reason(sig) -> str:
+    # The engine's reasons are codes (key_not_found, body_hash); people read words.
+    return sig.reason.replace("_", " ") if sig.reason else ""
+
+
 def _signature_line(sig) -> str:
     """sig is a wizard.analyze.SignatureReport."""
     text = f"DKIM signature {sig.index + 1} by {sig.d or '?'} (selector {sig.s or '?'}): "
     text += "not checked yet" if sig.result == "none" and sig.verdict is None else sig.result
-    return text + (f" — {sig.reason}" if sig.reason else "")
+    return text + (f" — {_reason(sig)}" if sig.reason else "")
 
 
 def step_identity(report: Report) -> Step | Skipped:
@@ -278,8 +307,14 @@ def step_identity(report: Report) -> Step | Skipped:
                      "and DMARC are not the problem here.")
     lines = [_signature_line(sig) for sig in inner.signatures]
     problems = _problems(findings)
+    broken = [sig for sig in inner.signatures if sig.result not in ("pass", "none")]
     if problems:
         found = "What failed: " + _titles(problems) + "."
+    elif broken:
+        # The finding that explains it belongs to a later question (a missing key is DNS).
+        sig = broken[0]
+        found = (f"DKIM failed: the signature by {sig.d or '?'} did not verify ({sig.result}"
+                 + (f", {_reason(sig)}" if sig.reason else "") + "). The next steps show why.")
     elif inner.signatures:
         found = "No identity failed: every check we could make passed."
     else:
@@ -324,14 +359,14 @@ def step_dns(report: Report) -> Step | Skipped:
     elif dns_pending and not answers:
         found = "Looking up the DKIM key, SPF and DMARC records…"
     elif answers:
-        found = f"The {len(answers)} DNS answers we got look right."
+        found = f"Nothing wrong in the {plural(len(answers), 'DNS answer')} we got."
     else:
         found = "No DNS answers were recorded, so nothing here says DNS is wrong."
     if dns_pending and answers:
         found += " More answers are still arriving."
     resolvers = sorted({a.resolver for a in answers})
     if len(resolvers) > 1:
-        found += f" Asked {len(resolvers)} resolvers: {', '.join(resolvers)}."
+        found += f" Asked {plural(len(resolvers), 'resolver')}: {', '.join(resolvers)}."
     # What went wrong first: the findings' own evidence, then failed lookups, then the rest.
     lines = [_answer_line(a) for a in sorted(sorted_answers(answers), key=lambda a: a.status.answered)]
     return _step(report, "dns", found, lines, pending=dns_pending, findings_first=True)
@@ -371,25 +406,38 @@ def confirm_commands(fixes: tuple[FixCommand | RecordFix, ...], resolvers: tuple
     return tuple(out)
 
 
+# Commands that only look at something. Among fixes for equally bad problems, the change
+# (a record to publish, a command that does something) comes before the ones that look.
+_LOOKING = frozenset({"dig", "host", "nslookup", "delv", "opendkim-testkey"})
+
+
+def _looks_only(fix: FixCommand | RecordFix) -> bool:
+    return isinstance(fix, FixCommand) and bool(fix.argv) and fix.argv[0] in _LOOKING
+
+
 def step_fix(report: Report) -> Step:
-    fixes: dict[object, None] = {}
+    fixes: dict[object, int] = {}
     for finding in ordered(report.all_findings):
         for fix in finding.fixes:
-            fixes[fix] = None
-    all_fixes = tuple(fixes)
+            fixes.setdefault(fix, finding.severity.rank)
+    all_fixes = tuple(sorted(fixes, key=lambda f: (-fixes[f], _looks_only(f))))
+    problems = _problems(ordered(report.all_findings))
+    why = _WHY["fix"]
     if all_fixes:
-        found = f"{len(all_fixes)} thing(s) to do, most important first. Press c to copy the selected one."
+        found = (f"{plural(len(all_fixes), 'thing')} to do, most important first. "
+                 "Press tab to reach one and c to copy it.")
     elif report.failed:
-        found = ("No command fixes this from here; what to do is below, most important first: "
-                 + _titles(_problems(report.all_findings)) + ".")
+        found = "No command can fix this from here. What to change is explained below, most important first."
+        why = ("These problems are fixed in a setting (of a mailing list, a sending service or a mail "
+               "server), not by a DNS record. Save the report (s) to hand it to whoever runs that system.")
     else:
         found = "Nothing to fix: no check failed."
     step = _step(report, "fix", found, [])
     # The problems travel with the fix step: their detail says what to do, which is the
     # whole answer when no command or record can fix it (a list footer, an ESP setting).
     return Step(
-        key=step.key, number=step.number, question=step.question, found=step.found, why=step.why,
-        evidence=(), findings=_problems(ordered(report.all_findings)), fixes=all_fixes,
+        key=step.key, number=step.number, question=step.question, found=step.found, why=why,
+        evidence=(), findings=problems, fixes=all_fixes,
         confirm=confirm_commands(all_fixes, report.resolvers),
         next=step.next,
     )

@@ -38,7 +38,7 @@ from wizard.dnsname import InvalidName
 from wizard.dns.types import Status
 from wizard.keyrecord import KeyReport, analyze_key, nearby_names
 from wizard.message import Header, Message
-from wizard.model import Finding, Severity
+from wizard.model import Finding, Severity, signature_about
 from wizard.safe_text import sanitize, shorten
 
 MAX_SIGNATURES = 20  # a message with more is broken or hostile; each costs a key lookup
@@ -308,7 +308,7 @@ def check_crypto(headers: list[list[bytes]], body: bytes | None, tags: dict[byte
 
 def _verify_one(msg: Message, headers: list[list[bytes]], p: _Prepared, report: KeyReport | None,
                 stamp: int) -> SignatureVerdict:
-    about = f"DKIM-Signature #{p.index + 1}" + (f" (d={p.d} s={p.s})" if p.d else "")
+    about = signature_about(p.index, p.d, p.s)
     if not p.key_name:
         return SignatureVerdict(p.index, p.d, p.s, p.a, "permerror", p.reason, (), BodyHash("not_checked"),
                                 "not_checked", None, tuple(replace(f, about=about) for f in p.findings), p.header)

@@ -228,3 +228,19 @@ async def test_unreadable_input_is_explained_and_the_paste_kept():
         assert "Your input is kept" in screen_text(pilot.app)
         await pilot.press("escape")
         assert "binary" in pilot.app.screen.query_one("#paste", TextArea).text
+
+
+async def test_without_a_system_clipboard_the_copy_says_to_select_by_hand():
+    """Headless server: pyperclip fails; OSC 52 still carries the text and the notice says
+    how to get it if the terminal ignored that too."""
+    from tui import clipboard
+
+    def no_clipboard(value: str) -> None:
+        raise RuntimeError("no xclip, no display")
+
+    async with make_app(system_clipboard=no_clipboard).run_test(size=(80, 24)) as pilot:
+        clipboard.copy(pilot.app, "dig +short TXT _dmarc.example.com")
+        await pilot.pause()
+        assert pilot.app.clipboard == "dig +short TXT _dmarc.example.com"
+        [notice] = notices(pilot.app)
+        assert "via terminal (OSC 52):" in notice and "select the text in the box by hand" in notice

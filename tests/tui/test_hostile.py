@@ -161,3 +161,4 @@ async def test_hostile_text_in_a_copied_fix_is_copied_as_shown():
     async with make_app().run_test(size=(80, 24)) as pilot:
         clipboard.copy(pilot.app, "dig +short TXT x\x1b]52;c;AAAA\x07")
         assert pilot.app.clipboard == "dig +short TXT x\\x1b]52;c;AAAA\\x07"
+        assert pilot.app.system_clipboard.copied == [pilot.app.clipboard]

@@ -60,7 +60,9 @@ async def test_junior_path_training_bounce_to_copied_record():
         await pilot.pause()
         assert pilot.app.clipboard.startswith('example.com. 3600 IN TXT "v=spf1 ')
         assert pilot.app.clipboard == box.text
-        assert any("Copied DNS record via terminal (OSC 52)" in n for n in notices(pilot.app))
+        assert pilot.app.system_clipboard.copied == [box.text]  # both routes carried it
+        assert any("Copied DNS record via terminal (OSC 52) and system clipboard" in n
+                   for n in notices(pilot.app))
 
 
 async def test_junior_path_pasted_bounce_to_copied_command():

@@ -17,10 +17,23 @@ DMARC_REPLY = (
 )
 
 
+class ClipboardRecorder:
+    """Stands in for the desktop clipboard (pyperclip): records what was copied, so no test
+    ever touches the clipboard of the machine it runs on."""
+
+    def __init__(self) -> None:
+        self.copied: list[str] = []
+
+    def __call__(self, value: str) -> None:
+        self.copied.append(value)
+
+
 def make_app(**kwargs) -> MailTriageApp:
-    """The real app with the world injected: no resolvers unless given, a fixed clock."""
+    """The real app with the world injected: no resolvers unless given, a fixed clock, a
+    recorder for the system clipboard (`app.system_clipboard.copied`)."""
     kwargs.setdefault("resolvers", [])
     kwargs.setdefault("clock", lambda: NOW)
+    kwargs.setdefault("system_clipboard", ClipboardRecorder())
     return MailTriageApp(**kwargs)
 
 

@@ -116,7 +116,7 @@ def test_clean_signature_decoded(sign, rsa_key):
     assert "2048-bit" in tag(sig, "b").meaning
     assert "32 bytes" in tag(sig, "bh").meaning
     assert all(t.verdict is Verdict.OK for t in sig.tags)
-    assert all(f.about == "signature 0 (d=example.com s=sel)" for f in sig.findings)
+    assert all(f.about == "DKIM-Signature #1 (d=example.com s=sel)" for f in sig.findings)
 
 
 def test_canonicalisation_meanings(sign):
