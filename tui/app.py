@@ -75,12 +75,18 @@ class MailTriageApp(App[None]):
     TITLE = "mailtriage"
     CSS_PATH = "app.tcss"
     COMMANDS: ClassVar = App.COMMANDS | {_screen_actions}
+    # The footer has 80 columns at most: each screen shows its main keys, the app its help,
+    # quit and palette keys. Everything else is listed in help (f1) and the palette (ctrl+p).
+    # f1, not "?": on the Start screen "?" is typed into the paste area.
     BINDINGS: ClassVar = [
-        Binding("f1,question_mark", "help", "Help", id="app.help", key_display="?",
+        Binding("f1,question_mark", "help", "Help", id="app.help", key_display="f1",
                 tooltip="Show the keys of this screen and how to use mailtriage"),
-        Binding("ctrl+r", "resolvers", "Resolvers", id="app.resolvers",
+        Binding("ctrl+r", "resolvers", "Resolvers", id="app.resolvers", show=False,
                 tooltip="Re-run the analysis asking other DNS servers"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Leave mailtriage"),
+        # Textual's own palette binding reads "palette" and is squeezed at 80 columns.
+        Binding("ctrl+p", "command_palette", "Palette", id="app.palette", show=False, priority=True,
+                tooltip="This screen's actions: type to search, enter runs one"),
     ]
 
     def __init__(
@@ -109,6 +115,7 @@ class MailTriageApp(App[None]):
         self.report: "Report | None" = None
         self.finished = False
         self.error: str | None = None
+        self.saved_input: bytes | None = None  # what was last saved as .eml
         self._generation = 0
 
     # --- screens -----------------------------------------------------------------------
@@ -270,16 +277,44 @@ class MailTriageApp(App[None]):
 
         self.push_screen(ResolverDialog(self.resolver_specs), chosen)
 
-    def save_dialog(self, *, raw: bytes | None = None) -> None:
-        """Ask for a path and save there. `raw` is an unanalysed paste (Start screen)."""
+    async def action_quit(self) -> None:
+        """Quit, unless a paste would be lost: then offer to save it or quit anyway
+        (pasted text is never lost without the user choosing so)."""
+        from tui.screens.dialogs import QuitDialog
+        from tui.screens.start import StartScreen
+
+        if isinstance(self.screen, QuitDialog):  # ctrl+q twice: quit anyway
+            self.exit()
+            return
+        start = self.screen_stack[0] if self.screen_stack else None
+        raw = start.unsaved_paste() if isinstance(start, StartScreen) else None
+        if raw is None:
+            self.exit()
+            return
+
+        def chosen(answer: str | None) -> None:
+            if answer == "quit":
+                self.exit()
+            elif answer == "save":
+                self.save_dialog(raw=raw, then=self.exit)
+
+        self.push_screen(QuitDialog(raw), chosen)
+
+    def save_dialog(self, *, raw: bytes | None = None, then: Callable[[], None] | None = None) -> None:
+        """Ask for a path and save there. `raw` is an unanalysed paste (Start screen);
+        `then` runs once the file is written (quit after saving)."""
         from tui.screens.dialogs import SaveDialog
 
         formats = SAVE_FORMATS if (self.report is not None and raw is None) else {".eml": SAVE_FORMATS[".eml"]}
-        default = "mailtriage-report.md" if ".md" in formats else "mailtriage-input.eml"
-        self.push_screen(
-            SaveDialog(default, formats),
-            lambda path: path and self.save(Path(path).expanduser(), raw=raw),
-        )
+        # A name with the time in it rarely exists already; saving never overwrites.
+        stamp = self.clock().strftime("%Y%m%d-%H%M")
+        default = f"mailtriage-report-{stamp}.md" if ".md" in formats else f"mailtriage-input-{stamp}.eml"
+
+        def chosen(path: str | None) -> None:
+            if path and self.save(Path(path).expanduser(), raw=raw) and then is not None:
+                then()
+
+        self.push_screen(SaveDialog(default, formats), chosen)
 
     def save(self, path: Path, *, raw: bytes | None = None) -> bool:
         """Write the report or the input to `path`; never overwrites. Returns success."""
@@ -314,5 +349,7 @@ class MailTriageApp(App[None]):
         except OSError as exc:
             safe.notify(self, f"{path}: {exc.strerror or exc}", title="Not saved", severity="error")
             return False
+        if suffix == ".eml":
+            self.saved_input = data
         safe.notify(self, f"Saved {SAVE_FORMATS[suffix]} to {path}.", title="Saved")
         return True

@@ -27,6 +27,8 @@ class ScreenActions(Provider):
                 continue  # a focused widget's editing keys are not this screen's actions
             if binding.system or not binding.description or not active.enabled:
                 continue
+            if binding.action == "command_palette":  # the palette is already open
+                continue
             if binding.action in seen:
                 continue
             seen.add(binding.action)

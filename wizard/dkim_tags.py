@@ -246,7 +246,8 @@ class _Builder:
 
     @property
     def evidence(self) -> str:
-        return f"{self.header.name}:{self.header.value}"
+        # Unfolded: evidence is shown one line per item; the fold points carry no meaning here.
+        return f"{self.header.name}: {self.header.unfolded}"
 
     def note(self, tag: str, verdict: Verdict, text: str) -> None:
         old_verdict, old_text = self.notes.get(tag, (Verdict.OK, ""))

@@ -17,7 +17,6 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
@@ -625,6 +624,10 @@ def _what_is_it(raw: bytes, compact: str) -> str:
                 "new pair and publish only the public half")
     except (ValueError, TypeError):
         pass
+    # Imported here: only a record that is already broken gets this far, and x509 is a
+    # large part of cryptography's import time, which every `check` would otherwise pay.
+    from cryptography import x509
+
     try:
         x509.load_der_x509_certificate(raw)
         return "p= holds an X.509 certificate, not a public key; publish the certificate's public key"

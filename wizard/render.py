@@ -131,6 +131,55 @@ def _signatures(report: Report) -> Section | None:
     return Section("DKIM signatures", (table,))
 
 
+_DIFF_MARK = {"same": " ", "removed": "-", "added": "+", "skip": "…"}
+MAX_DIFF_LINES = 80
+
+
+def _diff_lines(diff) -> tuple[str, ...]:
+    """The diff of the canonical bodies, changed lines with a little context, capped."""
+    keep = set()
+    for n, line in enumerate(diff):
+        if line.kind != "same":
+            keep.update(range(max(0, n - 2), min(len(diff), n + 3)))
+    out = []
+    last = -1
+    for n in sorted(keep):
+        if n != last + 1 and out:
+            out.append("…")
+        line = diff[n]
+        out.append(f"{_DIFF_MARK.get(line.kind, '?')} {line.text_visible}")
+        last = n
+    if len(out) > MAX_DIFF_LINES:
+        out = out[:MAX_DIFF_LINES] + [f"… ({len(out) - MAX_DIFF_LINES} more diff lines in the JSON report)"]
+    return tuple(sanitize(l, one_line=True) for l in out)
+
+
+def _transit(report: Report) -> Section | None:
+    """What changed after signing: the proven change per signature, and the diff against the
+    original when one was given (CANON-xx)."""
+    blocks: list = []
+    for sig in report.signatures:
+        label = f"DKIM-Signature #{sig.index + 1} (d={_s(sig.d)} s={_s(sig.s)})"
+        for side, forensics in (("body", sig.body), ("headers", sig.headers)):
+            if forensics is None:
+                continue
+            change = forensics.proven_change
+            if change is not None:
+                blocks.append(Para(f"{label}, {side}: {_s(change.description)} (proven by re-hashing; "
+                                   f"{_s(change.finding_id)})"))
+                if change.evidence:
+                    blocks.append(Code(tuple(_s(shorten(e, 200)) for e in change.evidence[:40])))
+            elif forensics.tried:
+                blocks.append(Para(f"{label}, {side}: no single known change explains the failure. "
+                                   f"Tried: {'; '.join(_s(t) for t in forensics.tried)}."))
+            diff = getattr(forensics, "diff", ())
+            if diff:
+                blocks.append(Para(f"Canonical {side} of the original (-) against the received copy (+), "
+                                   "whitespace visible (␍ ␊ ␉, trailing spaces ·):"))
+                blocks.append(Code(_diff_lines(diff)))
+    return Section("What changed in transit", tuple(blocks)) if blocks else None
+
+
 def _dmarc(report: Report) -> Section | None:
     d = report.dmarc
     if d is None:
@@ -225,7 +274,7 @@ def _dns(report: Report) -> Section | None:
 
 def sections(report: Report, depth: int = 0) -> list[Section]:
     out = [_summary(report, depth)]
-    for build in (_bounce, _signatures, _domain_keys, _dmarc, _spf):
+    for build in (_bounce, _signatures, _transit, _domain_keys, _dmarc, _spf):
         section = build(report)
         if section is not None:
             out.append(section)

@@ -174,7 +174,7 @@ def _from_where(source: str) -> str:
     if source == "stdin":
         return "read from standard input"
     if source.startswith("scenario "):
-        return f"the training scenario {source.removeprefix('scenario ')}"
+        return f"from the training scenario {source.removeprefix('scenario ')}"
     return f"from the file {source}"
 
 
@@ -231,7 +231,7 @@ def step_input(report: Report) -> Step:
                      "its DNS records (the DKIM keys of the selectors you named, SPF and DMARC).", [])
         return replace(step, why="Without a message there is no sender identity or signature to "
                        "check, only what every receiver would look up in DNS.")
-    found = f"You gave us {info.label}: {plural(info.size, 'byte')}, {_from_where(info.source)}."
+    found = f"You gave us {info.label}: {plural(info.size, 'byte')} {_from_where(info.source)}."
     if info.kind not in ("domain", "smtp_reply", "auth_results", "dkim_signature"):
         found += (" It includes the body, so we can check whether the body was changed."
                   if info.has_body else

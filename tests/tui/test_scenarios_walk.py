@@ -80,7 +80,8 @@ async def test_junior_path_pasted_bounce_to_copied_command():
         await walk_to(pilot, "The fix")
         await pilot.press("c")  # nothing focused: the first (most important) fix
         await pilot.pause()
-        assert pilot.app.clipboard == "dig +short TXT _dmarc.example.com"
+        # The change (authorise the sending IP) comes before the commands that only look.
+        assert pilot.app.clipboard == 'example.com. 3600 IN TXT "v=spf1 ip4:192.0.2.0/24 ip4:198.51.100.7 -all"'
 
 
 @pytest.mark.parametrize(("name", "question", "expected"), [

@@ -5,27 +5,27 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, Static
 
 from tui import safe
 
 HELP = (
-    "[b]mailtriage[/b] tells you why a message failed DKIM, SPF or DMARC and which command "
+    "[b]mailtriage [/b]tells you why a message failed DKIM, SPF or DMARC and which command "
     "fixes it.\n\n"
-    "[b]1. Start[/b] — paste a bounce or a message and press [b]ctrl+s[/b]; or open a file "
+    "[b]1. Start [/b]— paste a bounce or a message and press [b]ctrl+s[/b]; or open a file "
     "([b]ctrl+o[/b]), check a domain ([b]ctrl+n[/b]) or pick a training scenario ([b]ctrl+t[/b]). "
-    "[b]f2[/b] saves the paste as .eml.\n"
-    "[b]2. Guided[/b] — one question at a time: [b]→[/b] or [b]n[/b] next, [b]←[/b] or [b]b[/b] back.\n"
-    "[b]3. The fix[/b] — [b]tab[/b] to a command, [b]c[/b] copies it (through the terminal, "
+    "[b]f2 [/b]saves the paste as .eml.\n"
+    "[b]2. Guided [/b]— one question at a time: [b]→ [/b]or [b]n [/b]next, [b]← [/b]or [b]b [/b]back.\n"
+    "[b]3. The fix [/b]— [b]tab [/b]to a command, [b]c [/b]copies it (through the terminal, "
     "which works over SSH, and the system clipboard). You can also select the text in its box.\n"
-    "[b]4. Inspect[/b] — [b]i[/b] shows every detail in panes: [b]1[/b]…[b]0[/b] or "
-    "[b]\\[[/b] [b]][/b] change pane, [b]a[/b] shows all panes at once, [b]g[/b] goes back to guided.\n\n"
-    "[b]Anywhere[/b] — [b]ctrl+p[/b] lists this screen's actions, [b]ctrl+r[/b] asks other DNS "
-    "servers, [b]s[/b] saves the report (.md .json .txt) or the input (.eml), [b]escape[/b] goes "
-    "back, [b]ctrl+q[/b] quits."
+    "[b]4. Inspect [/b]— [b]i [/b]shows every detail in panes: [b]1[/b]…[b]0 [/b]or "
+    "[b]\\[ [/b][b]] [/b]change pane, [b]a [/b]shows all panes at once, [b]g [/b]goes back to guided.\n\n"
+    "[b]Anywhere [/b]— [b]ctrl+p [/b]lists this screen's actions, [b]ctrl+r [/b]asks other DNS "
+    "servers, [b]s [/b]saves the report (.md .json .txt) or the input (.eml), [b]escape [/b]goes "
+    "back, [b]ctrl+q [/b]quits."
 )
 
 
@@ -72,7 +72,7 @@ class SaveDialog(ModalScreen["str | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="save-box", classes="dialog"):
-            yield Label(safe.label("[b]Save to[/b] [dim](enter saves, escape cancels; an existing file is never overwritten)[/dim]"))
+            yield Label(safe.label("[b]Save to [/b][dim](enter saves, escape cancels; an existing file is never overwritten)[/dim]"))
             yield Input(self._default, id="save-path")
             yield Static(Content("\n").join(
                 safe.line((f"  {ext:<6}", "bold"), what) for ext, what in self._formats.items()
@@ -99,7 +99,7 @@ class ResolverDialog(ModalScreen["tuple[str, ...] | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="resolver-box", classes="dialog"):
-            yield Label(safe.label("[b]Ask these DNS servers[/b] [dim](IP[:PORT] or system, separated by spaces; empty = system resolver)[/dim]"))
+            yield Label(safe.label("[b]Ask these DNS servers [/b][dim](IP[:PORT] or system, separated by spaces; empty = system resolver)[/dim]"))
             yield Input(" ".join(self._current), id="resolver-specs", placeholder="1.1.1.1 8.8.8.8 [::1]:5353")
             yield Static(id="resolver-error")
         yield Footer()
@@ -120,3 +120,42 @@ class ResolverDialog(ModalScreen["tuple[str, ...] | None"]):
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
+
+
+class QuitDialog(ModalScreen["str | None"]):
+    """Quitting with a paste not saved: "save", "quit" anyway, or None (stay)."""
+
+    BINDINGS: ClassVar = [
+        Binding("s", "choose('save')", "Save first", id="quit.save"),
+        Binding("q", "choose('quit')", "Quit anyway", id="quit.quit"),
+        Binding("escape", "choose(None)", "Stay", id="quit.stay"),
+    ]
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__()
+        self._lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+
+    def compose(self) -> ComposeResult:
+        from wizard.tree import plural
+
+        with Vertical(id="quit-box", classes="dialog"):
+            yield Static(safe.line(
+                safe.label("[b]Quit without saving the paste? [/b]"),
+                f"The text you pasted ({plural(self._lines, 'line')}) is not saved anywhere; "
+                "quitting now loses it.",
+            ))
+            with Horizontal(id="quit-buttons"):
+                yield Button("Save as .eml (s)", id="save", variant="primary")
+                yield Button("Quit anyway (q)", id="quit", variant="error")
+                yield Button("Stay (esc)", id="stay")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#save", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None if event.button.id == "stay" else event.button.id)
+
+    def action_choose(self, answer: str | None) -> None:
+        self.dismiss(answer)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from dataclasses import replace
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -22,7 +24,9 @@ class GuidedScreen(ResultScreen):
         Binding("left,b", "back", "Back", id="guided.back", key_display="←", tooltip="The previous question"),
         ResultScreen.COPY,
         Binding("i", "inspect", "Inspect", id="guided.inspect", tooltip="Every pane: findings, tags, DNS, body, hops"),
-        ResultScreen.SAVE,
+        # Saving is offered on the last step's text ("s"), in help and the palette; the
+        # footer keeps the keys for walking the steps.
+        replace(ResultScreen.SAVE, show=False),
         ResultScreen.START,
     ]
 
@@ -73,21 +77,21 @@ class GuidedScreen(ResultScreen):
             self._set_fixes(())
             if self.app.error:  # type: ignore[attr-defined]
                 self.query_one("#found", Static).update(safe.label(
-                    "Your input is kept: [b]s[/b] saves it as .eml, [b]escape[/b] goes back to it."))
+                    "Your input is kept: [b]s [/b]saves it as .eml, [b]escape [/b]goes back to it."))
             return
         step = self.steps[self.index]
         self._key = step.key
         dots = Content.assemble(*(("●" if i == self.index else "○", "bold $accent" if i == self.index else "dim") for i in range(len(self.steps))))
         progress.update(Content("\n").join([
-            safe.line(safe.label(f"[b]Step {self.index + 1} of {len(self.steps)}[/b]  "), dots),
+            safe.line(safe.label(f"[b]Step {self.index + 1} of {len(self.steps)} [/b] "), dots),
             status,
         ]))
         severity = step.severity
         show_badge = severity is not None and severity.value != "info" and step.key != "fix"
         badge = safe.text(f" {severity.value.upper()} ", SEVERITY_STYLE[severity.value] + " reverse") if show_badge else Content("")
         self.query_one("#question", Static).update(safe.line(safe.text(step.question, "bold"), " ", badge))
-        self.query_one("#found", Static).update(safe.line(safe.label("[b]What we found:[/b] "), safe.text(step.found)))
-        self.query_one("#why", Static).update(safe.line(safe.label("[b]Why it matters:[/b] "), safe.text(step.why, "$text-muted")))
+        self.query_one("#found", Static).update(safe.line(safe.label("[b]What we found: [/b]"), safe.text(step.found)))
+        self.query_one("#why", Static).update(safe.line(safe.label("[b]Why it matters: [/b]"), safe.text(step.why, "$text-muted")))
         evidence = self.query_one("#evidence", Static)
         evidence.display = bool(step.evidence)
         # Forensics evidence reads like a diff: "+ now in the message", "- as signed".

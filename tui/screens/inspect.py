@@ -34,7 +34,8 @@ class InspectScreen(ResultScreen):
         ResultScreen.COPY,
         ResultScreen.SAVE,
         ResultScreen.START,
-        Binding("a", "all_panes", "All panes", id="inspect.all", tooltip="Show every pane at once (big terminals)"),
+        Binding("a", "all_panes", "All panes", id="inspect.all", show=False,
+                tooltip="Show every pane at once (big terminals)"),
         Binding("]", "pane(1)", "Next pane", id="inspect.next_pane", show=False),
         Binding("[", "pane(-1)", "Previous pane", id="inspect.prev_pane", show=False),
         *(

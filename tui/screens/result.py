@@ -13,8 +13,8 @@ class ResultScreen(Screen[None]):
     COPY = Binding("c", "copy", "Copy", id="result.copy", tooltip="Copy the selected command or record")
     SAVE = Binding("s", "save", "Save", id="result.save",
                    tooltip="Save the report (.md/.json/.txt) or the input (.eml)")
-    START = Binding("escape", "start", "New input", id="result.start",
-                    tooltip="Back to the start screen; the input is kept")
+    START = Binding("escape", "start", "Start", id="result.start",
+                    tooltip="Back to the start screen for another input; this one is kept")
 
     def __init__(self) -> None:
         super().__init__()

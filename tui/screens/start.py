@@ -22,9 +22,12 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 class StartScreen(Screen[None]):
     BINDINGS: ClassVar = [
         Binding("ctrl+s", "analyse", "Analyse", id="start.analyse", tooltip="Analyse the pasted text"),
-        Binding("ctrl+o", "focus('file')", "Open file", id="start.open", tooltip="Type a path, then enter"),
-        Binding("ctrl+n", "focus('domain')", "Domain", id="start.domain", tooltip="Check a domain's DKIM, SPF and DMARC"),
-        Binding("ctrl+t", "focus('scenarios')", "Training", id="start.training", tooltip="Pick a training scenario"),
+        # The side column's labels name these keys; the footer keeps to the paste.
+        Binding("ctrl+o", "focus('file')", "Open file", id="start.open", show=False, tooltip="Type a path, then enter"),
+        Binding("ctrl+n", "focus('domain')", "Domain", id="start.domain", show=False,
+                tooltip="Check a domain's DKIM, SPF and DMARC"),
+        Binding("ctrl+t", "focus('scenarios')", "Training", id="start.training", show=False,
+                tooltip="Pick a training scenario"),
         Binding("f2", "save_paste", "Save paste", id="start.save", tooltip="Save the pasted text as .eml"),
         Binding("ctrl+l", "clear", "Clear", id="start.clear", show=False, tooltip="Empty the paste area"),
     ]
@@ -32,16 +35,16 @@ class StartScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="paste-col"):
-            yield Label(safe.label("[b]1. What do you have?[/b] Paste a bounce, a message or its headers, then [b]ctrl+s[/b]."), id="paste-help")
+            yield Label(safe.label("[b]1. What do you have? [/b]Paste a bounce, a message or its headers, then [b]ctrl+s[/b]."), id="paste-help")
             yield TextArea(id="paste", soft_wrap=False, tab_behavior="focus", show_line_numbers=False,
                            placeholder="Paste here (the whole message, a bounce, or one SMTP reply line)")
         with Vertical(id="side"):
-            yield Label(safe.label("[b]Open a file[/b] [dim](ctrl+o, enter)[/dim]"))
+            yield Label(safe.label("[b]Open a file [/b][dim](ctrl+o, enter)[/dim]"))
             yield Input(id="file", placeholder="path/to/message.eml")
-            yield Label(safe.label("[b]Check a domain[/b] [dim](ctrl+n)[/dim]"))
+            yield Label(safe.label("[b]Check a domain [/b][dim](ctrl+n)[/dim]"))
             yield Input(id="domain", placeholder="example.com")
             yield Input(id="selector", placeholder="selectors (optional)")
-            yield Label(safe.label("[b]Training scenarios[/b] [dim](ctrl+t)[/dim]"))
+            yield Label(safe.label("[b]Training scenarios [/b][dim](ctrl+t)[/dim]"))
             yield OptionList(id="scenarios")
             yield Static(id="scenario-summary")
         yield Footer()
@@ -71,6 +74,13 @@ class StartScreen(Screen[None]):
 
     def _paste(self) -> bytes:
         return self.query_one("#paste", TextArea).text.encode("utf-8")
+
+    def unsaved_paste(self) -> bytes | None:
+        """The pasted text, unless it is empty or was saved as it is now."""
+        raw = self._paste()
+        if not raw.strip() or raw == self.app.saved_input:  # type: ignore[attr-defined]
+            return None
+        return raw
 
     def action_analyse(self) -> None:
         raw = self._paste()

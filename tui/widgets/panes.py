@@ -31,6 +31,10 @@ RICH_SEVERITY = {"critical": "bold red", "error": "red", "warn": "yellow", "info
 VERDICT_STYLE = {"ok": "green", "pass": "green", "warn": "yellow", "error": "red", "fail": "red"}
 
 
+# The engine's resolver labels that are not addresses, in words.
+RESOLVER_WORDS = {"zone": "the zone files (offline)", "system": "the system resolver"}
+
+
 def inner(app: "MailTriageApp"):
     """The report about the message: a DSN's returned message when there is one."""
     from wizard.tree import message_report
@@ -41,15 +45,17 @@ def inner(app: "MailTriageApp"):
 def status_line(app: "MailTriageApp") -> Content:
     """Where the analysis is: pending stages, done, or stopped (and why)."""
     if app.error:
-        return safe.line(safe.label("[b $error]Stopped:[/] "), (app.error, ""))
+        return safe.line(safe.label("[b $error]Stopped: [/]"), (app.error, ""))
     report = app.report
     if report is None:
-        return safe.label("[b]Analysing…[/b] reading the input")
+        return safe.label("[b]Analysing… [/b]reading the input")
     if not app.finished:
         pending = ", ".join(report.pending) or "checks"
-        return safe.line(safe.label("[b]Analysing…[/b] still waiting for: "), (pending, "italic"))
-    resolvers = ", ".join(report.resolvers) or "no DNS"
-    return safe.line(safe.label("[b]Done.[/b] DNS asked: "), (resolvers, ""))
+        return safe.line(safe.label("[b]Analysing… [/b]still waiting for: "), (pending, "italic"))
+    if not report.resolvers:
+        return safe.label("[b]Done. [/b]No DNS lookups were needed.")
+    resolvers = ", ".join(RESOLVER_WORDS.get(r, r) for r in report.resolvers)
+    return safe.line(safe.label("[b]Done. [/b]DNS asked: "), (resolvers, ""))
 
 
 def data_view(obj: Any, *, indent: int = 0) -> Content:
@@ -182,14 +188,14 @@ def _finding_detail(finding) -> Content:
         safe.text(finding.detail),
     ]
     if finding.about:
-        parts.append(safe.line(safe.label("[dim]About:[/dim] "), finding.about))
+        parts.append(safe.line(safe.label("[dim]About: [/dim]"), finding.about))
     if finding.evidence:
         parts.append(safe.label("[b]Evidence[/b]"))
         parts.extend(safe.text(e, "italic") for e in finding.evidence)
     for fix in finding.fixes:
         from tui.widgets.fix import fix_text
 
-        parts.append(safe.line(safe.label("[b]Fix:[/b] "), fix.purpose))
+        parts.append(safe.line(safe.label("[b]Fix: [/b]"), fix.purpose))
         parts.append(safe.text(fix_text(fix), "$accent"))
     return Content("\n").join(parts)
 
@@ -208,7 +214,7 @@ class SummaryPane(TablePane):
         report = self.state.report
         lines: list[Content] = []
         if report is not None:
-            lines.append(safe.line(safe.label("[b]Input:[/b] "), report.input.label, "  ", (f"({report.input.source})", "dim")))
+            lines.append(safe.line(safe.label("[b]Input: [/b]"), report.input.label, "  ", (f"({report.input.source})", "dim")))
             facts = inner(self.state).message
             if facts is not None:
                 for name, value in (("From", facts.from_header), ("Subject", facts.subject), ("Date", facts.date)):
@@ -216,7 +222,10 @@ class SummaryPane(TablePane):
                         lines.append(safe.line((f"{name}: ", "bold"), safe.text(value, one_line=True, limit=200)))
             worst = report.worst
             verdict = "no findings" if worst is None else f"worst finding: {worst.value}"
-            lines.append(safe.line((f"{len(report.all_findings)} findings, ", ""), (verdict, SEVERITY_STYLE.get(worst.value, "") if worst else "")))
+            from wizard.tree import plural
+
+            lines.append(safe.line((f"{plural(len(report.all_findings), 'finding')}, ", ""),
+                                   (verdict, SEVERITY_STYLE.get(worst.value, "") if worst else "")))
         self.query_one(".summary", Static).update(Content("\n").join(lines))
         super().refresh_report()
 
@@ -258,9 +267,9 @@ class DkimPane(TablePane):
     def detail(self, item) -> Content:
         sig, tag = item
         parts = [
-            safe.line(safe.label("[b]Signature[/b] "), (f"d={sig.d or '?'} s={sig.s or '?'}", ""),
-                      "  ", (sig.result, "bold"), "  ", sig.reason),
-            safe.line(safe.label("[b]Tag[/b] "), (tag.name, "bold"), safe.label("  [b]verdict[/b] "),
+            safe.line(safe.label("[b]Signature [/b]"), (f"d={sig.d or '?'} s={sig.s or '?'}  ", ""),
+                      (f"{sig.result}  ", "bold"), sig.reason),
+            safe.line(safe.label("[b]Tag [/b]"), (tag.name, "bold"), safe.label("  [b]verdict [/b]"),
                       (str(tag.verdict), VERDICT_STYLE.get(str(tag.verdict), ""))),
             safe.label("[b]Value[/b]"),
             safe.text(tag.value),
@@ -295,22 +304,24 @@ class DnsPane(TablePane):
 
     def empty(self) -> Content:
         if self.state.report is not None and self.state.report.pending and not self.state.finished:
-            return safe.label("[b]Lookups pending…[/b] answers appear here as they land.")
+            return safe.label("[b]Lookups pending… [/b]answers appear here as they land.")
         return safe.label("[dim]No DNS lookups for this input.[/dim]")
 
     def detail(self, answer) -> Content:
         parts = [
-            safe.line((f"{answer.rdtype} ", "bold"), (answer.name, "bold"), safe.label(" [dim]asked[/dim] "), answer.resolver),
-            safe.line(safe.label("[b]Status[/b] "), answer.status.value,
-                      safe.label("  [b]TTL[/b] "), str(answer.ttl), safe.label("  [b]time[/b] "), f"{answer.elapsed_ms:.1f} ms",
-                      safe.label("  [b]size[/b] "), "" if answer.size is None else f"{answer.size} bytes"),
+            safe.line((f"{answer.rdtype} ", "bold"), (answer.name, "bold"), safe.label(" [dim]asked [/dim]"), answer.resolver),
+            safe.line(safe.label("[b]Status [/b]"), answer.status.value,
+                      safe.label("  [b]TTL [/b]"), str(answer.ttl), safe.label("  [b]time [/b]"), f"{answer.elapsed_ms:.1f} ms",
+                      safe.label("  [b]size [/b]"), "" if answer.size is None else f"{answer.size} bytes"),
         ]
         if answer.error:
-            parts.append(safe.line(safe.label("[b]Why:[/b] "), answer.error))
+            parts.append(safe.line(safe.label("[b]Why: [/b]"), answer.error))
         if answer.cname_chain:
-            parts.append(safe.line(safe.label("[b]CNAME chain:[/b] "), " → ".join((answer.name,) + answer.cname_chain)))
+            parts.append(safe.line(safe.label("[b]CNAME chain: [/b]"), " → ".join((answer.name,) + answer.cname_chain)))
         for i, record in enumerate(answer.strings, 1):
-            parts.append(safe.label(f"[b]Record {i}[/b] [dim]({len(record)} string(s), as published)[/dim]"))
+            from wizard.tree import plural
+
+            parts.append(safe.label(f"[b]Record {i} [/b][dim]({plural(len(record), 'string')}, as published)[/dim]"))
             parts.extend(safe.line('  "', safe.text(s), '"') for s in record)
         return Content("\n").join(parts)
 
@@ -327,7 +338,7 @@ class VerifyPane(Pane):
         for n, sig in enumerate(report.signatures, 1):
             parts.append(safe.line(safe.label(f"[b reverse] Signature {n} [/] "),
                                    (f"d={sig.d or '?'} s={sig.s or '?'} a={sig.a or '?'}  ", "bold"),
-                                   (sig.result, VERDICT_STYLE.get(sig.result, "bold")), "  ", sig.reason))
+                                   (f"{sig.result}  ", VERDICT_STYLE.get(sig.result, "bold")), sig.reason))
             if sig.verdict is None:
                 parts.append(safe.label("  [dim]waiting for the key lookup…[/dim]"))
             else:
@@ -350,20 +361,20 @@ class BodyPane(Pane):
             if body is None:
                 continue
             parts.append(safe.line(safe.label(f"[b reverse] Signature {n} [/] "), (f"d={sig.d or '?'} s={sig.s or '?'}", "bold")))
-            parts.append(safe.line(safe.label("[b]bh= in signature[/b] "), body.expected_bh))
-            parts.append(safe.line(safe.label("[b]bh of this body  [/b] "), (body.computed_bh, "green" if body.matches else "red"),
+            parts.append(safe.line(safe.label("[b]bh= in signature [/b]"), body.expected_bh))
+            parts.append(safe.line(safe.label("[b]bh of this body   [/b]"), (body.computed_bh, "green" if body.matches else "red"),
                                    safe.label(f"  [dim]({body.canonicalization}"), (f", l={body.length_limit}" if body.length_limit is not None else "", "dim"),
                                    safe.label("[dim])[/dim]")))
             change = body.proven_change
             if change is not None:
-                parts.append(safe.line(safe.label("[b]Proven change:[/b] "), (change.finding_id, "bold"), " ", change.description))
+                parts.append(safe.line(safe.label("[b]Proven change: [/b]"), (f"{change.finding_id} ", "bold"), change.description))
                 for ev in change.evidence:
                     style = "green" if ev.startswith("+") else "red" if ev.startswith("-") else ""
                     parts.append(safe.text(ev, style, one_line=True, limit=400))
             elif body.tried:
-                parts.append(safe.line(safe.label("[b]Tried, none explained it:[/b] "), ", ".join(body.tried)))
+                parts.append(safe.line(safe.label("[b]Tried, none explained it: [/b]"), ", ".join(body.tried)))
             if body.diff:
-                parts.append(safe.label("[b]Diff[/b] [dim]signed → received; ␍ CR ␊ LF ␉ TAB · trailing space[/dim]"))
+                parts.append(safe.label("[b]Diff [/b][dim]signed → received; ␍ CR ␊ LF ␉ TAB · trailing space[/dim]"))
                 marks = {"added": ("+", "green"), "removed": ("-", "red"), "skip": ("…", "dim"), "same": (" ", "")}
                 for line in body.diff:
                     mark, style = marks.get(line.kind, (" ", ""))
@@ -383,8 +394,8 @@ class BouncePane(Pane):
             code = f"{bounce.reply_code or ''} {bounce.status or ''}".strip() or "no code"
             parts += [
                 safe.label("[b reverse] Bounce [/]"),
-                safe.line(safe.label("[b]Code[/b] "), (code, "bold"), safe.label("  [b]kind[/b] "), bounce.kind,
-                          safe.label("  [b]stage[/b] "), bounce.stage or "?", safe.label("  [b]provider[/b] "), bounce.provider or "?"),
+                safe.line(safe.label("[b]Code [/b]"), (code, "bold"), safe.label("  [b]kind [/b]"), bounce.kind,
+                          safe.label("  [b]stage [/b]"), bounce.stage or "?", safe.label("  [b]provider [/b]"), bounce.provider or "?"),
             ]
             if bounce.explanation is not None:
                 parts.append(safe.text(bounce.explanation.plain))
@@ -423,10 +434,10 @@ class HopsPane(TablePane):
 
     def detail(self, hop) -> Content:
         return Content("\n").join([
-            safe.label("[b]Received[/b] [dim](newest hop is 0)[/dim]"),
+            safe.label("[b]Received [/b][dim](newest hop is 0)[/dim]"),
             safe.text(hop.raw),
-            safe.line(safe.label("[b]rDNS[/b] "), hop.from_rdns or "?", safe.label("  [b]HELO[/b] "), hop.from_helo or "?",
-                      safe.label("  [b]id[/b] "), hop.id or "?", safe.label("  [b]for[/b] "), hop.for_ or "?"),
+            safe.line(safe.label("[b]rDNS [/b]"), hop.from_rdns or "?", safe.label("  [b]HELO [/b]"), hop.from_helo or "?",
+                      safe.label("  [b]id [/b]"), hop.id or "?", safe.label("  [b]for [/b]"), hop.for_ or "?"),
         ])
 
 
@@ -477,7 +488,7 @@ class RawPane(Vertical):
         from wizard.safe_text import decode
 
         app = self.app
-        self.query_one(".pane-status", Static).update(safe.label("[b]The input exactly as given[/b] [dim](control characters shown as \\x..)[/dim]"))
+        self.query_one(".pane-status", Static).update(safe.label("[b]The input exactly as given [/b][dim](control characters shown as \\x..)[/dim]"))
         submission = app.submission  # type: ignore[attr-defined]
         raw = submission.raw if submission else b""
         text = safe.clean(decode(raw)) if raw else safe.clean(f"domain {submission.domain} {' '.join(submission.selectors)}" if submission else "")
