@@ -92,13 +92,17 @@ def run(args: argparse.Namespace) -> int:
 
 def emit(report, args: argparse.Namespace) -> None:
     """Print the report in the format the flags chose."""
-    from wizard.render import render_markdown, render_text
-    from wizard.report import report_to_json
-
+    # Each renderer is imported only when chosen: --json never needs wizard.render.
     if args.json:
+        from wizard.report import report_to_json
+
         out = report_to_json(report)
     elif args.markdown:
+        from wizard.render import render_markdown
+
         out = render_markdown(report)
     else:
+        from wizard.render import render_text
+
         out = render_text(report)
     sys.stdout.write(out if out.endswith("\n") else out + "\n")

@@ -123,13 +123,16 @@ async def _analyze_evidence(
     compare: bool,
     on_progress: Progress | None,
 ) -> Report:
-    from wizard.bounce import analyze_bounce
+    from wizard.bounce_signs import plainly_not_a_bounce
 
     kind = evidence.kind
     findings: list[Finding] = list(evidence.findings)
     bounce = None
     returned_raw = None
-    if kind in ("smtp_reply", "message", "headers"):
+    if kind in ("smtp_reply", "message", "headers") and not plainly_not_a_bounce(evidence.raw):
+        # Imported only now: an ordinary message never needs the bounce parser's tables.
+        from wizard.bounce import analyze_bounce
+
         analysis = analyze_bounce(evidence.raw)
         if analysis is not None:
             bounce = analysis.bounce
@@ -143,7 +146,7 @@ async def _analyze_evidence(
         source=source,
         size=len(evidence.raw),
         line_endings=msg.line_endings if msg else "n/a",
-        has_body=bool(msg and msg.body and msg.body.strip()),
+        has_body=bool(msg and msg.body and not msg.body.isspace()),  # no copy of a big body
     )
     report = Report(
         input=info,
@@ -326,7 +329,7 @@ def _prewarm_dmarc(session, facts: MessageFacts, signatures) -> None:
     """Start DMARC's lookups now. Discovery and the organisational-domain tree walks need no
     DKIM or SPF verdict, only names the message already shows, so they overlap verification
     and the SPF chain instead of queueing behind them (the session shares the answers).
-    The Public Suffix List, a noticeable parse, loads in a thread meanwhile."""
+    The Public Suffix List loads in a thread meanwhile (from its cache, or parsed once)."""
     from wizard.orgdomain import psl_org_domain, walk_names
 
     if not facts.from_domain:

@@ -26,8 +26,20 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from wizard.bounce_signs import (
+    AUTO_REPLY_SUBJECT as _AUTO_REPLY_SUBJECT,
+    BOUNCE_SENDER as _BOUNCE_SENDER,
+    BOUNCE_SUBJECT as _BOUNCE_SUBJECT,
+    MAX_INPUT,
+    MESSAGE_HEADERS as _MESSAGE_HEADERS,
+    header as _header,
+    plainly_not_a_bounce,
+    prepare,
+    rx as _rx,
+    starts_with_header as _starts_with_header,
+)
 from wizard.dnsname import InvalidName, check_name
-from wizard.lazy_re import LazyPattern, lazy
+from wizard.lazy_re import lazy
 from wizard.model import Cap, Finding, FixCommand, Severity
 from wizard.safe_text import decode, shorten
 from wizard.status_codes import (
@@ -39,7 +51,6 @@ from wizard.status_codes import (
     split_code,
 )
 
-MAX_INPUT = 2_000_000  # bytes of input handed to the MIME parser
 MAX_SCAN = 200_000  # characters of notification text the patterns look at
 MAX_RECIPIENTS = 500  # per-recipient blocks of one DSN
 MAX_PARTS = 200  # MIME parts looked at: a MIME bomb must not stall us
@@ -264,11 +275,6 @@ def parse_smtp_reply(text: str) -> SmtpReply | None:
 
 # --------------------------------------------------------------------------------------
 # Recognisers: layouts, providers, stages, text patterns
-
-
-def _rx(p: str) -> LazyPattern:
-    # Compiled on first use (wizard.lazy_re): an ordinary message never needs these.
-    return lazy(p, re.I | re.M)
 
 
 # (layout name, pattern over headers+notification text). First match wins.
@@ -499,29 +505,11 @@ _DELAY_WORDS = _rx(
     r"delivered|Delivery Status Notification \(Delay\)|delivery (?:is )?delayed|Warning: could not "
     r"send message for past|will retry"
 )
-_BOUNCE_SUBJECT = _rx(
-    r"undeliver|delivery (?:status|failure|notification|has failed)|failure notice|mail delivery"
-    r"|returned mail|non[- ]?delivery|delivery failed|could not be delivered|\bbounce|NDN\b|NDR\b"
-    r"|DELIVERY FAILURE|Mail System Error|Unzustellbar|Benachrichtung"
-)
-_BOUNCE_SENDER = _rx(r"mailer-daemon|postmaster|mail delivery|MAILER_DAEMON|Mail Administrator")
 _NDR_PHRASES = _rx(
     r"could not be delivered|couldn't be delivered|was not delivered|undeliverable|delivery "
     r"(?:has )?failed|permanent (?:error|failure)|wasn't able to deliver|unable to deliver"
     r"|did not reach|cannot be delivered|failed permanently|rejected"
 )
-_AUTO_REPLY_SUBJECT = _rx(
-    r"^(?:auto(?:matic)?[- ]?reply|out of (?:the )?office|away|vacation|abwesen|autoresponse|Auto:)"
-)
-
-
-def _header(msg: email.message.Message, name: str) -> str | None:
-    """A header's value as one line of text. compat32 hands back an email.header.Header
-    instead of a str when the value holds raw 8-bit bytes; str() turns either into text."""
-    value = msg.get(name)
-    if value is None:
-        return None
-    return " ".join(str(value).split())
 
 
 def _strip_type(value: str | None) -> str | None:
@@ -595,19 +583,15 @@ def _analyze(raw: bytes) -> BounceAnalysis | None:
     if not isinstance(raw, (bytes, bytearray)):
         return None
     raw = bytes(raw)
+    if plainly_not_a_bounce(raw):
+        return None
     caps: list[Cap] = []
     if len(raw) > MAX_INPUT:
         caps.append(Cap("bytes of input parsed", MAX_INPUT, len(raw)))
-        raw = raw[:MAX_INPUT]
+    raw = prepare(raw)
     work = _Work(caps)
-    if b"\r" in raw and b"\n" not in raw:
-        # Classic-Mac CR-only line ends: stdlib email copes, but the byte-level slicing of
-        # the returned message below works on LF.
-        raw = raw.replace(b"\r", b"\n")
     if not _starts_with_header(raw):
         return _analyze_pasted(raw, work)
-    if _plainly_not_a_bounce(raw):
-        return None
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     if not any(msg.get(name) for name in _MESSAGE_HEADERS):
         # "Diagnostic-Code: smtp; 550 …" or "Status: 5.7.1" pasted on their own: fields of a
@@ -633,45 +617,6 @@ def _analyze(raw: bytes) -> BounceAnalysis | None:
     if work.dsn_blocks is None and not _looks_like_ndr(msg, subject, text):
         return None
     return _build(msg, work, header_text)
-
-
-_MESSAGE_HEADERS = ("From", "To", "Subject", "Date", "Received", "Message-ID", "Return-Path",
-                    "MIME-Version", "Content-Type", "DKIM-Signature", "Authentication-Results",
-                    "ARC-Seal", "Delivered-To", "Reply-To", "Sender")
-
-
-_HEADER_BLOCK_END = lazy(rb"\n\r?\n")
-
-
-def _plainly_not_a_bounce(raw: bytes) -> bool:
-    """True when the header block alone proves `_analyze` would return None, so the MIME
-    parse and the text scan (the costly part on a big ordinary message) can be skipped.
-
-    A single-part message (not multipart/*, not message/*) has no DSN, feedback or returned
-    part: `_walk` yields only the top part. Then every non-None outcome needs a header
-    signal: a pasted DSN field block (no message header at all), Auto-Submitted /
-    X-Autoreply / an auto-reply subject, X-Failed-Recipients, or a bounce sender or subject
-    (`_looks_like_ndr` requires one of the last three). Any of them, even a weak one,
-    sends the input through the full analysis; this only skips when none is there."""
-    # The header block ends at the first empty line (stdlib's parser never reads past it
-    # for headers), so parsing up to there gives the same header fields as a full parse.
-    end = _HEADER_BLOCK_END.search(raw)
-    head = email.message_from_bytes(raw[: end.end()] if end else raw, policy=email.policy.compat32)
-    if not any(head.get(name) for name in _MESSAGE_HEADERS):
-        return False
-    if head.get_content_maintype() in ("multipart", "message"):
-        return False
-    if any(head.get(name) is not None for name in ("Auto-Submitted", "X-Autoreply", "X-Failed-Recipients")):
-        return False
-    subject = _header(head, "Subject") or ""
-    sender = (_header(head, "From") or "") + " " + (_header(head, "Return-Path") or "")
-    return not (_BOUNCE_SENDER.search(sender) or _BOUNCE_SUBJECT.search(subject)
-                or _AUTO_REPLY_SUBJECT.search(subject))
-
-
-def _starts_with_header(raw: bytes) -> bool:
-    first = raw.lstrip(b"\r\n")[:1000].split(b"\n", 1)[0]
-    return bool(re.match(rb"(?:From |[\x21-\x39\x3b-\x7e]+[ \t]*:)", first))
 
 
 def _looks_like_ndr(msg: email.message.Message, subject: str, text: str) -> bool:
@@ -1249,7 +1194,6 @@ def _remote_host(text: str) -> str | None:
 
 
 def _not_a_bounce(msg: email.message.Message, work: _Work, layout: str) -> BounceAnalysis:
-    text = work.text
     findings: list[Finding] = []
     recipients: tuple[str, ...] = ()
     if work.arf_fields is not None:

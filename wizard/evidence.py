@@ -55,18 +55,23 @@ class Evidence:
         return KIND_LABELS.get(self.kind, self.kind)
 
 
+# Every byte except the C0 controls that do not occur in text (all but TAB, LF, VT, FF, CR).
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
+
+
 def _is_binary(raw: bytes) -> bool:
     sample = raw[:65536]
     if b"\x00" in sample:
         return True
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    # Deleting every other byte leaves the controls; counting them in C, not byte by byte.
+    controls = len(sample.translate(None, _NOT_CONTROL))
     return controls > len(sample) // 20
 
 
 def classify(raw: bytes) -> Evidence:
     """Decide what kind of evidence `raw` is. Raises UnreadableInput for empty/binary input."""
     caps: list[Cap] = []
-    if not raw.strip():
+    if not raw or raw.isspace():  # = not raw.strip(), without copying a big input
         raise UnreadableInput("the input is empty: paste headers, a bounce or a whole message")
     if _is_binary(raw):
         raise UnreadableInput(
@@ -114,7 +119,8 @@ def classify(raw: bytes) -> Evidence:
     if not message.headers:
         # Free text with no header block: treat as a bounce/reply transcript.
         return done("smtp_reply")
-    has_body = message.body is not None and message.body.strip() != b""
+    # = body.strip() != b"", without copying a big body
+    has_body = bool(message.body) and not message.body.isspace()
     return done("message" if has_body else "headers", message)
 
 

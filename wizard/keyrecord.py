@@ -657,7 +657,7 @@ def _key_size(name: str, selector: str, domain: str, bits: int, draft: _Draft) -
     if bits < 1024:
         draft.add(
             "DKIM-KEY-08", Severity.ERROR, f"{bits}-bit RSA key is too short",
-            f"RFC 8301 §3.2: verifiers MUST NOT treat signatures with keys under 1024 bits as valid "
+            "RFC 8301 §3.2: verifiers MUST NOT treat signatures with keys under 1024 bits as valid "
             "(Gmail treats them as unsigned). Rotate to a 2048-bit key under a new selector.",
             evidence=(f"{name}: {bits}-bit RSA",), fixes=size_fixes, about=name,
         )

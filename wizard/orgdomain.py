@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import os
@@ -23,43 +24,57 @@ from publicsuffixlist import PublicSuffixList
 
 MAX_WALK_QUERIES = 8  # RFC 9989 §4.10: the author domain, then at most seven shorter names
 _SHORTCUT_LABELS = 7  # a name of eight or more labels jumps straight to its last seven
-_CACHE_FORMAT = "mailtriage-psl-rules 1"
+_CACHE_FORMAT = "mailtriage-psl-rules 2"
+
+
+def psl_org_domain(domain: str) -> str:
+    """RFC 7489 organisational domain: the public suffix plus one label. A name that is
+    itself a public suffix (or shorter) is its own organisational domain."""
+    return _psl_for(_top_label(domain)).privatesuffix(domain) or domain
+
+
+def _top_label(domain: str) -> str:
+    # As publicsuffixlist reads a name: one trailing dot ignored, compared in lower case.
+    return domain.removesuffix(".").lower().rsplit(".", 1)[-1]
 
 
 @functools.cache
-def _psl() -> PublicSuffixList:
-    """The list, parsed once per process, on first use rather than at import.
+def _psl_for(top: str) -> PublicSuffixList:
+    """A PublicSuffixList that answers exactly as the whole list does for names under `top`.
 
-    Parsing the shipped list takes ~40-80 ms, nearly all of it IDNA-encoding every rule, which
-    is a large share of a one-shot `mailtriage check`. So the expanded rule set (rules plus
-    their punycode forms) is kept in a per-user cache file; reading it back with
-    accept_encoded_idn=False builds the same PublicSuffixList in a fraction of the time.
-    A missing, stale or damaged cache only means parsing the shipped list again."""
-    cached = _read_cache(_cache_path())
-    if cached is not None:
-        return PublicSuffixList(cached, accept_encoded_idn=False)
+    Parsing the shipped list takes ~40-80 ms, nearly all of it IDNA-encoding every rule: a
+    large share of a one-shot `mailtriage check`. So the parsed rules (with their punycode
+    forms) are kept in a per-user cache file, grouped by top-level label, and only the rules
+    under the name's own top-level label are handed to publicsuffixlist. A rule can only
+    match a name that ends in the rule's last label, so those are all the rules the
+    library's lookup could use for such a name. Without a usable cache the whole list is
+    parsed (and the cache written for next time)."""
+    cached = _cached_rules()
+    if cached is None:
+        return _whole_list()
+    lo = bisect.bisect_left(cached, top + "\t")
+    hi = bisect.bisect_left(cached, top + "\t\U0010ffff")
+    return PublicSuffixList([line[len(top) + 1:] for line in cached[lo:hi]], accept_encoded_idn=False)
+
+
+@functools.cache
+def _whole_list() -> PublicSuffixList:
     psl = PublicSuffixList()
     # `_publicsuffix` is the parsed rule set; publicsuffixlist has no public accessor.
     rules = getattr(psl, "_publicsuffix", None)
-    if isinstance(rules, frozenset) and all(isinstance(r, str) for r in rules):
-        _write_cache(_cache_path(), sorted(rules))
+    if isinstance(rules, frozenset) and all(isinstance(r, str) and r.strip("!*.") for r in rules):
+        _write_cache(_cache_path(), sorted(f"{_rule_top(r)}\t{r}" for r in rules))
     return psl
 
 
-def _cache_path() -> Path | None:
-    """Keyed by the package version and the shipped list's size and mtime, so an upgrade of
-    publicsuffixlist (or a refreshed list) never reads an old cache."""
-    try:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        listing = os.stat(publicsuffixlist.PSLFILE)
-    except (OSError, RuntimeError):  # no home directory, list file unreadable
-        return None
-    key = f"{publicsuffixlist.__version__}-{listing.st_size}-{listing.st_mtime_ns}"
-    return base / "mailtriage" / f"psl-{key}.txt"
+def _rule_top(rule: str) -> str:
+    return rule.lstrip("!").rsplit(".", 1)[-1]
 
 
-def _read_cache(path: Path | None) -> list[str] | None:
-    """The cached rules, or None unless the file is complete and its checksum matches."""
+@functools.cache
+def _cached_rules() -> list[str] | None:
+    """The cache's "top-label TAB rule" lines, sorted; None unless complete and unchanged."""
+    path = _cache_path()
     if path is None:
         return None
     try:
@@ -75,12 +90,24 @@ def _read_cache(path: Path | None) -> list[str] | None:
         return None
 
 
-def _write_cache(path: Path | None, rules: list[str]) -> None:
+def _cache_path() -> Path | None:
+    """Keyed by the package version and the shipped list's size and mtime, so an upgrade of
+    publicsuffixlist (or a refreshed list) never reads an old cache."""
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        listing = os.stat(publicsuffixlist.PSLFILE)
+    except (OSError, RuntimeError):  # no home directory, list file unreadable
+        return None
+    key = f"{publicsuffixlist.__version__}-{listing.st_size}-{listing.st_mtime_ns}"
+    return base / "mailtriage" / f"psl-{key}.txt"
+
+
+def _write_cache(path: Path | None, lines: list[str]) -> None:
     """Write atomically (temp file + rename) into a directory only the user can read; any
     failure leaves things as they were."""
     if path is None:
         return
-    body = "\n".join(rules).encode("utf-8")
+    body = "\n".join(lines).encode("utf-8")
     data = f"{_CACHE_FORMAT} {hashlib.sha256(body).hexdigest()}\n".encode("ascii") + body
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -94,12 +121,6 @@ def _write_cache(path: Path | None, rules: list[str]) -> None:
             raise
     except OSError:
         pass
-
-
-def psl_org_domain(domain: str) -> str:
-    """RFC 7489 organisational domain: the public suffix plus one label. A name that is
-    itself a public suffix (or shorter) is its own organisational domain."""
-    return _psl().privatesuffix(domain) or domain
 
 
 def walk_names(domain: str) -> tuple[str, ...]:

@@ -178,11 +178,47 @@ def _from_where(source: str) -> str:
     return f"from the file {source}"
 
 
-def _titles(findings: tuple[Finding, ...], limit: int = 3) -> str:
-    titles = [f.title.rstrip(".") for f in findings[:limit]]
+# A title read out of its pane needs its subject: "More than 10 DNS-querying terms" is
+# about SPF. Added when the title does not already name it.
+_SUBJECTS = (("SPF-", "SPF"), ("DMARC-", "DMARC"), ("DKIM-KEY-", "DKIM key"), ("DKIM-", "DKIM"), ("ARC-", "ARC"))
+
+
+def _titled(finding: Finding) -> str:
+    title = finding.title.rstrip(".")
+    for prefix, subject in _SUBJECTS:
+        if finding.id.startswith(prefix):
+            if subject.split()[0].lower() in title.lower():
+                return title
+            return f"{subject}: {_lower_first(title)}"  # "more than…"; "SPF/DKIM…" stays
+    return title
+
+
+def _lower_first(text: str) -> str:
+    return text[0].lower() + text[1:] if text[:2].istitle() else text
+
+
+def _titles(findings: tuple[Finding, ...], limit: int = 3, *, mid_sentence: bool = False) -> str:
+    """The first `limit` titles as one sentence; "(and N more)" for the rest."""
+    titles = [_titled(f) for f in findings[:limit]]
+    titles = [t if i == 0 and not mid_sentence else _lower_first(t) for i, t in enumerate(titles)]
     more = len(findings) - limit
     text = "; ".join(titles)
     return f"{text} (and {more} more)" if more > 0 else text
+
+
+def _distinct(lines: list[str]) -> tuple[str, ...]:
+    """Each evidence line once. Findings quote the same receiver text, some cut short
+    ("…"); a line already contained in a longer one is left out."""
+    unique = list(dict.fromkeys(line for line in lines if line))
+    cores = [line.removesuffix("…").strip() for line in unique]
+
+    def covered(i: int) -> bool:
+        return any(
+            cores[i] in cores[j] and (len(cores[j]) > len(cores[i]) or unique[i].endswith("…"))
+            for j in range(len(unique)) if j != i
+        )
+
+    return tuple(line for i, line in enumerate(unique) if not covered(i))
 
 
 def _step(report: Report, key: str, found: str, evidence: list[str], *, pending: bool = False,
@@ -207,7 +243,7 @@ def _step(report: Report, key: str, found: str, evidence: list[str], *, pending:
         question=QUESTIONS[number - 1][1],
         found=found,
         why=_WHY[key],
-        evidence=tuple(dict.fromkeys(e for e in evidence if e)),
+        evidence=_distinct(evidence),
         findings=findings,
         fixes=tuple(fixes) if key != "fix" else (),
         confirm=(),
@@ -238,11 +274,22 @@ def step_input(report: Report) -> Step:
                   " The body is missing, so we cannot check whether the body was changed.")
     problems = _problems(findings_for(report, "input"))
     if problems:
-        found += " Be careful: " + _titles(problems) + "."
+        found += " Be careful: " + _titles(problems, mid_sentence=True) + "."
     evidence = [f"line endings: {info.line_endings}"] if info.line_endings not in ("crlf", "none", "n/a") else []
     for cap in report.caps:
         evidence.append(f"limit reached: {cap.what} (saw {cap.seen}, analysed {cap.limit})")
     return _step(report, "input", found, evidence)
+
+
+def _verdicts(auth) -> str:
+    """The trusted receiver's SPF, DKIM and DMARC results in a few words, e.g.
+    "SPF pass, DKIM fail (body hash did not verify), DMARC fail"."""
+    out = []
+    for r in auth.trusted:
+        if r.method in ("spf", "dkim", "dmarc"):
+            why = r.reason or r.comment
+            out.append(f"{r.method.upper()} {r.result}" + (f" ({shorten(why, 60)})" if why else ""))
+    return ", ".join(dict.fromkeys(out))
 
 
 def step_receiver(report: Report) -> Step | Skipped:
@@ -272,7 +319,10 @@ def step_receiver(report: Report) -> Step | Skipped:
             evidence.append(bounce.diagnostic_code)
         evidence.extend(f"recipient: {r}" for r in bounce.recipients)
     if auth is not None:
-        parts.append("The receiver recorded its authentication verdicts in an Authentication-Results header.")
+        verdicts = _verdicts(auth)
+        where = f" ({auth.trusted_authserv_id})" if auth.trusted_authserv_id else ""
+        parts.append(f"The receiving server{where} wrote down its checks in an Authentication-Results header"
+                     + (f": {verdicts}." if verdicts else "."))
     problems = _problems(findings)
     if problems and bounce is None:
         parts.append(_titles(problems) + ".")
@@ -309,7 +359,7 @@ def step_identity(report: Report) -> Step | Skipped:
     problems = _problems(findings)
     broken = [sig for sig in inner.signatures if sig.result not in ("pass", "none")]
     if problems:
-        found = "What failed: " + _titles(problems) + "."
+        found = _titles(problems) + "."
     elif broken:
         # The finding that explains it belongs to a later question (a missing key is DNS).
         sig = broken[0]
@@ -355,7 +405,7 @@ def step_dns(report: Report) -> Step | Skipped:
         return _skip("dns", "Nothing in the input names a domain or selector to look up.")
     problems = _problems(findings)
     if problems:
-        found = "DNS is not right: " + _titles(problems) + "."
+        found = "DNS is not right. " + _titles(problems) + "."
     elif dns_pending and not answers:
         found = "Looking up the DKIM key, SPF and DMARC records…"
     elif answers:
@@ -367,8 +417,10 @@ def step_dns(report: Report) -> Step | Skipped:
     resolvers = sorted({a.resolver for a in answers})
     if len(resolvers) > 1:
         found += f" Asked {plural(len(resolvers), 'resolver')}: {', '.join(resolvers)}."
-    # What went wrong first: the findings' own evidence, then failed lookups, then the rest.
-    lines = [_answer_line(a) for a in sorted(sorted_answers(answers), key=lambda a: a.status.answered)]
+    # What went wrong first: the problems' own evidence, then every answer by name. Failed
+    # lookups do not lead: most are expected (the DMARC tree walk and the selector guesses
+    # ask names that need not exist), and the problems already name the ones that matter.
+    lines = [_answer_line(a) for a in sorted_answers(answers)]
     return _step(report, "dns", found, lines, pending=dns_pending, findings_first=True)
 
 
@@ -384,7 +436,7 @@ def step_transit(report: Report) -> Step | Skipped:
             return _skip("transit", "The body is not in the input, so changes to it cannot be seen.")
         return _skip("transit", "No signature shows a change in transit.")
     problems = _problems(findings)
-    found = ("The message changed after it was signed: " + _titles(problems) + ".") if problems else _titles(findings) + "."
+    found = ("The message changed after it was signed: " + _titles(problems, mid_sentence=True) + ".") if problems else _titles(findings) + "."
     return _step(report, "transit", found, [])
 
 
@@ -425,20 +477,26 @@ def step_fix(report: Report) -> Step:
     why = _WHY["fix"]
     if all_fixes:
         found = (f"{plural(len(all_fixes), 'thing')} to do, most important first. "
-                 "Press tab to reach one and c to copy it.")
+                 "c copies the first one; tab moves to the next.")
     elif report.failed:
         found = "No command can fix this from here. What to change is explained below, most important first."
         why = ("These problems are fixed in a setting (of a mailing list, a sending service or a mail "
                "server), not by a DNS record. Save the report (s) to hand it to whoever runs that system.")
     else:
         found = "Nothing to fix: no check failed."
+        why = ("Every check we could make passed. If a receiver still refuses the message, its "
+               "reason is not in this input: save the report (s) and ask for the bounce.")
+    confirm = confirm_commands(all_fixes, report.resolvers)
+    if all_fixes and not confirm:  # only commands that look: nothing to publish and re-check
+        why = ("Run the commands to see the problem for yourself; what to change is explained below. "
+               "After a DNS change, allow up to the old TTL before checking again.")
     step = _step(report, "fix", found, [])
     # The problems travel with the fix step: their detail says what to do, which is the
     # whole answer when no command or record can fix it (a list footer, an ESP setting).
     return Step(
         key=step.key, number=step.number, question=step.question, found=step.found, why=why,
         evidence=(), findings=problems, fixes=all_fixes,
-        confirm=confirm_commands(all_fixes, report.resolvers),
+        confirm=confirm,
         next=step.next,
     )
 

@@ -30,7 +30,6 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
 import dns.rrset
-import dns.zone
 
 from wizard.dnsname import InvalidName, check_name
 from wizard.safe_text import decode, sanitize, shorten
@@ -321,6 +320,10 @@ class ZoneFileResolver:
     dig_args = None  # nothing to point dig at
 
     def __init__(self, zones: Iterable[str | Path] | Mapping[str, str], *, label: str = "zone") -> None:
+        # Imported here: only zone-file resolvers parse zones, and the parser's import is
+        # a cost every `check` against real DNS would otherwise pay at start-up.
+        import dns.zone
+
         self.label = label
         self._zones: dict[dns.name.Name, dns.zone.Zone] = {}
         self.load_errors: dict[str, str] = {}
