@@ -13,9 +13,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+from textual import events  # noqa: E402
 
 from tui.app import MailTriageApp  # noqa: E402
 from tui.messages import Submission  # noqa: E402
@@ -32,45 +35,60 @@ def submission(name: str) -> Submission:
     )
 
 
-# (file name, size, scenario or None for the start screen, keys to press after loading)
-SHOTS: tuple[tuple[str, tuple[int, int], str | None, tuple[str, ...]], ...] = (
-    ("start-80x24", SMALL, None, ()),
-    ("start-120x36", LARGE, None, ()),
-    ("help-80x24", SMALL, None, ("f1",)),
-    ("guided-bounce-receiver-80x24", SMALL, "dmarc-reject-bounce", ("right",)),
-    ("guided-bounce-fix-80x24", SMALL, "dmarc-reject-bounce", ("right",) * 6 + ("tab",)),
-    ("guided-footer-transit-120x36", LARGE, "list-footer", ("right",) * 4),
-    ("guided-missing-key-dns-80x24", SMALL, "selector-missing", ("right",) * 3),
-    ("inspect-summary-120x36", LARGE, "list-footer", ("i",)),
-    ("inspect-dkim-80x24", SMALL, "list-footer", ("i", "2")),
-    ("inspect-dns-120x36", LARGE, "cname-selector-stale", ("i", "3", "tab") + ("down",) * 5),
-    ("inspect-body-120x36", LARGE, "list-footer", ("i", "5")),
-    ("inspect-fix-80x24", SMALL, "selector-missing", ("i", "9")),
-    ("all-panes-120x36", LARGE, "list-footer", ("i", "a")),
+class Shot(NamedTuple):
+    name: str
+    size: tuple[int, int]
+    scenario: str | None  # None: the start screen
+    keys: tuple[str, ...] = ()  # pressed after loading
+    paste: str = ""  # pasted into the start screen first, as a terminal delivers a paste
+
+
+BOUNCE_LINE = "550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy.\n"
+
+SHOTS: tuple[Shot, ...] = (
+    Shot("start-80x24", SMALL, None),
+    Shot("start-120x36", LARGE, None),
+    Shot("help-80x24", SMALL, None, ("f1",)),
+    Shot("quit-unsaved-paste-80x24", SMALL, None, ("ctrl+q",), paste=BOUNCE_LINE),
+    Shot("guided-bounce-receiver-80x24", SMALL, "dmarc-reject-bounce", ("right",)),
+    Shot("guided-bounce-fix-80x24", SMALL, "dmarc-reject-bounce", ("right",) * 6 + ("tab",)),
+    Shot("guided-footer-transit-120x36", LARGE, "list-footer", ("right",) * 4),
+    Shot("guided-missing-key-dns-80x24", SMALL, "selector-missing", ("right",) * 3),
+    Shot("guided-unaligned-fix-80x24", SMALL, "third-party-unaligned", ("right",) * 6),
+    Shot("guided-spf-lookups-dns-80x24", SMALL, "spf-too-many-lookups", ("right",) * 3),
+    Shot("inspect-summary-120x36", LARGE, "list-footer", ("i",)),
+    Shot("inspect-dkim-80x24", SMALL, "list-footer", ("i", "2")),
+    Shot("inspect-dns-120x36", LARGE, "cname-selector-stale", ("i", "3", "tab") + ("down",) * 5),
+    Shot("inspect-body-120x36", LARGE, "list-footer", ("i", "5")),
+    Shot("inspect-fix-80x24", SMALL, "selector-missing", ("i", "9")),
+    Shot("all-panes-120x36", LARGE, "list-footer", ("i", "a")),
 )
 
 
-async def shoot(name: str, size: tuple[int, int], scenario: str | None, keys: tuple[str, ...]) -> Path:
+async def shoot(shot: Shot) -> Path:
     # A copy in a shot must not reach the desktop clipboard of whoever regenerates them.
     app = MailTriageApp(resolvers=[], system_clipboard=lambda value: None)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=shot.size) as pilot:
         await pilot.pause()
-        if scenario is not None:
-            app.analyse(submission(scenario))
+        if shot.paste:
+            app.post_message(events.Paste(shot.paste))
+            await pilot.pause()
+        if shot.scenario is not None:
+            app.analyse(submission(shot.scenario))
             await app.workers.wait_for_complete()
             await pilot.pause()
-        for key in keys:
+        for key in shot.keys:
             await pilot.press(key)
             await pilot.pause()
         await pilot.pause()
-        path = HERE / f"{name}.svg"
+        path = HERE / f"{shot.name}.svg"
         app.save_screenshot(filename=path.name, path=str(HERE))
     return path
 
 
 async def main(png: bool) -> None:
     for shot in SHOTS:
-        path = await shoot(*shot)
+        path = await shoot(shot)
         print(path.relative_to(HERE.parent))
         if png:
             subprocess.run(["rsvg-convert", str(path), "-o", str(path.with_suffix(".png"))], check=True)

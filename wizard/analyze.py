@@ -205,7 +205,7 @@ def _label(kind: str, bounce) -> str:
 
     label = KIND_LABELS.get(kind, kind)
     if bounce is not None and bounce.layout and bounce.layout.lower() not in label.lower():
-        label += f" ({bounce.layout})"
+        label += f", layout: {bounce.layout}"
     return label
 
 
@@ -302,9 +302,10 @@ async def _analyze_online(
     )
     spf = await spf_task
     dkim_pass = [s.d for s in sig_reports if s.result == "pass" and s.d]
+    dkim_fail = [s.d for s in sig_reports if s.result != "pass" and s.d]
     dmarc = await check_dmarc(
         facts.from_header, dkim_pass_domains=dkim_pass, spf_result=spf.result if spf else None,
-        spf_domain=spf.domain if spf else None, lookup=session.lookup,
+        spf_domain=spf.domain if spf else None, lookup=session.lookup, dkim_fail_domains=dkim_fail,
     )
     arc = await arc_task if arc_task else report.arc
     findings = list(report.findings) + list(spf.findings) + list(dmarc.findings)

@@ -726,9 +726,36 @@ def from_domain_of(from_header: str | None) -> tuple[str | None, list[Finding]]:
 
 async def check_dmarc(from_header: str | None, *, dkim_pass_domains: Sequence[str],
                       spf_result: str | None, spf_domain: str | None,
-                      lookup: Lookup) -> DmarcReport:
+                      lookup: Lookup, dkim_fail_domains: Sequence[str] = ()) -> DmarcReport:
     """DMARC for a message: the From header's domain, the d= of every DKIM signature that
-    verified, and the SPF result with its MAIL FROM (or HELO) domain."""
+    verified, and the SPF result with its MAIL FROM (or HELO) domain. `dkim_fail_domains`
+    (d= of signatures that failed) only shapes the advice: when an aligned signature failed,
+    that failure, not the alignment set-up, is what to fix."""
+    report = await _check_message(from_header, dkim_pass_domains, spf_result, spf_domain, lookup)
+    return _blame_failed_aligned_signature(report, dkim_fail_domains)
+
+
+def _blame_failed_aligned_signature(report: DmarcReport, failed: Sequence[str]) -> DmarcReport:
+    """DMARC-06's usual fix (an ESP's custom DKIM and return path) is wrong advice when the
+    From domain did sign and that aligned signature broke in transit (a list footer, a
+    gateway): then the unaligned pass is incidental, so the finding drops to WARN and says so."""
+    org = report.org_domain_psl
+    aligned = sorted({d for d in failed if org and psl_org_domain(d) == org})
+    if not aligned or report.result != "fail":
+        return report
+    note = (f" Here the From domain did sign (d={', '.join(aligned)}), and that aligned signature "
+            "failed: fix why it failed (see its findings) and DMARC passes; the unaligned pass "
+            "above is incidental.")
+    findings = tuple(
+        replace(f, severity=Severity.WARN, detail=f.detail + note) if f.id == "DMARC-06" else f
+        for f in report.findings
+    )
+    return replace(report, findings=findings)
+
+
+async def _check_message(from_header: str | None, dkim_pass_domains: Sequence[str],
+                         spf_result: str | None, spf_domain: str | None,
+                         lookup: Lookup) -> DmarcReport:
     domain, findings = from_domain_of(from_header)
     if domain is None:
         return DmarcReport(None, from_header, None, None, None, None, findings=tuple(findings))

@@ -726,7 +726,7 @@ def _cause_findings(change: ProvenChange, hit_cause: str, inter: tuple[Intermedi
         if it.cause not in wanted:
             continue
         when = " after signing" if it.after_signing else ""
-        out.append(Finding(it.cause, Severity.ERROR, f"{it.name} changed the message{when}",
+        out.append(Finding(it.cause, Severity.ERROR, _sentence(f"{it.name} changed the message{when}"),
                            f"{change.description} {it.name} {it.changes}. Fix: {it.fix}.",
                            it.evidence, about=about))
     if change.kind == "links-rewritten" and not any(f.id == hit_cause for f in out) and hit_cause:
@@ -870,6 +870,11 @@ def _evid05(ar_line: str, about: str) -> Finding:
                    "The receiver's Authentication-Results record a pass for this signature, so the change was "
                    "made to the stored copy after delivery (Safe Links, journaling, archiving, a mail client). "
                    "The sender is not at fault.", (ar_line,), about=about)
+
+
+def _sentence(text: str) -> str:
+    """Titles start with a capital even when they start with an intermediary's name."""
+    return text[:1].upper() + text[1:]
 
 
 def _about(sig: _Sig, msg: Message, value: str) -> str:
@@ -1144,7 +1149,7 @@ def _header_cause_findings(change: ProvenChange, inter: tuple[Intermediary, ...]
         lists = [it for it in inter if it.cause in ("CAUSE-01", "CAUSE-02")]
         if lists:
             it = lists[0]
-            out.append(Finding(it.cause, Severity.ERROR, f"{it.name} tagged the Subject after signing",
+            out.append(Finding(it.cause, Severity.ERROR, _sentence(f"{it.name} tagged the Subject after signing"),
                                f"{change.description} Fix: {it.fix}.", it.evidence, about=about))
         else:
             gw = [it.name for it in inter if it.cause in ("CAUSE-03", "CAUSE-05")]

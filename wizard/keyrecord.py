@@ -15,7 +15,7 @@ import binascii
 import hashlib
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
@@ -128,6 +128,21 @@ def _server_spec(resolver: str) -> str | None:
     return resolver
 
 
+def _publish_fixes(name: str) -> tuple[FixCommand, ...]:
+    """How to get the record that is missing: from the signer's private key (the path is the
+    usual OpenDKIM one, to be adjusted), or a new pair when that key is lost."""
+    selector, domain = _split_name(name)
+    if not (selector and domain and is_valid_name(name)):
+        return ()
+    from_key = fixes.openssl_public_key_b64(f"/etc/opendkim/keys/{domain}/{selector}.private")
+    return (
+        replace(from_key, purpose=f"on the signing host: print p= for the key the signer uses "
+                "(adjust the path), then publish v=DKIM1; k=rsa; p=… at " + name),
+        FixCommand(("mailtriage", "keygen", "--domain", domain, "--selector", selector),
+                   "or, if that private key is lost: a new key pair and its record in every form"),
+    )
+
+
 def _lookup_fixes(name: str, resolver: str = "") -> tuple[FixCommand, ...]:
     """`dig` for the answer with its chain (and at the server that gave it), and OpenDKIM's
     own key test."""
@@ -234,7 +249,7 @@ def analyze_key(
             detail += f" Other selectors that do hold a key at {_s(_split_name(name)[1])}: {', '.join(siblings)}."
             evidence.append("selectors with keys: " + ", ".join(siblings))
         draft.add(kid, Severity.CRITICAL, "DKIM key not found", detail, evidence=tuple(evidence),
-                  fixes=lookup, about=about)
+                  fixes=lookup + _publish_fixes(name), about=about)
         for wrong in wrong_names(name):
             if wrong in found:
                 draft.add(

@@ -244,3 +244,71 @@ async def test_without_a_system_clipboard_the_copy_says_to_select_by_hand():
         assert pilot.app.clipboard == "dig +short TXT _dmarc.example.com"
         [notice] = notices(pilot.app)
         assert "via terminal (OSC 52):" in notice and "select the text in the box by hand" in notice
+
+
+async def test_quitting_with_an_unsaved_paste_offers_to_save_it_first(tmp_path):
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await paste(pilot, DMARC_REPLY)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert pilot.app.is_running  # not lost: asked first
+        assert "Quit without saving the paste?" in screen_text(pilot.app)
+        await pilot.press("escape")  # stay
+        await pilot.pause()
+        assert pilot.app.is_running and pilot.app.screen.__class__.__name__ == "StartScreen"
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("s")  # save first: the path dialog, then quit once written
+        await pilot.pause()
+        pilot.app.screen.query_one("#save-path", Input).value = str(tmp_path / "kept.eml")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (tmp_path / "kept.eml").read_text() == DMARC_REPLY
+    assert pilot.app.return_code == 0
+
+
+async def test_quit_anyway_and_quitting_after_a_save_or_with_nothing_pasted(tmp_path):
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")  # nothing pasted: quits at once
+        await pilot.pause()
+    assert not pilot.app.is_running
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await paste(pilot, DMARC_REPLY)
+        await pilot.press("ctrl+s")  # analysed, still only in memory
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert "Quit without saving the paste?" in screen_text(pilot.app)
+        await pilot.press("q")
+        await pilot.pause()
+    assert not pilot.app.is_running
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await paste(pilot, DMARC_REPLY)
+        await pilot.press("f2")
+        await pilot.pause()
+        pilot.app.screen.query_one("#save-path", Input).value = str(tmp_path / "p.eml")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+q")  # saved as it is: nothing to lose
+        await pilot.pause()
+    assert not pilot.app.is_running
+
+
+async def test_the_footer_reads_cleanly_at_80_columns():
+    """Every key the footer shows is whole, and the palette key is "^p Palette"."""
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = screen_text(pilot.app).splitlines()[-1]
+        assert "^s Analyse" in footer and "f1 Help" in footer and "^q Quit" in footer
+        assert "^p Palette" in footer
+        await paste(pilot, DMARC_REPLY)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        footer = screen_text(pilot.app).splitlines()[-1]
+        for shown in ("→ Next", "← Back", "c Copy", "i Inspect", "esc Start", "f1 Help", "^q Quit", "^p Palette"):
+            assert shown in footer
+        await pilot.press("i")
+        await pilot.pause()
+        footer = screen_text(pilot.app).splitlines()[-1]
+        for shown in ("g Guided", "c Copy", "s Save", "esc Start", "f1 Help", "^q Quit", "^p Palette"):
+            assert shown in footer

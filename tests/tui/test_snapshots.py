@@ -59,3 +59,16 @@ def test_inspect_panes(snap_compare, size, pane):
 
 def test_all_panes_120x36(snap_compare):
     assert snap_compare(scenario_app(), terminal_size=LARGE, run_before=analysed("list-footer", "i", "a"))
+
+
+def test_quit_with_an_unsaved_paste_80x24(snap_compare):
+    async def run_before(pilot) -> None:
+        from textual import events
+
+        await pilot.pause()
+        pilot.app.post_message(events.Paste("550 5.7.26 Unauthenticated email from example.com\n"))
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+
+    assert snap_compare(scenario_app(), terminal_size=SMALL, run_before=run_before)

@@ -76,7 +76,7 @@ def test_a_domain_check_skips_receiver_and_identity():
     result = walk(report)
     assert [s.key for s in result.steps] == ["input", "dns", "fix"]
     dns = result.steps[1]
-    assert dns.found.startswith("DNS is not right: No DMARC record")
+    assert dns.found.startswith("DNS is not right. No DMARC record")
     assert any("_dmarc.example.com @ zone: nxdomain" in line for line in dns.evidence)
     assert "domain" in {s.key: s.reason for s in result.skipped}["identity"]
 
@@ -99,7 +99,7 @@ def test_transit_appears_only_with_evidence_of_a_change():
                 evidence=("+ -- Sent via the list",)),
     ))
     step = next(s for s in walk(changed).steps if s.key == "transit")
-    assert "A footer was appended after signing" in step.found
+    assert step.found == "The message changed after it was signed: a footer was appended after signing."
     assert "+ -- Sent via the list" in step.evidence
     assert step.severity is Severity.ERROR
 
@@ -113,8 +113,51 @@ def test_fix_step_collects_every_fix_worst_first_once_and_says_how_to_confirm():
     ))
     fix = walk(report).steps[-1]
     assert fix.key == "fix"
-    assert fix.fixes == (command, record)  # critical first, record only once
+    # Both fix the critical finding: the change (the record) before the command that only
+    # looks, and the record only once.
+    assert fix.fixes == (record, command)
     assert [c.shell for c in fix.confirm] == ["dig +short TXT _dmarc.example.com"]
+    assert fix.found.startswith("2 things to do, most important first.")
+
+
+def test_fix_step_puts_the_worst_problems_fix_first_even_when_it_only_looks():
+    record = RecordFix("_dmarc.example.com", "TXT", "v=DMARC1; p=none", "publish a DMARC record")
+    command = FixCommand(("dig", "+short", "TXT", "s1._domainkey.example.com"), "look at the key")
+    report = bare_report(findings=(
+        Finding("DMARC-01", Severity.WARN, "No DMARC record", "…", fixes=(record,)),
+        Finding("DKIM-KEY-01", Severity.CRITICAL, "Key not found", "…", fixes=(command,)),
+    ))
+    assert walk(report).steps[-1].fixes == (command, record)
+
+
+def test_counts_read_as_words():
+    one = bare_report(findings=(
+        Finding("DKIM-KEY-01", Severity.CRITICAL, "Key not found", "…",
+                fixes=(FixCommand(("dig", "TXT", "k._domainkey.example.com"), "look"),)),
+    ))
+    assert walk(one).steps[-1].found.startswith("1 thing to do,")
+    assert "(s)" not in " ".join(s.found for s in walk(one).steps)
+
+
+def test_a_failed_signature_is_named_even_when_its_cause_is_a_later_question():
+    """A missing key is a DNS finding, but the identity step must not say nothing failed."""
+    from wizard.analyze import SignatureReport
+
+    sig = SignatureReport(index=0, d="example.com", s="mail2026", a="rsa-sha256", result="permerror",
+                          reason="key_not_found", warnings=(), decoded=None)
+    report = bare_report(signatures=(sig,))
+    identity = next(s for s in walk(report).steps if s.key == "identity")
+    assert identity.found.startswith("DKIM failed: the signature by example.com did not verify "
+                                     "(permerror, key not found)")
+
+
+def test_no_command_fix_says_where_the_fix_is():
+    report = bare_report(findings=(
+        Finding("DMARC-06", Severity.CRITICAL, "SPF/DKIM passed but not aligned", "Ask the ESP…"),
+    ))
+    fix = walk(report).steps[-1]
+    assert fix.found.startswith("No command can fix this from here.")
+    assert "setting" in fix.why and fix.findings[0].id == "DMARC-06"
 
 
 def test_confirm_commands_ask_each_named_resolver_and_refuse_bad_names():
@@ -150,3 +193,17 @@ def test_a_domain_check_is_introduced_as_one():
     first = walk(Report(input=info, analysed_at=NOW)).steps[0]
     assert first.found.startswith("You asked about domain example.com")
     assert "no sender identity" in first.why and first.evidence == ()
+
+
+def test_receiver_text_quoted_by_several_findings_is_shown_once():
+    """The bounce's reply is quoted by the DSN, the DMARC and the provider findings, some
+    cut short with "…": the step shows it once, whole."""
+    full = "550 Unauthenticated email from example.com is not accepted due to domain's DMARC policy."
+    report = bare_report(findings=(
+        Finding("DMARC-16", Severity.CRITICAL, "Rejected by DMARC", "…", evidence=(full,)),
+        Finding("PROV-02", Severity.CRITICAL, "Gmail: unauthenticated", "…",
+                evidence=("Unauthenticated email from example.com is not…",)),
+        Finding("DSN-06", Severity.INFO, "5.7.26", "…", evidence=(full, "in reply to end of DATA")),
+    ))
+    receiver = next(s for s in walk(report).steps if s.key == "receiver")
+    assert receiver.evidence == (full, "in reply to end of DATA")

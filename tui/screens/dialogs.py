@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Static
 
 from tui import safe
 
@@ -19,13 +19,14 @@ HELP = (
     "([b]ctrl+o[/b]), check a domain ([b]ctrl+n[/b]) or pick a training scenario ([b]ctrl+t[/b]). "
     "[b]f2 [/b]saves the paste as .eml.\n"
     "[b]2. Guided [/b]— one question at a time: [b]→ [/b]or [b]n [/b]next, [b]← [/b]or [b]b [/b]back.\n"
-    "[b]3. The fix [/b]— [b]tab [/b]to a command, [b]c [/b]copies it (through the terminal, "
-    "which works over SSH, and the system clipboard). You can also select the text in its box.\n"
+    "[b]3. The fix [/b]— [b]c [/b]copies the first command, [b]tab [/b]moves to the next (copied "
+    "through the terminal, which works over SSH, and the system clipboard). You can also select "
+    "the text in its box.\n"
     "[b]4. Inspect [/b]— [b]i [/b]shows every detail in panes: [b]1[/b]…[b]0 [/b]or "
     "[b]\\[ [/b][b]] [/b]change pane, [b]a [/b]shows all panes at once, [b]g [/b]goes back to guided.\n\n"
     "[b]Anywhere [/b]— [b]ctrl+p [/b]lists this screen's actions, [b]ctrl+r [/b]asks other DNS "
     "servers, [b]s [/b]saves the report (.md .json .txt) or the input (.eml), [b]escape [/b]goes "
-    "back, [b]ctrl+q [/b]quits."
+    "back, [b]f1 [/b]shows this help, [b]ctrl+q [/b]quits (asking first if a paste is not saved)."
 )
 
 
@@ -51,8 +52,8 @@ class HelpScreen(ModalScreen[None]):
                 continue
             seen.add(binding.action)
             shown = binding.key_display or self.app.get_key_display(binding)
-            keys.append(safe.line((f"{shown:>10}  ", "bold $accent"), (binding.description, "bold"),
-                                  ("  " + (binding.tooltip or ""), "dim")))
+            keys.append(safe.line((f"{shown:>10}  ", "bold $accent"), (f"{binding.description}  ", "bold"),
+                                  (binding.tooltip or "", "dim")))
         with VerticalScroll(id="help-box", classes="dialog"):
             yield Static(safe.label(HELP))
             yield Static(safe.label("\n[b]Keys on this screen[/b]"))
@@ -72,7 +73,7 @@ class SaveDialog(ModalScreen["str | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="save-box", classes="dialog"):
-            yield Label(safe.label("[b]Save to [/b][dim](enter saves, escape cancels; an existing file is never overwritten)[/dim]"))
+            yield Static(safe.label("[b]Save to [/b][dim](enter saves, escape cancels; an existing file is never overwritten)[/dim]"))
             yield Input(self._default, id="save-path")
             yield Static(Content("\n").join(
                 safe.line((f"  {ext:<6}", "bold"), what) for ext, what in self._formats.items()
@@ -99,7 +100,7 @@ class ResolverDialog(ModalScreen["tuple[str, ...] | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="resolver-box", classes="dialog"):
-            yield Label(safe.label("[b]Ask these DNS servers [/b][dim](IP[:PORT] or system, separated by spaces; empty = system resolver)[/dim]"))
+            yield Static(safe.label("[b]Ask these DNS servers [/b][dim](IP[:PORT] or system, separated by spaces; empty = system resolver)[/dim]"))
             yield Input(" ".join(self._current), id="resolver-specs", placeholder="1.1.1.1 8.8.8.8 [::1]:5353")
             yield Static(id="resolver-error")
         yield Footer()

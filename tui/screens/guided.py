@@ -1,9 +1,8 @@
 """Guided mode: one Step of wizard.tree at a time, in plain language, with back/next."""
 from __future__ import annotations
 
-from typing import ClassVar
-
 from dataclasses import replace
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -91,7 +90,10 @@ class GuidedScreen(ResultScreen):
         badge = safe.text(f" {severity.value.upper()} ", SEVERITY_STYLE[severity.value] + " reverse") if show_badge else Content("")
         self.query_one("#question", Static).update(safe.line(safe.text(step.question, "bold"), " ", badge))
         self.query_one("#found", Static).update(safe.line(safe.label("[b]What we found: [/b]"), safe.text(step.found)))
-        self.query_one("#why", Static).update(safe.line(safe.label("[b]Why it matters: [/b]"), safe.text(step.why, "$text-muted")))
+        why = self.query_one("#why", Static)
+        why.update(safe.line(safe.label("[b]Why it matters: [/b]"), safe.text(step.why, "$text-muted")))
+        # On the fix step the fixes come first: on 80×24 they must be on screen at once.
+        self.query_one("#step").move_child(why, after=self.query_one("#advice" if step.key == "fix" else "#found"))
         evidence = self.query_one("#evidence", Static)
         evidence.display = bool(step.evidence)
         # Forensics evidence reads like a diff: "+ now in the message", "- as signed".
@@ -120,6 +122,7 @@ class GuidedScreen(ResultScreen):
 
     def _set_fixes(self, fixes, confirm=()) -> None:
         holder = self.query_one("#fixes", Vertical)
+        holder.display = bool(fixes or confirm)  # an empty holder would still take its margin
         current = tuple(box.fix for box in holder.query(FixBox))
         if current == tuple(fixes) + tuple(confirm):
             return  # keep focus and selection while partial reports arrive
@@ -128,7 +131,6 @@ class GuidedScreen(ResultScreen):
         if confirm:
             boxes.append(Static(safe.label("[b]How to confirm it worked[/b]"), classes="confirm-title"))
             boxes += [FixBox(c) for c in confirm]
-        holder.display = bool(boxes)
         if boxes:
             holder.mount_all(boxes)
 

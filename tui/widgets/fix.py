@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Label, TextArea
+from textual.widgets import Static, TextArea
 
 from tui import safe
 from wizard.model import FixCommand, RecordFix
@@ -24,7 +24,7 @@ class FixBox(Vertical):
 
     DEFAULT_CSS = """
     FixBox { height: auto; margin: 0 0 1 0; }
-    FixBox > Label { color: $text-muted; }
+    FixBox > Static { color: $text-muted; }
     FixBox > TextArea { height: auto; max-height: 8; border: round $primary 50%; }
     FixBox > TextArea:focus { border: round $accent; }
     """
@@ -38,7 +38,9 @@ class FixBox(Vertical):
     def compose(self) -> ComposeResult:
         kind = "DNS record" if isinstance(self.fix, RecordFix) else "command"
         prefix = f"{self.number}. " if self.number is not None else ""
-        yield Label(safe.line(safe.label(f"[b]{prefix}[/b]"), (self.fix.purpose, "bold"), safe.label(f"  [dim]({kind})[/dim]")))
+        purpose = self.fix.purpose[:1].upper() + self.fix.purpose[1:]
+        # A Static, not a Label: a long purpose wraps instead of being cut at 80 columns.
+        yield Static(safe.line(safe.label(f"[b]{prefix}[/b]"), (purpose, "bold"), safe.label(f"  [dim]({kind})[/dim]")))
         area = TextArea(self.text, read_only=True, soft_wrap=True, show_cursor=False, compact=False)
         area.tooltip = "c copies this"
         yield area

@@ -31,6 +31,8 @@ RICH_SEVERITY = {"critical": "bold red", "error": "red", "warn": "yellow", "info
 VERDICT_STYLE = {"ok": "green", "pass": "green", "warn": "yellow", "error": "red", "fail": "red"}
 
 
+# The engine's pending stages, as a person would name them.
+STAGE_WORDS = {"dns": "DNS lookups", "spf": "SPF", "dmarc": "DMARC", "forensics": "what changed in transit"}
 # The engine's resolver labels that are not addresses, in words.
 RESOLVER_WORDS = {"zone": "the zone files (offline)", "system": "the system resolver"}
 
@@ -50,7 +52,7 @@ def status_line(app: "MailTriageApp") -> Content:
     if report is None:
         return safe.label("[b]Analysing… [/b]reading the input")
     if not app.finished:
-        pending = ", ".join(report.pending) or "checks"
+        pending = ", ".join(STAGE_WORDS.get(stage, stage) for stage in report.pending) or "checks"
         return safe.line(safe.label("[b]Analysing… [/b]still waiting for: "), (pending, "italic"))
     if not report.resolvers:
         return safe.label("[b]Done. [/b]No DNS lookups were needed.")
