@@ -223,6 +223,7 @@ class MailTriageApp(App[None]):
                     submission.raw, source=submission.source, resolvers=list(resolvers),
                     now=submission.now or self.clock(), timeout=self.timeout, on_progress=progress,
                     ip=submission.ip, mail_from=submission.mail_from, helo=submission.helo,
+                    original=submission.original,
                 )
             report = asyncio.run(coro)
         except UnreadableInput as exc:  # empty or binary input: its message is for people

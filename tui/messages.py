@@ -25,6 +25,9 @@ class Submission:
     ip: str | None = None
     mail_from: str | None = None
     helo: str | None = None
+    # The same message as the sender sent it (from their Sent folder): body forensics then
+    # diff against it and say which copy matches bh= (issue "Body forensics").
+    original: bytes | None = None
 
     @property
     def is_domain(self) -> bool:

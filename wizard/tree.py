@@ -437,7 +437,29 @@ def step_transit(report: Report) -> Step | Skipped:
         return _skip("transit", "No signature shows a change in transit.")
     problems = _problems(findings)
     found = ("The message changed after it was signed: " + _titles(problems, mid_sentence=True) + ".") if problems else _titles(findings) + "."
-    return _step(report, "transit", found, [])
+    # With the sender's original, say which copy the signature vouches for, and lead the
+    # evidence with the diff's changed lines (the whole diff is in the Body pane).
+    evidence: list[str] = []
+    for sig in message_report(report).signatures:
+        body = sig.body
+        if body is None or body.original_matches is None:
+            continue
+        found += " " + original_verdict(body)
+        marks = {"added": "+ ", "removed": "- "}
+        evidence += [marks[d.kind] + d.text_visible for d in body.diff if d.kind in marks]
+    return _step(report, "transit", found, evidence)
+
+
+def original_verdict(body) -> str:
+    """Which copy matches bh=, once the sender's original was given (BodyForensics)."""
+    if body.original_matches and not body.matches:
+        return "The original matches the signature: the change happened in transit."
+    if body.original_matches:
+        return "Both the original and the received copy match the signature."
+    if body.matches:
+        return "The received copy matches the signature; the original you gave is not the copy that was signed."
+    return ("Neither matches the signature: the original you gave is not the copy that was signed "
+            "(it may have been changed before signing).")
 
 
 def confirm_commands(fixes: tuple[FixCommand | RecordFix, ...], resolvers: tuple[str, ...] = ()) -> tuple[FixCommand, ...]:

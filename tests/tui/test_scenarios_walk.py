@@ -182,7 +182,7 @@ async def test_all_panes_at_once_on_a_big_terminal():
         text = screen_text(pilot.app)
         for title in ("Summary", "DKIM", "DNS", "Verify", "Body", "Bounce"):
             assert title in text
-        assert "DMARC-06" in text and "Proven change" in text and "_dmarc.example.com" in text
+        assert "CANON-11" in text and "Proven change" in text and "_dmarc.example.com" in text
 
 
 class GatedResolver:

@@ -19,6 +19,22 @@ from tui.messages import Submission
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
+def read_message_file(node, value: str) -> bytes | None:
+    """The bytes of the message file at path `value`, or None after telling the user why not."""
+    if not value:
+        safe.notify(node, "Type the path of a message file first.", title="Open file", severity="warning")
+        return None
+    path = Path(value).expanduser()
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise OSError(f"the file is {size} bytes; mailtriage reads at most {MAX_FILE_BYTES}")
+        return path.read_bytes()
+    except OSError as exc:
+        safe.notify(node, f"{value}: {getattr(exc, 'strerror', None) or exc}", title="Cannot open", severity="error")
+        return None
+
+
 class StartScreen(Screen[None]):
     BINDINGS: ClassVar = [
         Binding("ctrl+s", "analyse", "Analyse", id="start.analyse", tooltip="Analyse the pasted text"),
@@ -104,19 +120,9 @@ class StartScreen(Screen[None]):
             self.check_domain()
 
     def open_file(self, value: str) -> None:
-        if not value:
-            safe.notify(self, "Type the path of a message file first.", title="Open file", severity="warning")
-            return
-        path = Path(value).expanduser()
-        try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raise OSError(f"the file is {size} bytes; mailtriage reads at most {MAX_FILE_BYTES}")
-            raw = path.read_bytes()
-        except OSError as exc:
-            safe.notify(self, f"{value}: {getattr(exc, 'strerror', None) or exc}", title="Cannot open", severity="error")
-            return
-        self.app.analyse(Submission(source=path.name, raw=raw))  # type: ignore[attr-defined]
+        raw = read_message_file(self, value)
+        if raw is not None:
+            self.app.analyse(Submission(source=Path(value).expanduser().name, raw=raw))  # type: ignore[attr-defined]
 
     def check_domain(self) -> None:
         from wizard.dnsname import InvalidName, check_name
