@@ -43,6 +43,18 @@ def add_dns_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--json / --markdown (plain text by default), shared by the commands that print reports."""
+    fmt = parser.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the report as JSON (shape in the README)")
+    fmt.add_argument("--markdown", action="store_true", help="print the report as Markdown, for a ticket")
+
+
+def add_zone_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--zone", action="append", default=[], metavar="ZONEFILE",
+                        help="answer DNS from this zone file instead of the network (repeatable)")
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with `command`, only that subcommand's module is imported."""
     parser = argparse.ArgumentParser(

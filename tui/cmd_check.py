@@ -6,17 +6,14 @@ import asyncio
 import sys
 from datetime import datetime, timezone
 
-from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options
+from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options, add_output_options, add_zone_option
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("file", metavar="FILE", help="message, headers, bounce or status line; - for stdin")
-    fmt = parser.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="print the report as JSON (shape in the README)")
-    fmt.add_argument("--markdown", action="store_true", help="print the report as Markdown, for a ticket")
+    add_output_options(parser)
     add_dns_options(parser)
-    parser.add_argument("--zone", action="append", default=[], metavar="ZONEFILE",
-                        help="answer DNS from this zone file instead of the network (repeatable)")
+    add_zone_option(parser)
     parser.add_argument("--offline", action="store_true",
                         help="make no DNS lookups at all (results that need DNS stay 'none')")
     parser.add_argument("--original", metavar="FILE",

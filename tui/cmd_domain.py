@@ -5,19 +5,16 @@ import argparse
 import asyncio
 import sys
 
-from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options
+from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options, add_output_options, add_zone_option
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("domain", help="the domain to check, e.g. example.com")
     parser.add_argument("--selector", "-s", action="append", default=[], metavar="S",
                         help="DKIM selector to check (repeatable; default: try the common ones)")
-    fmt = parser.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="print the report as JSON")
-    fmt.add_argument("--markdown", action="store_true", help="print the report as Markdown")
+    add_output_options(parser)
     add_dns_options(parser)
-    parser.add_argument("--zone", action="append", default=[], metavar="ZONEFILE",
-                        help="answer DNS from this zone file instead of the network (repeatable)")
+    add_zone_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:

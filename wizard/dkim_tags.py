@@ -19,6 +19,7 @@ from dkim import select_headers
 from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
 
 from wizard.canon import canonicalize_body
+from wizard.durations import span
 
 from wizard.dnsname import InvalidName, check_name
 from wizard.message import Header, Message
@@ -120,18 +121,6 @@ def epoch_utc(epoch: int) -> datetime | None:
 
 def _when(stamp: datetime) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def span(delta: timedelta) -> str:
-    """A duration in words ("3.5 h", "2.0 days")."""
-    seconds = abs(delta.total_seconds())
-    if seconds < 120:
-        return f"{seconds:.0f} seconds"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} minutes"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} hours"
-    return f"{seconds / 86400:.1f} days"
 
 
 def b64_value(value: str) -> tuple[bytes | None, str]:

@@ -136,7 +136,7 @@ def _publish_fixes(name: str) -> tuple[FixCommand, ...]:
         return ()
     from_key = fixes.openssl_public_key_b64(f"/etc/opendkim/keys/{domain}/{selector}.private")
     return (
-        replace(from_key, purpose=f"on the signing host: print p= for the key the signer uses "
+        replace(from_key, purpose="on the signing host: print p= for the key the signer uses "
                 "(adjust the path), then publish v=DKIM1; k=rsa; p=… at " + name),
         FixCommand(("mailtriage", "keygen", "--domain", domain, "--selector", selector),
                    "or, if that private key is lost: a new key pair and its record in every form"),

@@ -11,9 +11,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
+from wizard.durations import span
 from wizard.message import Header, Message
 from wizard.model import Cap, Finding, Severity
 from wizard.safe_text import shorten
@@ -203,17 +204,6 @@ def _hop(position: int, header: Header) -> Hop:
     )
 
 
-def _span(seconds: float) -> str:
-    seconds = abs(seconds)
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
-
-
 def parse_received(msg: Message) -> ReceivedChain:
     """Read every Received field (newest first). Never raises."""
     fields = msg.get_all("Received")
@@ -258,7 +248,7 @@ def parse_received(msg: Message) -> ReceivedChain:
             findings.append(
                 Finding(
                     "EVID-07", Severity.WARN,
-                    f"Clock skew: hop {n} ({hop.by or '?'}) is {_span(delay)} earlier than "
+                    f"Clock skew: hop {n} ({hop.by or '?'}) is {span(timedelta(seconds=delay))} earlier than "
                     "the hop before it",
                     "A later hop cannot receive a message before an earlier hop sent it: one "
                     "of the two servers has a wrong clock (or time zone). Times from these "
@@ -270,7 +260,7 @@ def parse_received(msg: Message) -> ReceivedChain:
             findings.append(
                 Finding(
                     "EVID-07", Severity.INFO,
-                    f"The message waited {_span(delay)} before hop {n} ({hop.by or '?'})",
+                    f"The message waited {span(timedelta(seconds=delay))} before hop {n} ({hop.by or '?'})",
                     "A long gap between two hops means the message was queued (greylisting, "
                     "a temporary failure and retries, or an outage). A short DKIM x= can "
                     "expire during such a delay.",

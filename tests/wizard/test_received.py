@@ -91,7 +91,7 @@ def test_delays_and_clock_skew():
     )
     assert [h.delay_from_previous for h in ch.hops] == [10800.0, -1800.0, None]
     kinds = [(f.severity, f.title.split(":")[0]) for f in ch.findings]
-    assert ("info", "The message waited 3.0 h before hop 0 (c.example)") in [
+    assert ("info", "The message waited 3.0 hours before hop 0 (c.example)") in [
         (f.severity, f.title) for f in ch.findings]
     assert ("warn", "Clock skew") in kinds
 
