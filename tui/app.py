@@ -83,6 +83,9 @@ class MailTriageApp(App[None]):
                 tooltip="Show the keys of this screen and how to use mailtriage"),
         Binding("ctrl+r", "resolvers", "Resolvers", id="app.resolvers", show=False,
                 tooltip="Re-run the analysis asking other DNS servers"),
+        # f3, not ctrl+k: the paste area and every Input use ctrl+k (delete to end of line).
+        Binding("f3", "keys", "DKIM keys", id="app.keys", show=False,
+                tooltip="Make a DKIM key and its DNS record; plan a key rotation"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Leave mailtriage"),
         # Textual's own palette binding reads "palette" and is squeezed at 80 columns.
         Binding("ctrl+p", "command_palette", "Palette", id="app.palette", show=False, priority=True,
@@ -192,6 +195,11 @@ class MailTriageApp(App[None]):
     def _resolvers_for(self, submission: Submission) -> Sequence["Resolver"]:
         if submission.zone_paths and not self.resolver_specs:
             return self._zone_resolver_factory(submission.zone_paths)
+        return self.lookup_resolvers()
+
+    def lookup_resolvers(self) -> Sequence["Resolver"]:
+        """The resolvers the user chose (ctrl+r), for lookups outside a training scenario.
+        Raises ValueError for a spec that is not IP[:PORT]."""
         if self._resolvers is None:
             self._resolvers = list(self._resolver_factory(self.resolver_specs, self.timeout))
         return self._resolvers
@@ -260,6 +268,14 @@ class MailTriageApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def action_keys(self) -> None:
+        from textual.screen import ModalScreen
+
+        from tui.screens.keys import KeysScreen
+
+        if not isinstance(self.screen, (KeysScreen, ModalScreen)):
+            self.push_screen(KeysScreen())
 
     def action_resolvers(self) -> None:
         from tui.screens.dialogs import ResolverDialog

@@ -72,3 +72,44 @@ def test_quit_with_an_unsaved_paste_80x24(snap_compare):
         await pilot.pause()
 
     assert snap_compare(scenario_app(), terminal_size=SMALL, run_before=run_before)
+
+
+def test_body_pane_with_the_original_80x24(snap_compare):
+    """A list footer added after signing, compared with the sender's original (second paste)."""
+    from test_original import RECEIVED, SENT, give_original, zone_app
+
+    from tui.messages import Submission
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        pilot.app.analyse(Submission(source="received.eml", raw=RECEIVED))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("i", "5")
+        await give_original(pilot, SENT)
+        pilot.app.clear_notifications()  # "Analysing again…" would cover the diff
+        await pilot.pause()
+
+    assert snap_compare(zone_app(), terminal_size=SMALL, run_before=run_before)
+
+
+def test_keys_with_a_record_80x24(snap_compare):
+    async def run_before(pilot) -> None:
+        from pathlib import Path
+
+        from wizard.keygen import load_private_key
+
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = pilot.app.screen
+        screen.query_one("#keys-domain").value = "example.com"
+        screen.query_one("#keys-selector").value = "s2026"
+        screen.query_one("#keys-old").value = "s2025"
+        # A fixed key: a generated one differs on every run.
+        key = load_private_key((Path(__file__).parent.parent / "keys" / "rsa2048a.pem").read_bytes())
+        screen.show_key("example.com", "s2026", key)
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(scenario_app(), terminal_size=SMALL, run_before=run_before)

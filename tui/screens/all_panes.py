@@ -1,6 +1,7 @@
 """Every inspect pane at once, for an expert on a big terminal (scrolls on a small one)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -19,6 +20,7 @@ class AllPanesScreen(ResultScreen):
         ResultScreen.COPY,
         ResultScreen.SAVE,
         ResultScreen.START,
+        replace(ResultScreen.ORIGINAL, show=False),
     ]
 
     def compose(self) -> ComposeResult:

@@ -27,6 +27,7 @@ class GuidedScreen(ResultScreen):
         # footer keeps the keys for walking the steps.
         replace(ResultScreen.SAVE, show=False),
         ResultScreen.START,
+        replace(ResultScreen.ORIGINAL, show=False),
     ]
 
     def __init__(self) -> None:

@@ -5,6 +5,7 @@ big terminal. Digits jump to a pane; the bindings are listed in the palette and 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -34,6 +35,8 @@ class InspectScreen(ResultScreen):
         ResultScreen.COPY,
         ResultScreen.SAVE,
         ResultScreen.START,
+        # Not in the footer: at 80 columns it squeezes the help key; the Body pane names it.
+        replace(ResultScreen.ORIGINAL, show=False),
         Binding("a", "all_panes", "All panes", id="inspect.all", show=False,
                 tooltip="Show every pane at once (big terminals)"),
         Binding("]", "pane(1)", "Next pane", id="inspect.next_pane", show=False),

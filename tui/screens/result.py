@@ -1,6 +1,7 @@
 """What the guided and inspect screens share: they render the app's current report."""
 from __future__ import annotations
 
+from dataclasses import replace
 
 from textual.binding import Binding
 from textual.screen import Screen
@@ -15,6 +16,8 @@ class ResultScreen(Screen[None]):
                    tooltip="Save the report (.md/.json/.txt) or the input (.eml)")
     START = Binding("escape", "start", "Start", id="result.start",
                     tooltip="Back to the start screen for another input; this one is kept")
+    ORIGINAL = Binding("o", "original", "Original", id="result.original",
+                       tooltip="Compare with the message as sent (from the sender's Sent folder): see what changed")
 
     def __init__(self) -> None:
         super().__init__()
@@ -34,6 +37,25 @@ class ResultScreen(Screen[None]):
 
     def action_save(self) -> None:
         self.app.save_dialog()  # type: ignore[attr-defined]
+
+    def action_original(self) -> None:
+        """Ask for the sender's copy and analyse the same input again against it."""
+        from tui.screens.original import OriginalDialog
+
+        app = self.app
+        submission = app.submission  # type: ignore[attr-defined]
+        if submission is None or submission.is_domain or not submission.raw:
+            safe.notify(self, "Comparing needs a received message; this input is not one.",
+                        title="Original", severity="warning")
+            return
+
+        def chosen(original: bytes | None) -> None:
+            if original is not None:
+                app.analyse(replace(submission, original=original))  # type: ignore[attr-defined]
+                safe.notify(self, "Analysing again against the original; the Body pane shows the diff.",
+                            title="Original")
+
+        app.push_screen(OriginalDialog(submission.original), chosen)
 
     def action_start(self) -> None:
         self.app.back_to_start()  # type: ignore[attr-defined]

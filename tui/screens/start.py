@@ -46,6 +46,8 @@ class StartScreen(Screen[None]):
                 tooltip="Pick a training scenario"),
         Binding("f2", "save_paste", "Save paste", id="start.save", tooltip="Save the pasted text as .eml"),
         Binding("ctrl+l", "clear", "Clear", id="start.clear", show=False, tooltip="Empty the paste area"),
+        # The app's f3 (it works from the result screens too), shown in this footer.
+        Binding("f3", "app.keys", "DKIM keys", id="start.keys", tooltip="Make a DKIM key and its DNS record; plan a key rotation"),
     ]
 
     def compose(self) -> ComposeResult:
