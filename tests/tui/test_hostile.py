@@ -32,7 +32,7 @@ JOINED = " ".join(HOSTILE)
 def hostile_message() -> bytes:
     one_line = JOINED.replace("\r", " ")
     lines = [
-        f"Return-Path: <bounce@example.com>",
+        "Return-Path: <bounce@example.com>",
         f"Authentication-Results: mx.example.org; dkim=fail reason=\"{one_line}\" header.d=example.com",
         f"Received: from {CLICK} (evil [192.0.2.66]) by mx.example.org with ESMTP id {one_line}; Fri, 20 Nov 2026 09:30:04 +0000",
         f"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=evil; t=1795167000;"
