@@ -59,7 +59,9 @@ SHOTS: tuple[Shot, ...] = (
     Shot("inspect-summary-120x36", LARGE, "list-footer", ("i",)),
     Shot("inspect-dkim-80x24", SMALL, "list-footer", ("i", "2")),
     Shot("inspect-dns-120x36", LARGE, "cname-selector-stale", ("i", "3", "tab") + ("down",) * 5),
+    Shot("inspect-verify-80x24", SMALL, "list-footer", ("i", "4")),
     Shot("inspect-body-120x36", LARGE, "list-footer", ("i", "5")),
+    Shot("inspect-policy-120x36", LARGE, "third-party-unaligned", ("i", "7")),
     Shot("inspect-fix-80x24", SMALL, "selector-missing", ("i", "9")),
     Shot("all-panes-120x36", LARGE, "list-footer", ("i", "a")),
 )

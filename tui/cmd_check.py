@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from datetime import datetime, timezone
 
@@ -51,14 +50,35 @@ def make_resolvers(args: argparse.Namespace) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.analyze import analyze
-    from wizard.evidence import UnreadableInput
+    from wizard import body_prefetch
     from wizard.safe_text import sanitize
 
     try:
         raw = read_input(args.file)
         original = read_input(args.original) if args.original else None
         now = parse_now(args.now)
+    except (OSError, ValueError) as exc:
+        print(f"mailtriage: {sanitize(str(exc), one_line=True)}", file=sys.stderr)
+        return EXIT_USAGE
+    # Before the engine's imports and before any thread: a big body is hashed by a forked
+    # child meanwhile (wizard.body_prefetch says why).
+    prefetch = body_prefetch.start(raw)
+    try:
+        return _check(args, raw, original, now, prefetch)
+    finally:
+        if prefetch is not None:
+            prefetch.close()
+
+
+def _check(args: argparse.Namespace, raw: bytes, original: bytes | None, now: datetime,
+           prefetch) -> int:
+    import asyncio  # imported after the fork, which never needs it
+
+    from wizard.analyze import analyze
+    from wizard.evidence import UnreadableInput
+    from wizard.safe_text import sanitize
+
+    try:
         resolvers = make_resolvers(args)
     except (OSError, ValueError) as exc:
         print(f"mailtriage: {sanitize(str(exc), one_line=True)}", file=sys.stderr)
@@ -78,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
                 # Named resolvers mean "ask these and nowhere else"; the authoritative
                 # servers are compared only when the system resolver is in use.
                 compare=not (args.no_authoritative or args.resolver or args.zone or args.offline),
+                body_digests=prefetch,
             )
         )
     except UnreadableInput as exc:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import getaddresses
 
+from wizard.canon import BodyDigests
 from wizard.dns.types import Resolver
 from wizard.evidence import Evidence, classify, message_age_finding
 from wizard.message import Message, parse_message
@@ -91,10 +92,12 @@ async def analyze(
     helo: str | None = None,
     compare: bool = True,
     on_progress: Progress | None = None,
+    body_digests: BodyDigests | None = None,
 ) -> Report:
     """Analyse one piece of evidence. With `compare`, the key, DMARC and SPF records are
     also asked of the zones' authoritative servers (DNS-04/05/14); with several resolvers
-    they are always compared among those. Raises wizard.evidence.UnreadableInput for input that
+    they are always compared among those. `body_digests` may answer the body hashes of
+    `raw`'s own signatures, computed ahead (wizard.body_prefetch). Raises wizard.evidence.UnreadableInput for input that
     cannot be analysed at all (empty, binary); everything else yields a Report."""
     evidence = classify(raw)
     if evidence.kind == "domain":
@@ -107,7 +110,7 @@ async def analyze(
     return await _analyze_evidence(
         evidence, source=source, resolvers=resolvers, now=now, timeout=timeout,
         original=original, overrides=(ip, mail_from, helo), compare=compare,
-        on_progress=on_progress,
+        on_progress=on_progress, body_digests=body_digests,
     )
 
 
@@ -122,6 +125,7 @@ async def _analyze_evidence(
     overrides: tuple[str | None, str | None, str | None],
     compare: bool,
     on_progress: Progress | None,
+    body_digests: BodyDigests | None = None,
 ) -> Report:
     from wizard.bounce_signs import plainly_not_a_bounce
 
@@ -168,6 +172,7 @@ async def _analyze_evidence(
             report, msg, resolvers=resolvers, now=now, timeout=timeout,
             original=parse_message(original) if original else None,
             overrides=overrides, compare=compare, on_progress=on_progress,
+            body_digests=body_digests,
         )
     if returned_task is not None:
         report = replace(report, returned=await returned_task)
@@ -220,6 +225,7 @@ async def _analyze_message(
     overrides: tuple[str | None, str | None, str | None],
     compare: bool,
     on_progress: Progress | None,
+    body_digests: BodyDigests | None,
 ) -> Report:
     from wizard.arc_tags import decode_arc
     from wizard.auth_results import parse_auth_results
@@ -258,13 +264,13 @@ async def _analyze_message(
     session = DnsSession(list(resolvers), timeout=timeout, compare=compare)
     return await _analyze_online(
         report, msg, session, signatures=signatures, facts=facts, now=now,
-        original=original, on_progress=on_progress,
+        original=original, on_progress=on_progress, body_digests=body_digests,
     )
 
 
 async def _analyze_online(
     report: Report, msg: Message, session, *, signatures, facts: MessageFacts, now: datetime,
-    original: Message | None, on_progress: Progress | None,
+    original: Message | None, on_progress: Progress | None, body_digests: BodyDigests | None,
 ) -> Report:
     from wizard.dmarc import check_dmarc
     from wizard.spf import check_spf
@@ -272,7 +278,7 @@ async def _analyze_online(
 
     _prewarm_dmarc(session, facts, signatures)
     comparing = asyncio.ensure_future(_compare_records(session, signatures, facts))
-    verdicts_task = asyncio.ensure_future(verify_signatures(msg, session, now=now))
+    verdicts_task = asyncio.ensure_future(verify_signatures(msg, session, now=now, body_digests=body_digests))
     spf_task = asyncio.ensure_future(
         check_spf(ip=facts.client_ip, mail_from=facts.mail_from, helo=facts.helo,
                   lookup=session.lookup, sync_lookup=session.sync_lookup)

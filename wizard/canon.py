@@ -22,6 +22,10 @@ RELAXED = "relaxed"
 
 PIECE = 1 << 20  # bytes per piece of canonical_pieces (cut at the next line end)
 
+# (body canonicalisation, a= as written, l= or None) -> the body's digest, or None when not
+# known: body hashes computed ahead of verification (wizard.body_prefetch).
+BodyDigests = Callable[[str, bytes, "int | None"], "bytes | None"]
+
 
 def _content_end(body: bytes) -> int:
     """len(body.rstrip(b"\\r\\n")), without copying a big body to find out."""
@@ -76,9 +80,14 @@ def _relaxed_lines(body: bytes) -> bytes:
     "SP CRLF", so the result for a body is the results for its pieces, joined."""
     text = body.replace(b"\t", b" ")
     # Halving runs with replace() is many times faster than one regex pass when runs
-    # are short (the usual case); a run of n spaces needs log2(n) passes.
-    while b"  " in text:
+    # are short (the usual case); a run of n spaces needs log2(n) passes. Runs of two are
+    # the common case and need one pass: only a run of three or more is looked for again
+    # (a three-byte search skips ahead faster than a second two-byte one).
+    if b"  " in text:
+        longer = b"   " in text
         text = text.replace(b"  ", b" ")
+        while longer and b"  " in text:
+            text = text.replace(b"  ", b" ")
     return text.replace(b" \r\n", b"\r\n")
 
 
@@ -115,6 +124,18 @@ def hash_factory(a_tag: str) -> Callable[[], "hashlib._Hash"]:
     if a_tag.lower().endswith("sha1"):
         return hashlib.sha1
     return hashlib.sha256
+
+
+def body_digest(body: bytes, algorithm: str, new_hash: Callable[[], "hashlib._Hash"],
+                length: int | None = None) -> bytes:
+    """The digest a signature's bh= should carry for `body` as received: canonicalised per
+    `algorithm`, cut at l= when given, hashed piece by piece (no second whole copy)."""
+    if length is not None:
+        return new_hash(canonicalize_body(body, algorithm)[:length]).digest()
+    running = new_hash()
+    for piece in canonical_pieces(body, algorithm):
+        running.update(piece)
+    return running.digest()
 
 
 def body_hash(canonical: bytes, a_tag: str = "rsa-sha256", length: int | None = None) -> bytes:

@@ -574,21 +574,23 @@ def _search_rewrapped(s: _Search, lines: list[bytes]) -> Iterator[_Hit]:
         for mode in ("hard", "word"):
             if s.over_budget():
                 return
-            out: list[bytes] = []
+            # Each output line is kept as its pieces and joined once: growing it with +=
+            # copies it at every join, quadratic when a whole body looks wrapped.
+            out: list[list[bytes]] = []
             seg = 0  # length of the last wrapped segment of out[-1]
             joined = 0
             for line in lines:
                 if out and seg and line and not line.startswith(b"--") and _looks_wrapped(seg, line, width, mode):
-                    sep = b"" if mode == "hard" or out[-1].endswith((b" ", b"\t")) else b" "
-                    out[-1] += sep + line
+                    sep = b"" if mode == "hard" or out[-1][-1].endswith((b" ", b"\t")) else b" "
+                    out[-1].append(sep + line)
                     joined += 1
                 else:
-                    out.append(line)
+                    out.append([line])
                 seg = len(line)
             if not joined:
                 continue
             s.tried.append(f"re-wrapped lines: {joined} {mode}-wrapped line breaks at {width} columns joined")
-            hit = s.check_raw(b"\r\n".join(out))
+            hit = s.check_raw(b"\r\n".join(b"".join(pieces) for pieces in out))
             if hit is not None:
                 yield _Hit("re-wrapped", "CANON-09",
                            f"Long lines were re-wrapped at {width} columns after signing.", hit)

@@ -56,6 +56,10 @@ def _s(value) -> str:
     return "—" if value is None or value == "" else sanitize(str(value), one_line=True)
 
 
+def _yes_no(value: bool | None) -> str:
+    return "—" if value is None else ("yes" if value else "no")
+
+
 def _fix_lines(fix) -> tuple[str, str]:
     if isinstance(fix, FixCommand):
         return fix.purpose, fix.shell
@@ -180,7 +184,7 @@ def _transit(report: Report) -> Section | None:
     return Section("What changed in transit", tuple(blocks)) if blocks else None
 
 
-def _dmarc(report: Report) -> Section | None:
+def dmarc_section(report: Report) -> Section | None:
     d = report.dmarc
     if d is None:
         return None
@@ -198,7 +202,7 @@ def _dmarc(report: Report) -> Section | None:
     blocks: list = [Para(l) for l in lines]
     if d.alignment:
         blocks.append(Table(("mechanism", "domain", "result", "aligned (relaxed)", "aligned (strict)"),
-                            tuple((_s(a.mechanism), _s(a.domain), _s(a.result), _s(a.relaxed), _s(a.strict))
+                            tuple((_s(a.mechanism), _s(a.domain), _s(a.result), _yes_no(a.relaxed), _yes_no(a.strict))
                                   for a in d.alignment)))
     return Section("DMARC", tuple(blocks))
 
@@ -213,7 +217,7 @@ def _spf_rows(node, depth: int = 0) -> list[tuple[str, ...]]:
     return rows
 
 
-def _spf(report: Report) -> Section | None:
+def spf_section(report: Report) -> Section | None:
     s = report.spf
     tree = s.tree if s is not None else (report.domain.spf if report.domain is not None else None)
     if s is None and tree is None:
@@ -232,7 +236,7 @@ def _spf(report: Report) -> Section | None:
     return Section("SPF", tuple(blocks))
 
 
-def _domain_keys(report: Report) -> Section | None:
+def domain_keys_section(report: Report) -> Section | None:
     d = report.domain
     if d is None:
         return None
@@ -274,7 +278,7 @@ def _dns(report: Report) -> Section | None:
 
 def sections(report: Report, depth: int = 0) -> list[Section]:
     out = [_summary(report, depth)]
-    for build in (_bounce, _signatures, _transit, _domain_keys, _dmarc, _spf):
+    for build in (_bounce, _signatures, _transit, domain_keys_section, dmarc_section, spf_section):
         section = build(report)
         if section is not None:
             out.append(section)
@@ -292,14 +296,25 @@ def sections(report: Report, depth: int = 0) -> list[Section]:
 
 # ---- plain text -------------------------------------------------------------------------
 
-def _text_table(table: Table) -> list[str]:
+def text_table(table: Table, width: int | None = None) -> list[str]:
+    """A table as aligned plain-text lines (header, rule, rows); long cells are cut. With
+    `width` (a screen's columns), the widest columns give way until every line fits, and
+    cut cells end in "…" so the columns stay aligned."""
     widths = [len(h) for h in table.header]
     for row in table.rows:
         widths = [max(w, len(c)) for w, c in zip(widths, row)]
     widths = [min(w, 60) for w in widths]
+    if width is not None:
+        while sum(widths) + 2 * (len(widths) - 1) > width and max(widths) > 8:
+            widths[widths.index(max(widths))] -= 1
+
+    def cut(cell: str, w: int) -> str:
+        if len(cell) <= w:
+            return cell.ljust(w)
+        return cell[: w - 1] + "…" if width is not None else shorten(cell, w).ljust(w)
 
     def fmt(row):
-        return "  ".join(shorten(c, w).ljust(w) if len(c) > w else c.ljust(w) for c, w in zip(row, widths)).rstrip()
+        return "  ".join(cut(c, w) for c, w in zip(row, widths)).rstrip()
 
     return [fmt(table.header), fmt(tuple("-" * w for w in widths))] + [fmt(r) for r in table.rows]
 
@@ -312,7 +327,7 @@ def render_text(report: Report) -> str:
             if isinstance(block, Para):
                 lines.append(block.text)
             elif isinstance(block, Table):
-                lines += _text_table(block)
+                lines += text_table(block)
             elif isinstance(block, Code):
                 lines += ["    " + l for l in block.lines]
             elif isinstance(block, Bullets):

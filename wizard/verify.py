@@ -26,12 +26,12 @@ from datetime import datetime, timezone
 import dkim
 import nacl.exceptions
 from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
+from dkim.crypto import HASH_ALGORITHMS, EMSA_PKCS1_v1_5_encode, int2str, rsa_encrypt
+from dkim.util import InvalidTagValueList, parse_tag_value
 
 # dkimpy's own body canonicalisation is regex-based and the slow spot on large bodies;
 # wizard.canon produces the same bytes (tested against dkimpy) several times faster.
-from wizard.canon import canonical_pieces, canonicalize_body
-from dkim.crypto import HASH_ALGORITHMS, EMSA_PKCS1_v1_5_encode, int2str, rsa_encrypt
-from dkim.util import InvalidTagValueList, parse_tag_value
+from wizard.canon import BodyDigests, body_digest, canonicalize_body
 
 from wizard import fixes
 from wizard.dnsname import InvalidName
@@ -186,9 +186,11 @@ def _probe_name(key_name: str) -> str:
     return "mailtriage-wildcard-probe._domainkey." + key_name.split("._domainkey.", 1)[1]
 
 
-async def verify_signatures(msg: Message, session, *, now: datetime) -> tuple[SignatureVerdict, ...]:
+async def verify_signatures(msg: Message, session, *, now: datetime,
+                            body_digests: BodyDigests | None = None) -> tuple[SignatureVerdict, ...]:
     """One verdict per DKIM-Signature, top-most first (at most MAX_SIGNATURES; a finding on
-    the last verdict says when more were left out). Never raises for message or DNS content."""
+    the last verdict says when more were left out). Never raises for message or DNS content.
+    `body_digests` answers body hashes computed ahead for this message (wizard.body_prefetch)."""
     headers = msg.get_all("DKIM-Signature")
     prepared = [_prepare(i, h) for i, h in enumerate(headers[:MAX_SIGNATURES])]
     names = sorted({p.key_name for p in prepared if p.key_name})
@@ -209,7 +211,7 @@ async def verify_signatures(msg: Message, session, *, now: datetime) -> tuple[Si
         for p in prepared if p.key_name
     }
     stamp = int(now.timestamp())
-    verdicts = await asyncio.to_thread(_verify_all, msg, prepared, reports, stamp)
+    verdicts = await asyncio.to_thread(_verify_all, msg, prepared, reports, stamp, body_digests)
     if len(headers) > MAX_SIGNATURES and verdicts:
         cap = Finding(
             "DKIM-SIG-19", Severity.WARN, f"Only the first {MAX_SIGNATURES} signatures were checked",
@@ -223,9 +225,9 @@ async def verify_signatures(msg: Message, session, *, now: datetime) -> tuple[Si
 
 
 def _verify_all(msg: Message, prepared: list[_Prepared], reports: dict[int, KeyReport],
-                stamp: int) -> list[SignatureVerdict]:
+                stamp: int, body_digests: BodyDigests | None) -> list[SignatureVerdict]:
     headers = dkim_headers(msg)
-    return [_verify_one(msg, headers, p, reports.get(p.index), stamp) for p in prepared]
+    return [_verify_one(msg, headers, p, reports.get(p.index), stamp, body_digests) for p in prepared]
 
 
 def _dnsfunc(report: KeyReport):
@@ -242,10 +244,11 @@ def _dnsfunc(report: KeyReport):
 
 def check_crypto(headers: list[list[bytes]], body: bytes | None, tags: dict[bytes, bytes],
                  sig_header: list[bytes], report: KeyReport | None, *, default_c: bytes = b"simple/simple",
-                 add_from: bool = True) -> Crypto:
+                 add_from: bool = True, body_digests: BodyDigests | None = None) -> Crypto:
     """Body hash and header signature of one signature, each on its own (runs in a thread).
     `add_from` follows dkimpy's DKIM rule of hashing one more From than h= lists (a second
-    From then breaks the signature); dkimpy's ARC path does not do that."""
+    From then breaks the signature); dkimpy's ARC path does not do that. `body_digests` may
+    already hold the body's digest (wizard.body_prefetch); otherwise it is computed here."""
     policy = CanonicalizationPolicy.from_c_value(tags.get(b"c", default_c))
     hasher = HASH_ALGORITHMS[tags[b"a"]]
     expected = re.sub(rb"\s+", b"", tags.get(b"bh", b"")).decode("ascii", "replace")
@@ -253,14 +256,10 @@ def check_crypto(headers: list[list[bytes]], body: bytes | None, tags: dict[byte
         body_hash = BodyHash("not_checked", "", expected)
     else:
         algorithm = policy.body_algorithm.name.decode()
-        if b"l" in tags:
-            digest = hasher(canonicalize_body(body, algorithm)[: int(tags[b"l"])]).digest()
-        else:
-            # Hashed piece by piece: no second whole copy of a big body (wizard.canon).
-            running = hasher()
-            for piece in canonical_pieces(body, algorithm):
-                running.update(piece)
-            digest = running.digest()
+        length = int(tags[b"l"]) if b"l" in tags else None
+        digest = body_digests(algorithm, tags[b"a"], length) if body_digests else None
+        if digest is None:
+            digest = body_digest(body, algorithm, hasher, length)
         computed = base64.b64encode(digest).decode()
         body_hash = BodyHash("pass" if computed == expected else "fail", computed, expected)
 
@@ -313,7 +312,7 @@ def check_crypto(headers: list[list[bytes]], body: bytes | None, tags: dict[byte
 
 
 def _verify_one(msg: Message, headers: list[list[bytes]], p: _Prepared, report: KeyReport | None,
-                stamp: int) -> SignatureVerdict:
+                stamp: int, body_digests: BodyDigests | None) -> SignatureVerdict:
     about = signature_about(p.index, p.d, p.s)
     if not p.key_name:
         return SignatureVerdict(p.index, p.d, p.s, p.a, "permerror", p.reason, (), BodyHash("not_checked"),
@@ -322,7 +321,7 @@ def _verify_one(msg: Message, headers: list[list[bytes]], p: _Prepared, report: 
     warnings: list[str] = []
     sig_header = headers[p.header.index]
     try:
-        crypto = check_crypto(headers, msg.body, p.tags, sig_header, report)
+        crypto = check_crypto(headers, msg.body, p.tags, sig_header, report, body_digests=body_digests)
     except Exception as exc:  # dkimpy on hostile input: report, never raise (house rule)
         crypto = Crypto(BodyHash("not_checked"), "not_checked", None, (), f"verification failed: {exc}")
     if report is not None and not report.fingerprint and crypto.header_signature == "pass":

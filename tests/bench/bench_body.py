@@ -1,10 +1,13 @@
-"""Benchmark: the body path on a validly signed 20 MB message vs dkimpy's own verify.
+"""Benchmark: the engine's body path in-process on a validly signed 20 MB message, against
+dkimpy's own verify in the same process and run (no interpreter start on either side).
 
-Run: python3 tests/bench/bench_body.py   (prints both timings and the ratio; target ≤ 0.25)
+Run: python3 tests/bench/bench_body.py   (prints both timings and the ratio)
 
-The baseline is dkimpy's verify measured in the same run, in-process with a dnsfunc serving
-the test key (the `dkimverify` console script would query real DNS). `check_under_test` is the
-one function timed on our side: the integrator swaps in the full `check` pipeline there.
+The whole command (`mailtriage check` against `dkimverify`, interpreter start included) is
+tests/bench/bench_check.py, which holds the issue's target; this one isolates the body work
+(parse, canonicalisation and hash, forensics' header check) from start-up, so a change to
+wizard.canon or wizard.forensics shows here undiluted. dkimpy gets a dnsfunc serving the
+test key.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from wizard.forensics import analyze_body, analyze_headers  # noqa: E402
 from wizard.message import parse_message  # noqa: E402
 
 
-def check_under_test(raw: bytes, public_key: bytes) -> bool:
+def body_path(raw: bytes, public_key: bytes) -> bool:
     """What we time: parse, body hash (with forensics), header signature."""
     msg = parse_message(raw)
     sig = msg.get("DKIM-Signature").value
@@ -66,8 +69,8 @@ def main() -> None:
     def dnsfunc(name, timeout=5):
         return b"v=DKIM1; k=rsa; p=" + p
 
-    # relaxed/relaxed is what the target is about (dkimpy's relaxed body canonicalisation is
-    # its slow spot); simple/simple is printed too, so nobody reads the ratio as universal.
+    # relaxed/relaxed is dkimpy's slow spot (its relaxed body canonicalisation); simple/simple
+    # is printed too, so nobody reads the ratio as universal.
     for canon in ((b"relaxed", b"relaxed"), (b"simple", b"simple")):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "big.eml")
@@ -76,11 +79,10 @@ def main() -> None:
         label = b"/".join(canon).decode()
         print(f"message: {len(raw) / (1 << 20):.1f} MB, c={label}, rsa-sha256 2048-bit; best of {RUNS}")
         baseline = best(lambda: dkim.verify(raw, dnsfunc=dnsfunc))
-        ours = best(lambda: check_under_test(raw, p))
+        ours = best(lambda: body_path(raw, p))
         print(f"  dkimpy verify      {baseline * 1000:8.1f} ms")
-        print(f"  check_under_test   {ours * 1000:8.1f} ms")
-        target = "  (target <= 0.25)" if canon[1] == b"relaxed" else ""
-        print(f"  ratio              {ours / baseline:8.3f}{target}")
+        print(f"  mailtriage body    {ours * 1000:8.1f} ms")
+        print(f"  ratio              {ours / baseline:8.3f}")
 
 
 if __name__ == "__main__":

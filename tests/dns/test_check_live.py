@@ -55,3 +55,25 @@ def test_dns_failure_is_temperror_not_permerror(silent_server, tmp_path):
     assert sig["result"] == "temperror"
     assert {a["status"] for a in data["dns"]} == {"timeout"}
     assert any(f["id"] == "DKIM-KEY-03" for f in data["findings"])
+
+
+def test_big_messages_get_the_same_verdicts_with_the_body_hashed_in_a_child(dns_server, tmp_path):
+    # Over body_prefetch.MIN_SIZE: `check` hashes the body in a forked child meanwhile.
+    line = "Quarterly figures:  revenue\t12,345  costs 6,789 -- see the attached notes. \r\n"
+    signed = sign(message(body=line * 60_000), "rsa2048", "rsa2048a")
+    good, bad, tagged = tmp_path / "good.eml", tmp_path / "bad.eml", tmp_path / "tagged.eml"
+    good.write_bytes(signed)
+    bad.write_bytes(signed.replace(b"costs 6,789", b"costs 9,789", 1))
+    tagged.write_bytes(signed.replace(b"Subject: Quarterly report", b"Subject: [EXT] Quarterly report"))
+    resolver = ("--resolver", dns_server.spec, "--ip", "192.0.2.1")
+    _, data = run_check(good, *resolver)
+    assert data["input"]["size"] > 4 << 20
+    assert data["signatures"][0]["result"] == "pass"
+    _, data = run_check(bad, *resolver)
+    body = data["signatures"][0]["verdict"]["body_hash"]
+    assert (data["signatures"][0]["result"], body["result"]) == ("fail", "fail")
+    assert body["computed"] != body["expected"]
+    # Only a header was changed: the body hash still holds, the header signature fails.
+    _, data = run_check(tagged, *resolver)
+    verdict = data["signatures"][0]["verdict"]
+    assert (verdict["body_hash"]["result"], verdict["header_signature"]) == ("pass", "fail")

@@ -52,7 +52,8 @@ def test_guided_fix_step(snap_compare, size):
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x36"])
-@pytest.mark.parametrize("pane", ["1", "2", "3", "5", "9"], ids=["summary", "dkim", "dns", "body", "fix"])
+@pytest.mark.parametrize("pane", ["1", "2", "3", "4", "5", "7", "9"],
+                         ids=["summary", "dkim", "dns", "verify", "body", "policy", "fix"])
 def test_inspect_panes(snap_compare, size, pane):
     assert snap_compare(scenario_app(), terminal_size=size, run_before=analysed("list-footer", "i", pane))
 

@@ -82,7 +82,11 @@ def data_view(obj: Any, *, indent: int = 0) -> Content:
             if key is not None:
                 out.append(head)
             for i, v in enumerate(value, 1):
-                if isinstance(v, (dict, list)):
+                if isinstance(v, list) and not any(isinstance(x, (dict, list)) for x in v):
+                    # A pair or tuple of plain values (tags, properties): one line, not a tree.
+                    flat = "=".join(map(str, v)) if len(v) == 2 else " · ".join(map(str, v))
+                    out.append(safe.line(pad + "  - ", safe.text(flat, one_line=True, limit=VALUE_LIMIT)))
+                elif isinstance(v, (dict, list)):
                     out.append(safe.line(pad + "  ", (f"#{i}", "dim")))
                     walk(v, depth + 2, None)
                 else:
@@ -328,8 +332,33 @@ class DnsPane(TablePane):
         return Content("\n").join(parts)
 
 
+def _field(name: str, *parts: "Content | tuple[object, str] | object") -> Content:
+    """One `name  value` line of a pane, the names padded to one column."""
+    return safe.line((f"  {name:<18}", "bold"), *parts)
+
+
+def section_view(section, width: int) -> Content:
+    """A wizard.render Section (the same text the CLI prints) as pane content; tables are
+    fitted to `width` columns, since a wrapped table row is unreadable."""
+    from wizard.render import Bullets, Code, Para, Table, text_table
+
+    out = [safe.label(f"[b reverse] {section.title} [/]")]
+    for block in section.blocks:
+        if isinstance(block, Para):
+            out.append(safe.text(block.text))
+        elif isinstance(block, Table):
+            head, rule, *rows = text_table(block, width)
+            out += [safe.text(head, "bold"), safe.text(rule, "dim")] + [safe.text(r) for r in rows]
+        elif isinstance(block, Code):
+            out += [safe.text("    " + line) for line in block.lines]
+        elif isinstance(block, Bullets):
+            out += [safe.text("  • " + item) for item in block.items]
+    return Content("\n").join(out)
+
+
 class VerifyPane(Pane):
-    """Per signature: body hash, header signature, key — the three places DKIM can break."""
+    """Per signature: body hash, header signature, key — the three places DKIM can break,
+    each with its own verdict (the header signature is checked even when the body hash fails)."""
 
     def render_report(self) -> None:
         report = inner(self.state)
@@ -344,11 +373,62 @@ class VerifyPane(Pane):
             if sig.verdict is None:
                 parts.append(safe.label("  [dim]waiting for the key lookup…[/dim]"))
             else:
-                parts.append(data_view(sig.verdict, indent=1))
+                parts += _verdict_lines(sig.verdict)
             if sig.headers is not None:
-                parts += [safe.label("[b]Header forensics[/b]"), data_view(sig.headers, indent=1)]
+                parts += _header_forensics_lines(sig.headers)
             parts.append(Content(""))
         self.body().update(Content("\n").join(parts))
+
+
+def _verdict_lines(v) -> list[Content]:
+    bh = v.body_hash
+    out = [_field("Body hash", (bh.result, VERDICT_STYLE.get(bh.result, "bold")))]
+    if bh.expected:
+        out.append(_field("  bh= signed", bh.expected))
+    if bh.computed:
+        out.append(_field("  bh= this body", (bh.computed, VERDICT_STYLE.get(bh.result, ""))))
+    # RSA tells more than pass/fail: whether this key made b= at all (wizard.verify).
+    why = {True: "the key made this signature: signed headers changed after signing",
+           False: "the key did not make this signature: another key, or b= damaged"}
+    header_note = why.get(v.key_matches, "") if v.header_signature == "fail" else ""
+    out.append(_field("Header signature", (v.header_signature, VERDICT_STYLE.get(v.header_signature, "bold")),
+                      (f"  {header_note}" if header_note else "", "dim")))
+    key = v.key
+    if key is not None:
+        kind = f"{key.key_type or '?'} {key.key_bits or ''}".strip() if key.status.answered else ""
+        state = ("revoked" if key.revoked else "testing (t=y)" if key.testing else
+                 "usable" if key.usable else key.problem or "not usable")
+        out.append(_field("Key", (key.name, "bold"), f"  {key.status.value}",
+                          f"  {kind}  {state}" if key.status.answered else ""))
+        if key.cname_chain:
+            out.append(_field("  via CNAME", " → ".join(key.cname_chain)))
+        if key.fingerprint:
+            # Enough to tell two keys apart by eye; the JSON report has it whole.
+            out.append(_field("  fingerprint", (f"sha256 {key.fingerprint[:24]}…", "dim")))
+    if v.warnings:
+        out.append(_field("Warnings", ", ".join(v.warnings)))
+    for f in v.findings:
+        out.append(_field("Finding", (f"{f.severity.value.upper()} ", SEVERITY_STYLE[f.severity.value]),
+                          (f"{f.id} ", "bold"), f.title))
+    return out
+
+
+def _header_forensics_lines(h) -> list[Content]:
+    out = [_field("Headers checked", (h.canonicalization or "?", ""), "  h=", ":".join(h.signed_headers))]
+    change = h.proven_change
+    if change is not None:
+        out.append(_field("Proven change", (f"{change.finding_id} ", "bold"), change.description))
+        out += [safe.text(f"    {ev}", "green" if ev.startswith("+") else "red" if ev.startswith("-") else "",
+                          one_line=True, limit=VALUE_LIMIT) for ev in change.evidence]
+    elif h.tried:
+        out.append(_field("Tried, none fit", ", ".join(h.tried)))
+    for name, signed, now in h.z_diff:
+        out.append(_field("z= differs", (f"{name}: ", "bold"), (signed, "red"), " → ", (now, "green")))
+    for inter in h.intermediaries:
+        out.append(_field("Passed through", (inter.name, "bold"), f"  {inter.changes}"))
+    if h.error:
+        out.append(_field("Not checked", h.error))
+    return out
 
 
 class BodyPane(Pane):
@@ -421,11 +501,60 @@ class BouncePane(Pane):
             if bounce.reply_text:
                 parts += [safe.label("[b]The receiver said[/b]"), safe.text(bounce.reply_text, "italic")]
             parts += [safe.label("[b]All fields[/b]"), data_view(bounce, indent=1)]
-        if report is not None and report.auth_results is not None:
-            parts += [safe.label("[b reverse] Authentication-Results [/]"), data_view(report.auth_results)]
-        if report is not None and report.arc is not None:
-            parts += [safe.label("[b reverse] ARC [/]"), data_view(report.arc)]
+        if report is not None and report.auth_results is not None and (
+                report.auth_results.fields or report.auth_results.received_spf or report.auth_results.original):
+            parts += [safe.label("[b reverse] Authentication-Results [/]"), *_auth_results_lines(report.auth_results)]
+        if report is not None and report.arc is not None and report.arc.instances:
+            parts += [safe.label("[b reverse] ARC [/]"), *_arc_lines(report.arc)]
         self.body().update(Content("\n").join(parts) if parts else safe.label("[dim]No bounce and no Authentication-Results in this input.[/dim]"))
+
+
+def _result_line(r) -> Content:
+    """One method's verdict as a receiver wrote it: `dkim=fail (why) header.d=…`."""
+    props = " ".join(f"{k}={v}" for k, v in r.properties)
+    return safe.line("    ", (f"{r.method}={r.raw_result}", VERDICT_STYLE.get(r.result, "bold")),
+                     f"  {props}" if props else "", (f"  ({r.comment})" if r.comment else "", "dim"),
+                     (f"  {r.note}" if r.note else "", "italic"))
+
+
+def _auth_results_lines(ar) -> list[Content]:
+    out: list[Content] = []
+    for f in ar.fields:
+        trust = ("trusted: the final receiver", "green") if f.trusted else ("not the final receiver", "dim")
+        out.append(safe.line(("  #" + str(f.position + 1) + " ", "bold"), (f.authserv_id or "(no authserv-id)", "bold"),
+                             "  ", trust))
+        out += [_result_line(r) for r in f.results]
+        if f.repairs:
+            out.append(safe.line(("    repaired to parse: ", "dim"), "; ".join(f.repairs)))
+        if f.unparsed:
+            out.append(safe.line(("    not readable: ", "$warning"), "; ".join(f.unparsed)))
+    for spf in ar.received_spf:
+        out.append(safe.line(("  Received-SPF ", "bold"), (spf.result, VERDICT_STYLE.get(spf.result, "bold")),
+                             "  " + " ".join(f"{k}={v}" for k, v in spf.pairs)))
+    if ar.original:
+        out.append(safe.label("  [b]Original results[/b] [dim](added before a relay, not by the receiver)[/dim]"))
+        out += [_result_line(r) for r in ar.original]
+    return out
+
+
+def _arc_lines(arc) -> list[Content]:
+    """The chain as verified (wizard.arc.ArcReport) or, offline, as decoded (ArcSet)."""
+    out: list[Content] = []
+    if hasattr(arc, "broken_at"):
+        broken = f"  broken at i={arc.broken_at}" if arc.broken_at else ""
+        out.append(safe.line(("  chain ", "bold"), (arc.result, VERDICT_STYLE.get(arc.result, "bold")),
+                             f"  {arc.reason}" if arc.reason else "", (broken, "$warning")))
+        for inst in arc.instances:
+            out.append(safe.line((f"  i={inst.instance} ", "bold"), f"sealer d={inst.seal_d} s={inst.seal_s}  cv={inst.cv}  ",
+                                 "seal ", (inst.seal, VERDICT_STYLE.get(inst.seal, "")),
+                                 "  AMS body ", (inst.ams_body_hash.result, VERDICT_STYLE.get(inst.ams_body_hash.result, "")),
+                                 " headers ", (inst.ams_header_signature, VERDICT_STYLE.get(inst.ams_header_signature, ""))))
+            if inst.aar_summary:
+                out.append(safe.line(("      saw: ", "dim"), inst.aar_summary))
+    else:
+        for inst in arc.instances:
+            out.append(safe.line((f"  i={inst.i} ", "bold"), f"cv={inst.cv or '?'}  ", (inst.summary(), "")))
+    return out
 
 
 class HopsPane(TablePane):
@@ -460,15 +589,22 @@ class HopsPane(TablePane):
 
 
 class PolicyPane(Pane):
-    """DMARC and SPF evaluation as the engine reported them."""
+    """DMARC and SPF (or, for a domain, its keys), as the same sections the CLI prints."""
 
     def render_report(self) -> None:
+        from wizard.render import dmarc_section, domain_keys_section, spf_section
+
         report = inner(self.state)
-        parts: list[Content] = []
-        for title, part in (("DMARC", getattr(report, "dmarc", None)), ("SPF", getattr(report, "spf", None)), ("Domain", getattr(report, "domain", None))):
-            if part is not None:
-                parts += [safe.label(f"[b reverse] {title} [/]"), data_view(part)]
-        self.body().update(Content("\n").join(parts) if parts else safe.label("[dim]No DMARC or SPF evaluation for this input.[/dim]"))
+        sections = [build(report) for build in (domain_keys_section, dmarc_section, spf_section)] if report else []
+        # The pane's width less its scrollbar and padding (4: counted even before the
+        # scrollbar appears, which does not resize the pane) and one spare column.
+        width = (self.size.width or self.app.size.width) - 5
+        parts = [section_view(x, width) for x in sections if x is not None]
+        self.body().update(Content("\n\n").join(parts) if parts else
+                           safe.label("[dim]No DMARC or SPF evaluation for this input.[/dim]"))
+
+    def on_resize(self) -> None:
+        self.render_report()
 
 
 class FixPane(VerticalScroll):
