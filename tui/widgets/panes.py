@@ -388,8 +388,8 @@ def _verdict_lines(v) -> list[Content]:
     if bh.computed:
         out.append(_field("  bh= this body", (bh.computed, VERDICT_STYLE.get(bh.result, ""))))
     # RSA tells more than pass/fail: whether this key made b= at all (wizard.verify).
-    why = {True: "the key made this signature: signed headers changed after signing",
-           False: "the key did not make this signature: another key, or b= damaged"}
+    why = {True: "right key, so signed headers changed",
+           False: "made by another key, or b= damaged"}
     header_note = why.get(v.key_matches, "") if v.header_signature == "fail" else ""
     out.append(_field("Header signature", (v.header_signature, VERDICT_STYLE.get(v.header_signature, "bold")),
                       (f"  {header_note}" if header_note else "", "dim")))
@@ -414,7 +414,7 @@ def _verdict_lines(v) -> list[Content]:
 
 
 def _header_forensics_lines(h) -> list[Content]:
-    out = [_field("Headers checked", (h.canonicalization or "?", ""), "  h=", ":".join(h.signed_headers))]
+    out = [_field("Headers checked", h.canonicalization or "?"), _field("  h=", ":".join(h.signed_headers))]
     change = h.proven_change
     if change is not None:
         out.append(_field("Proven change", (f"{change.finding_id} ", "bold"), change.description))
