@@ -4,8 +4,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options, add_output_options, add_zone_option
+
+if TYPE_CHECKING:
+    from wizard.body_prefetch import BodyPrefetch
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -49,17 +53,23 @@ def make_resolvers(args: argparse.Namespace) -> list:
     return resolvers_from_specs(args.resolver, args.timeout)
 
 
+def usage_error(exc: Exception) -> int:
+    """Say what was wrong with the command's input in one line; the usage exit code."""
+    from wizard.safe_text import sanitize
+
+    print(f"mailtriage: {sanitize(str(exc), one_line=True)}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def run(args: argparse.Namespace) -> int:
     from wizard import body_prefetch
-    from wizard.safe_text import sanitize
 
     try:
         raw = read_input(args.file)
         original = read_input(args.original) if args.original else None
         now = parse_now(args.now)
     except (OSError, ValueError) as exc:
-        print(f"mailtriage: {sanitize(str(exc), one_line=True)}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(exc)
     # Before the engine's imports and before any thread: a big body is hashed by a forked
     # child meanwhile (wizard.body_prefetch says why).
     prefetch = body_prefetch.start(raw)
@@ -71,18 +81,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace, raw: bytes, original: bytes | None, now: datetime,
-           prefetch) -> int:
+           prefetch: BodyPrefetch | None) -> int:
     import asyncio  # imported after the fork, which never needs it
 
     from wizard.analyze import analyze
     from wizard.evidence import UnreadableInput
-    from wizard.safe_text import sanitize
 
     try:
         resolvers = make_resolvers(args)
     except (OSError, ValueError) as exc:
-        print(f"mailtriage: {sanitize(str(exc), one_line=True)}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(exc)
     try:
         report = asyncio.run(
             analyze(

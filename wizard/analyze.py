@@ -97,8 +97,9 @@ async def analyze(
     """Analyse one piece of evidence. With `compare`, the key, DMARC and SPF records are
     also asked of the zones' authoritative servers (DNS-04/05/14); with several resolvers
     they are always compared among those. `body_digests` may answer the body hashes of
-    `raw`'s own signatures, computed ahead (wizard.body_prefetch). Raises wizard.evidence.UnreadableInput for input that
-    cannot be analysed at all (empty, binary); everything else yields a Report."""
+    `raw`'s own signatures, computed ahead (wizard.body_prefetch). Raises
+    wizard.evidence.UnreadableInput for input that cannot be analysed at all (empty,
+    binary); everything else yields a Report."""
     evidence = classify(raw)
     if evidence.kind == "domain":
         from wizard.domain import analyze_domain

@@ -521,7 +521,7 @@ def _auth_results_lines(ar) -> list[Content]:
     out: list[Content] = []
     for f in ar.fields:
         trust = ("trusted: the final receiver", "green") if f.trusted else ("not the final receiver", "dim")
-        out.append(safe.line(("  #" + str(f.position + 1) + " ", "bold"), (f.authserv_id or "(no authserv-id)", "bold"),
+        out.append(safe.line((f"  #{f.position + 1} ", "bold"), (f.authserv_id or "(no authserv-id)", "bold"),
                              "  ", trust))
         out += [_result_line(r) for r in f.results]
         if f.repairs:
@@ -539,8 +539,10 @@ def _auth_results_lines(ar) -> list[Content]:
 
 def _arc_lines(arc) -> list[Content]:
     """The chain as verified (wizard.arc.ArcReport) or, offline, as decoded (ArcSet)."""
+    from wizard.arc_tags import ArcSet  # loaded by the analysis that made the report
+
     out: list[Content] = []
-    if hasattr(arc, "broken_at"):
+    if not isinstance(arc, ArcSet):
         broken = f"  broken at i={arc.broken_at}" if arc.broken_at else ""
         out.append(safe.line(("  chain ", "bold"), (arc.result, VERDICT_STYLE.get(arc.result, "bold")),
                              f"  {arc.reason}" if arc.reason else "", (broken, "$warning")))
