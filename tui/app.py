@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from wizard.dns.types import Resolver
-    from wizard.report import Report
+    from wizard.model.report import Report
 
 ResolverFactory = Callable[[Sequence[str], float], Sequence["Resolver"]]
 ZoneResolverFactory = Callable[[Sequence[str]], Sequence["Resolver"]]
@@ -210,14 +210,14 @@ class MailTriageApp(App[None]):
         # engine stay off the UI loop. post_message is thread-safe.
         import asyncio
 
-        from wizard.evidence import UnreadableInput
+        from wizard.input.classify import UnreadableInput
 
         def progress(report: "Report") -> None:
             self.post_message(ReportUpdated(generation, report, final=False))
 
         try:
             if submission.is_domain:
-                from wizard.domain import analyze_domain
+                from wizard.pipeline.domain import analyze_domain
 
                 coro = analyze_domain(
                     submission.domain, list(submission.selectors), resolvers=list(resolvers),
@@ -225,7 +225,7 @@ class MailTriageApp(App[None]):
                     source=submission.source,
                 )
             else:
-                from wizard.analyze import analyze
+                from wizard.pipeline.analyze import analyze
 
                 coro = analyze(
                     submission.raw, source=submission.source, resolvers=list(resolvers),
@@ -352,8 +352,8 @@ class MailTriageApp(App[None]):
                 safe.notify(self, "There is no report yet; save the input as .eml instead.",
                             title="Not saved", severity="error")
                 return False
-            from wizard.render import render_markdown, render_text
-            from wizard.report import report_to_json
+            from wizard.output.text import render_markdown, render_text
+            from wizard.model.report import report_to_json
 
             writer = {".md": render_markdown, ".json": report_to_json, ".txt": render_text}[suffix]
             data = writer(self.report).encode("utf-8")

@@ -11,7 +11,7 @@ import sys
 
 from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options
 
-MAX_INPUT_BYTES = 64 * 1024 * 1024  # the same cap the engine applies (wizard.evidence)
+MAX_INPUT_BYTES = 64 * 1024 * 1024  # the same cap the engine applies (wizard.input.classify)
 
 
 def build_parser() -> argparse.ArgumentParser:

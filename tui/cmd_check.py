@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options, add_output_options, add_zone_option
 
 if TYPE_CHECKING:
-    from wizard.body_prefetch import BodyPrefetch
+    from wizard.transit.prefetch import BodyPrefetch
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -55,14 +55,14 @@ def make_resolvers(args: argparse.Namespace) -> list:
 
 def usage_error(exc: Exception) -> int:
     """Say what was wrong with the command's input in one line; the usage exit code."""
-    from wizard.safe_text import sanitize
+    from wizard.common.safe_text import sanitize
 
     print(f"mailtriage: {sanitize(str(exc), one_line=True)}", file=sys.stderr)
     return EXIT_USAGE
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard import body_prefetch
+    from wizard.transit import prefetch as body_prefetch
 
     try:
         raw = read_input(args.file)
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         return usage_error(exc)
     # Before the engine's imports and before any thread: a big body is hashed by a forked
-    # child meanwhile (wizard.body_prefetch says why).
+    # child meanwhile (wizard.transit.prefetch says why).
     prefetch = body_prefetch.start(raw)
     try:
         return _check(args, raw, original, now, prefetch)
@@ -84,8 +84,8 @@ def _check(args: argparse.Namespace, raw: bytes, original: bytes | None, now: da
            prefetch: BodyPrefetch | None) -> int:
     import asyncio  # imported after the fork, which never needs it
 
-    from wizard.analyze import analyze
-    from wizard.evidence import UnreadableInput
+    from wizard.pipeline.analyze import analyze
+    from wizard.input.classify import UnreadableInput
 
     try:
         resolvers = make_resolvers(args)
@@ -118,17 +118,17 @@ def _check(args: argparse.Namespace, raw: bytes, original: bytes | None, now: da
 
 def emit(report, args: argparse.Namespace) -> None:
     """Print the report in the format the flags chose."""
-    # Each renderer is imported only when chosen: --json never needs wizard.render.
+    # Each renderer is imported only when chosen: --json never needs wizard.output.text.
     if args.json:
-        from wizard.report import report_to_json
+        from wizard.model.report import report_to_json
 
         out = report_to_json(report)
     elif args.markdown:
-        from wizard.render import render_markdown
+        from wizard.output.text import render_markdown
 
         out = render_markdown(report)
     else:
-        from wizard.render import render_text
+        from wizard.output.text import render_text
 
         out = render_text(report)
     sys.stdout.write(out if out.endswith("\n") else out + "\n")

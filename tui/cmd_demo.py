@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.safe_text import sanitize
+    from wizard.common.safe_text import sanitize
     from wizard.scenarios import get_scenario, list_scenarios
 
     if args.list or not args.scenario:

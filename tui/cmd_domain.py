@@ -22,8 +22,8 @@ def run(args: argparse.Namespace) -> int:
 
     from tui.cmd_check import emit
     from wizard.dns import ZoneFileResolver, resolvers_from_specs
-    from wizard.domain import analyze_domain
-    from wizard.safe_text import sanitize
+    from wizard.pipeline.domain import analyze_domain
+    from wizard.common.safe_text import sanitize
 
     try:
         resolvers = [ZoneFileResolver(args.zone)] if args.zone else resolvers_from_specs(args.resolver, args.timeout)

@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def _fail(message: str) -> int:
-    from wizard.safe_text import sanitize
+    from wizard.common.safe_text import sanitize
 
     print(f"mailtriage: {sanitize(message, one_line=True)}", file=sys.stderr)
     return EXIT_USAGE
@@ -74,7 +74,7 @@ def _ttl(value: str) -> int:
 def _say(text: str = "") -> None:
     """Print to the terminal with control characters made visible (DESIGN.md rule 4): paths
     and DNS data reach these lines, and an ESC in them must not reach the terminal."""
-    from wizard.safe_text import sanitize
+    from wizard.common.safe_text import sanitize
 
     print(sanitize(text))
 
@@ -84,8 +84,8 @@ def _indent(text: str, prefix: str = "    ") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.dnsname import InvalidName
-    from wizard.keygen import KeyProblem
+    from wizard.common.dnsname import InvalidName
+    from wizard.keys.keygen import KeyProblem
 
     try:
         if args.command == "keygen":
@@ -100,9 +100,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _keygen(args: argparse.Namespace) -> int:
-    from wizard import keygen
-    from wizard.dnsname import check_name
-    from wizard.model import FixCommand
+    from wizard.keys import keygen
+    from wizard.common.dnsname import check_name
+    from wizard.model.findings import FixCommand
     from wizard.fixes import dkim_key_name
 
     # Names first: a bad name must stop us before a key file is created.
@@ -157,21 +157,21 @@ def _session(args: argparse.Namespace):
     try:
         resolvers = resolvers_from_specs(args.resolver, args.timeout)
     except ValueError as exc:
-        from wizard.dnsname import InvalidName
+        from wizard.common.dnsname import InvalidName
 
         raise InvalidName(str(exc)) from exc
     return DnsSession(resolvers, timeout=args.timeout, compare=not args.no_authoritative)
 
 
 def _read_key(path: str):
-    from wizard.keygen import load_private_key
+    from wizard.keys.keygen import load_private_key
 
     with open(path, "rb") as handle:
         return load_private_key(handle.read())
 
 
 def _print_fix(fix) -> None:
-    from wizard.model import RecordFix
+    from wizard.model.findings import RecordFix
 
     if isinstance(fix, RecordFix):
         _say(f"      publish: {fix.zone_line}")
@@ -182,8 +182,8 @@ def _print_fix(fix) -> None:
 
 def _record_check(args: argparse.Namespace) -> int:
     from wizard import fixes
-    from wizard.recordcheck import check_record
-    from wizard.safe_text import sanitize
+    from wizard.keys.match import check_record
+    from wizard.common.safe_text import sanitize
 
     fixes.dkim_key_name(args.domain, args.selector)
     key = _read_key(args.key)
@@ -224,7 +224,7 @@ def _record_check(args: argparse.Namespace) -> int:
 
 
 def _rotate(args: argparse.Namespace) -> int:
-    from wizard import rotation
+    from wizard.keys import rotation
 
     now = args.now or datetime.now(timezone.utc)
     key = _read_key(args.key) if args.key else None
@@ -252,7 +252,7 @@ _MARK = {
 
 
 def _print_plan(result) -> None:
-    from wizard.safe_text import sanitize
+    from wizard.common.safe_text import sanitize
 
     current = result.current
     for step in result.steps:

@@ -3,7 +3,7 @@
 Headers, tags, bounce text, DNS answers and file names are attacker-controlled. Textual
 parses a plain `str` as markup (`[@click=app.quit]` would run an action) and the terminal
 obeys escape sequences (OSC 52 sets the clipboard, OSC 2 the window title). So every data
-string goes through `wizard.safe_text.sanitize` (control characters become visible `\\x..`)
+string goes through `wizard.common.safe_text.sanitize` (control characters become visible `\\x..`)
 and then into a `Content` (Static, Label, titles) or a rich `Text` (DataTable cells), both of
 which treat brackets as plain characters. Widgets in tui/ never receive a data `str`.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual.content import Content
 
-from wizard.safe_text import sanitize, shorten
+from wizard.common.safe_text import sanitize, shorten
 
 if TYPE_CHECKING:
     from rich.text import Text

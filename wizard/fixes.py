@@ -16,8 +16,8 @@ import re
 from collections.abc import Sequence
 
 from wizard.dns.resolvers import format_spec, parse_spec
-from wizard.dnsname import InvalidName, check_name
-from wizard.model import FixCommand, RecordFix
+from wizard.common.dnsname import InvalidName, check_name
+from wizard.model.findings import FixCommand, RecordFix
 
 __all__ = [
     "InvalidName",

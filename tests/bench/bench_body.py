@@ -6,7 +6,7 @@ Run: python3 tests/bench/bench_body.py   (prints both timings and the ratio)
 The whole command (`mailtriage check` against `dkimverify`, interpreter start included) is
 tests/bench/bench_check.py, which holds the issue's target; this one isolates the body work
 (parse, canonicalisation and hash, forensics' header check) from start-up, so a change to
-wizard.canon or wizard.forensics shows here undiluted. dkimpy gets a dnsfunc serving the
+wizard.dkim.canon or wizard.transit.forensics shows here undiluted. dkimpy gets a dnsfunc serving the
 test key.
 """
 from __future__ import annotations
@@ -24,8 +24,8 @@ import dkim  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
-from wizard.forensics import analyze_body, analyze_headers  # noqa: E402
-from wizard.message import parse_message  # noqa: E402
+from wizard.transit.forensics import analyze_body, analyze_headers  # noqa: E402
+from wizard.input.message import parse_message  # noqa: E402
 
 
 def body_path(raw: bytes, public_key: bytes) -> bool:

@@ -72,7 +72,7 @@ def bench_message(body: bytes | None = None) -> bytes:
 
 
 def critical_path(server: BindServer) -> float:
-    from wizard.analyze import analyze
+    from wizard.pipeline.analyze import analyze
 
     raw = bench_message()
     with DelayProxy(server.host, server.port, delay_ms=DELAY_MS) as proxy:

@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from wizard.arc import verify_arc
+from wizard.arc.verify import verify_arc
 from wizard.dns.session import DnsSession
-from wizard.message import parse_message
-from wizard.verify import verify_signatures
+from wizard.input.message import parse_message
+from wizard.dkim.verify import verify_signatures
 
 from tests.signing import arc_seal, arc_seal_mail_dkim, message, sign
 

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from dnsproxy import DelayProxy
-from wizard.dmarc import check_dmarc, check_dmarc_domain
+from wizard.dmarc.evaluate import check_dmarc, check_dmarc_domain
 from wizard.dns import DnsSession
-from wizard.model import RecordFix, Severity
+from wizard.model.findings import RecordFix, Severity
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from wizard.dns import (
     size_finding,
     summary,
 )
-from wizard.model import Severity
+from wizard.model.findings import Severity
 
 KEY = "the DKIM key for {}"
 

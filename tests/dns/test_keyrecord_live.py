@@ -6,8 +6,8 @@ import pytest
 
 from wizard.dns.session import DnsSession
 from wizard.dns.types import Status
-from wizard.keyrecord import analyze_key
-from wizard.model import RecordFix
+from wizard.dkim.keyrecord import analyze_key
+from wizard.model.findings import RecordFix
 
 from tests.signing import public_b64
 

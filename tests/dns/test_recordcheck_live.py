@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from wizard import fixes, keygen
+from wizard import fixes
+
+from wizard.keys import keygen
 from wizard.dns.session import DnsSession, is_authoritative
-from wizard.recordcheck import Kind, check_record
+from wizard.keys.match import Kind, check_record
 
 KEYS = Path(__file__).parent.parent / "keys"
 KEY_A = keygen.load_private_key((KEYS / "rsa2048a.pem").read_bytes())

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 import signing
-from wizard import keygen, rotation
+from wizard.keys import keygen
+from wizard.keys import rotation
 from wizard.dns.session import DnsSession
-from wizard.model import RecordFix
-from wizard.rotation import State, StepId
+from wizard.model.findings import RecordFix
+from wizard.keys.rotation import State, StepId
 
 KEYS = Path(__file__).parent.parent / "keys"
 KEY_B = keygen.load_private_key((KEYS / "rsa2048b.pem").read_bytes())
@@ -108,7 +109,7 @@ async def test_rotation_complete(dns_server, old):
 
 
 async def test_same_selector_is_refused(dns_server):
-    from wizard.dnsname import InvalidName
+    from wizard.common.dnsname import InvalidName
 
     with pytest.raises(InvalidName, match="NEW selector"):
         await _plan(dns_server, "rot-old", "ROT-OLD")

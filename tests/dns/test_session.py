@@ -10,7 +10,7 @@ import pytest
 
 from dnsproxy import DelayProxy
 from wizard.dns import DnsSession, Status, ZoneFileResolver, answer_findings, compare_findings
-from wizard.model import Severity
+from wizard.model.findings import Severity
 
 DELAY_MS = 200
 

@@ -12,8 +12,8 @@ import dkim
 import pytest
 
 from wizard.dns.session import DnsSession
-from wizard.message import parse_message
-from wizard.verify import EMPTY_BODY_BH, MAX_SIGNATURES, verify_signatures
+from wizard.input.message import parse_message
+from wizard.dkim.verify import EMPTY_BODY_BH, MAX_SIGNATURES, verify_signatures
 
 from tests.signing import message, sign, sign_mail_dkim
 

@@ -14,7 +14,7 @@ import dns.rdatatype
 import pytest
 
 import signing
-from wizard import keygen
+from wizard.keys import keygen
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = ROOT / "tests" / "keys"

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tui_support import scenario_app, scenario_submission, screen_text
-from wizard.render import Table, text_table
+from wizard.output.text import Table, text_table
 
 
 async def pane_text(name: str, pane: str, size=(80, 24), *keys: str) -> str:

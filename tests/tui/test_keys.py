@@ -12,7 +12,7 @@ from tui_support import make_app, notices, screen_text, settle
 
 from tui.screens.keys import FormBox, KeysScreen
 from tui.widgets.fix import FixBox
-from wizard import keygen
+from wizard.keys import keygen
 
 ZONES = Path(__file__).parent.parent / "zones"
 

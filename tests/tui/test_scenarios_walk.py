@@ -10,7 +10,7 @@ from textual import events
 from textual.widgets import DataTable, OptionList
 
 from tui_support import make_app, notices, scenario_app, scenario_submission, screen_text, settle
-from wizard.model import RecordFix
+from wizard.model.findings import RecordFix
 from wizard.scenarios import get_scenario, list_scenarios
 
 

@@ -98,7 +98,7 @@ def test_keys_with_a_record_80x24(snap_compare):
     async def run_before(pilot) -> None:
         from pathlib import Path
 
-        from wizard.keygen import load_private_key
+        from wizard.keys.keygen import load_private_key
 
         await pilot.pause()
         await pilot.press("f3")

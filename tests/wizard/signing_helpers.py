@@ -9,7 +9,7 @@ import dkim
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from wizard.message import Message, parse_message
+from wizard.input.message import Message, parse_message
 
 SELECTOR = b"sel"
 DOMAIN = b"example.com"
@@ -58,7 +58,7 @@ def text_body(lines: int = 12) -> bytes:
     return b"".join(b"Line %d of the message, with some words in it.\r\n" % i for i in range(lines))
 
 
-# --- how gateways wrap links (the inverse of wizard.gateways' decoders) -------------------
+# --- how gateways wrap links (the inverse of wizard.transit.intermediaries' decoders) -------------------
 
 def _pp_v2(url: str) -> str:
     out = "".join(c if c.isalnum() or c in "./" else "%{:02X}".format(ord(c)) for c in url)

@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wizard.arc_tags import decode_arc
-from wizard.message import parse_message
-from wizard.tags import Verdict
+from wizard.arc.tags import decode_arc
+from wizard.input.message import parse_message
+from wizard.dkim.taglist import Verdict
 
 T0 = 1704067200
 MESSAGE = (b"From: alice@example.com\r\nTo: team@lists.example.org\r\nSubject: hi\r\n"

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wizard.auth_results import parse_auth_results
-from wizard.message import parse_message
+from wizard.receiver.auth_results import parse_auth_results
+from wizard.input.message import parse_message
 
 TAIL = b"From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n"
 GMAIL = (

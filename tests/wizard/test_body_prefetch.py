@@ -1,4 +1,4 @@
-"""The forked body-hash child (wizard.body_prefetch) answers exactly what verification would
+"""The forked body-hash child (wizard.transit.prefetch) answers exactly what verification would
 compute itself, misses rather than guesses, and never leaves a process behind."""
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from dkim.crypto import HASH_ALGORITHMS
 from dkim.util import parse_tag_value
 from signing import message, sign
 
-from wizard import body_prefetch
-from wizard.canon import body_digest
-from wizard.message import parse_message
+from wizard.transit import prefetch as body_prefetch
+from wizard.dkim.canon import body_digest
+from wizard.input.message import parse_message
 
 BODY = "Figures:  revenue\t12,345  costs 6,789 \r\n\r\nsee the notes.   \r\n\r\n\r\n"
 
@@ -27,7 +27,7 @@ def several_signatures() -> bytes:
 
 
 def asked(raw: bytes) -> list[tuple[tuple[str, bytes, int | None], bytes]]:
-    """What wizard.verify asks for each signature, with the digest it would compute."""
+    """What wizard.dkim.verify asks for each signature, with the digest it would compute."""
     msg = parse_message(raw)
     out = []
     for header in msg.get_all("DKIM-Signature"):

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wizard.bounce import MAX_INPUT, MAX_SCAN, analyze_bounce, parse_smtp_reply
-from wizard.model import Severity
+from wizard.receiver.bounce import MAX_INPUT, MAX_SCAN, analyze_bounce, parse_smtp_reply
+from wizard.model.findings import Severity
 
 # --- SMTP replies --------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wizard.bounce import analyze_bounce
+from wizard.receiver.bounce import analyze_bounce
 
 CORPUS = Path(__file__).parents[3] / "shared/data/bounces"
 

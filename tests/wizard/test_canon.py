@@ -1,4 +1,4 @@
-"""wizard.canon agrees with dkimpy's canonicalisation byte for byte, and the one-pass
+"""wizard.dkim.canon agrees with dkimpy's canonicalisation byte for byte, and the one-pass
 prefix search finds the signed part of a body that had lines appended."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dkim.canonicalization import Relaxed, Simple
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wizard import canon
+from wizard.dkim import canon
 
 REFERENCE = {"simple": Simple, "relaxed": Relaxed}
 PIECES = [b"a", b"word", b" ", b"  ", b"\t", b" \t ", b"\r\n", b"\r\n\r\n", b"\r", b"\n", b"\xc3\xa9", b"\x00"]
@@ -90,7 +90,7 @@ BODIES = [
 def test_bodies_signed_by_mail_dkim_verify(method, body):
     # A second implementation (Perl Mail::DKIM) computing bh= must agree with ours.
     from signing_helpers import parsed, plain, sign_with_mail_dkim
-    from wizard.forensics import analyze_body
+    from wizard.transit.forensics import analyze_body
 
     msg, sig = parsed(sign_with_mail_dkim(plain(body), method))
     result = analyze_body(msg, sig)

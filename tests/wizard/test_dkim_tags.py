@@ -19,9 +19,9 @@ from dkim.canonicalization import CanonicalizationPolicy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wizard.dkim_tags import decode_signatures
-from wizard.message import parse_message
-from wizard.tags import Verdict
+from wizard.dkim.tags import decode_signatures
+from wizard.input.message import parse_message
+from wizard.dkim.taglist import Verdict
 
 T0 = 1704067200  # 2024-01-01 00:00:00 UTC: every test signs "at" this time
 NOW = datetime(2024, 1, 2, tzinfo=timezone.utc)

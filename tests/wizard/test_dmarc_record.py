@@ -1,15 +1,15 @@
 """DMARC without DNS: the record parser, the organisational domain rules, the From header and
-the alignment/policy decision (wizard.dmarc, wizard.orgdomain)."""
+the alignment/policy decision (wizard.dmarc.evaluate, wizard.dmarc.orgdomain)."""
 from __future__ import annotations
 
 import pytest
 
-from wizard.dmarc import (
+from wizard.dmarc.evaluate import (
     RFC7489, RFC9989, Discovery, DmarcLookup, evaluate_dmarc, from_domain_of, parse_record,
 )
 from wizard.dns.types import DnsAnswer, Status
-from wizard.model import Severity
-from wizard.orgdomain import WalkStep, psl_org_domain, treewalk_org_domain, walk_names
+from wizard.model.findings import Severity
+from wizard.dmarc.orgdomain import WalkStep, psl_org_domain, treewalk_org_domain, walk_names
 
 
 def found(rec):

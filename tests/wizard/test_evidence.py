@@ -2,8 +2,8 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from wizard.evidence import UnreadableInput, classify
-from wizard.message import parse_message
+from wizard.input.classify import UnreadableInput, classify
+from wizard.input.message import parse_message
 
 MESSAGE = (
     b"Received: from mail.example.com (mail.example.com [192.0.2.10])\r\n\tby mx.example.org; "

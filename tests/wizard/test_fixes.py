@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wizard import fixes
-from wizard.dnsname import InvalidName
+from wizard.common.dnsname import InvalidName
 
 HOSTILE = [
     "example.com;rm -rf ~",

@@ -10,9 +10,9 @@ import textwrap
 import pytest
 
 from signing_helpers import WRAP, parsed, plain, sign, text_body
-from wizard import forensics
-from wizard.forensics import analyze_body
-from wizard.message import parse_message
+from wizard.transit import forensics
+from wizard.transit.forensics import analyze_body
+from wizard.input.message import parse_message
 
 FOOTER = (b"_______________________________________________\r\n"
           b"Team mailing list -- team@lists.example.org\r\n"

@@ -3,8 +3,8 @@ after the header damage relays really do; the reversal that makes b= verify is t
 from __future__ import annotations
 
 from signing_helpers import keypair, parsed, plain, sign, sign_with_z, text_body
-from wizard.forensics import analyze_headers
-from wizard.message import parse_message
+from wizard.transit.forensics import analyze_headers
+from wizard.input.message import parse_message
 
 KEY = keypair()[1]
 LONG_TO = (b"To: Bob Example <bob@example.net>, Carol Example <carol@example.net>, "

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from signing_helpers import WRAP, plain, text_body
-from wizard.gateways import WRAPPERS, find_wrapped, recognise_intermediaries, strip_subject_tag, unwrap
-from wizard.message import parse_message
+from wizard.transit.intermediaries import WRAPPERS, find_wrapped, recognise_intermediaries, strip_subject_tag, unwrap
+from wizard.input.message import parse_message
 
 BY_NAME = {w.name: w for w in WRAPPERS}
 URLS = ["https://example.org/", "https://example.org/a/b-c_d?x=1&y=two+three#frag",

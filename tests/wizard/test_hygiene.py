@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_every_wizard_module_imports_without_textual_or_rich():
     modules = sorted(m.name for m in pkgutil.walk_packages(wizard.__path__, "wizard."))
-    assert "wizard.analyze" in modules
+    assert "wizard.pipeline.analyze" in modules
     script = (
         "import importlib, json, sys\n"
         f"for name in {modules!r}:\n"

@@ -15,7 +15,7 @@ import dns.zone
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from wizard import keygen
+from wizard.keys import keygen
 
 KEYS = Path(__file__).parent.parent / "keys"
 

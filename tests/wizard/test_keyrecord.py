@@ -7,8 +7,8 @@ from cryptography.hazmat.primitives import serialization
 from hypothesis import given, settings, strategies as st
 
 from wizard.dns.types import DnsAnswer, Status
-from wizard.keyrecord import analyze_key, esp_for, nearby_names
-from wizard.model import FixCommand, RecordFix, Severity
+from wizard.dkim.keyrecord import analyze_key, esp_for, nearby_names
+from wizard.model.findings import FixCommand, RecordFix, Severity
 
 from tests.signing import private_pem, public_b64
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wizard.message import parse_message
-from wizard.received import parse_received
+from wizard.input.message import parse_message
+from wizard.input.received import parse_received
 
 
 def chain(*values: str):

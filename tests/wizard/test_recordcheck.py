@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from wizard import keygen
-from wizard.recordcheck import Kind, compare, describe_public_key, wrong_names
+from wizard.keys import keygen
+from wizard.keys.match import Kind, compare, describe_public_key, wrong_names
 
 KEYS = Path(__file__).parent.parent / "keys"
 KEY = keygen.load_private_key((KEYS / "rsa2048a.pem").read_bytes())
@@ -81,7 +81,7 @@ def test_wrong_names_for_a_subdomain_signer():
 
 @pytest.mark.parametrize("domain", ["example.com;rm -rf ~", "$(reboot)"])
 def test_wrong_names_refuse_hostile_input(domain):
-    from wizard.dnsname import InvalidName
+    from wizard.common.dnsname import InvalidName
 
     with pytest.raises(InvalidName):
         wrong_names(domain, "s1")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from wizard import keygen, rotation
+from wizard.keys import keygen
+
+from wizard.keys import rotation
 from wizard.dns.types import DnsAnswer, Status
-from wizard.rotation import RotationFacts, SignerEvidence, State
+from wizard.keys.rotation import RotationFacts, SignerEvidence, State
 
 KEYS = Path(__file__).parent.parent / "keys"
 NEW = keygen.load_private_key((KEYS / "rsa2048b.pem").read_bytes())

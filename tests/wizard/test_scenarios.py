@@ -2,7 +2,7 @@
 diagnosis it was built to teach."""
 import pytest
 
-from wizard.analyze import analyze
+from wizard.pipeline.analyze import analyze
 from wizard.dns import ZoneFileResolver
 from wizard.scenarios import list_scenarios
 

@@ -6,8 +6,8 @@ import pytest
 
 from wizard.dns import ZoneFileResolver
 from wizard.dns.types import DnsAnswer, Status
-from wizard.model import Severity
-from wizard.spf import spf_records, spf_tree, srs_original_domain
+from wizard.model.findings import Severity
+from wizard.spf.evaluate import spf_records, spf_tree, srs_original_domain
 
 ZONE = """$TTL 300
 @       SOA  ns1.rec.test. hostmaster.rec.test. 1 3600 600 86400 60

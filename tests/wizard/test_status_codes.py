@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from wizard.status_codes import (
+from wizard.receiver.status_codes import (
     explain_code,
     is_valid_code,
     registry_entry,

@@ -5,7 +5,7 @@ import dkim.util
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wizard.tags import parse_tags, pointer
+from wizard.dkim.taglist import parse_tags, pointer
 
 RFC6376_A2 = (
     " v=1; a=rsa-sha256; s=brisbane; d=example.com;\r\n"

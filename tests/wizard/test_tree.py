@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from wizard.bounce import analyze_bounce
+from wizard.receiver.bounce import analyze_bounce
 from wizard.dns.types import DnsAnswer, Status
-from wizard.model import Finding, FixCommand, RecordFix, Severity
-from wizard.report import InputInfo, Report
-from wizard.tree import QUESTIONS, area_of, confirm_commands, walk
+from wizard.model.findings import Finding, FixCommand, RecordFix, Severity
+from wizard.model.report import InputInfo, Report
+from wizard.guide.tree import QUESTIONS, area_of, confirm_commands, walk
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 DMARC_REPLY = (
@@ -141,7 +141,7 @@ def test_counts_read_as_words():
 
 def test_a_failed_signature_is_named_even_when_its_cause_is_a_later_question():
     """A missing key is a DNS finding, but the identity step must not say nothing failed."""
-    from wizard.analyze import SignatureReport
+    from wizard.pipeline.analyze import SignatureReport
 
     sig = SignatureReport(index=0, d="example.com", s="mail2026", a="rsa-sha256", result="permerror",
                           reason="key_not_found", warnings=(), decoded=None)

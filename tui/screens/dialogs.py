@@ -140,7 +140,7 @@ class QuitDialog(ModalScreen["str | None"]):
         self._lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
 
     def compose(self) -> ComposeResult:
-        from wizard.tree import plural
+        from wizard.guide.tree import plural
 
         with Vertical(id="quit-box", classes="dialog"):
             yield Static(safe.line(

@@ -1,4 +1,4 @@
-"""Guided mode: one Step of wizard.tree at a time, in plain language, with back/next."""
+"""Guided mode: one Step of wizard.guide.tree at a time, in plain language, with back/next."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -55,7 +55,7 @@ class GuidedScreen(ResultScreen):
         return self._walk.steps if self._walk else ()
 
     def refresh_report(self) -> None:
-        from wizard.tree import walk
+        from wizard.guide.tree import walk
 
         report = self.app.report  # type: ignore[attr-defined]
         self._walk = walk(report) if report is not None else None

@@ -25,9 +25,9 @@ from tui import clipboard, safe
 from tui.widgets.fix import FixBox
 
 if TYPE_CHECKING:
-    from wizard.keygen import DkimKey, RecordForms
-    from wizard.model import RecordFix
-    from wizard.rotation import Plan
+    from wizard.keys.keygen import DkimKey, RecordForms
+    from wizard.model.findings import RecordFix
+    from wizard.keys.rotation import Plan
 
 # How each rotation state reads, and in which colour.
 STATE_STYLE = {
@@ -140,7 +140,7 @@ class KeysScreen(Screen[None]):
         return int(value) if value.isdigit() else 0
 
     def _update_note(self) -> None:
-        from wizard.keygen import DEFAULT_BITS, MAX_BITS, MIN_BITS
+        from wizard.keys.keygen import DEFAULT_BITS, MAX_BITS, MIN_BITS
 
         note = self.query_one("#keys-note", Static)
         bits_input = self.query_one("#keys-bits", Input)
@@ -175,7 +175,7 @@ class KeysScreen(Screen[None]):
         """(domain, new selector, old selector) checked as DNS names, or None after saying
         why not. A name that fails check_name never reaches a command or a lookup."""
         from wizard import fixes
-        from wizard.dnsname import InvalidName, check_name
+        from wizard.common.dnsname import InvalidName, check_name
 
         domain = self.query_one("#keys-domain", Input).value.strip()
         selector = self.query_one("#keys-selector", Input).value.strip()
@@ -197,7 +197,7 @@ class KeysScreen(Screen[None]):
     # --- generate ----------------------------------------------------------------------
 
     def action_generate(self) -> None:
-        from wizard.keygen import MAX_BITS, MIN_BITS
+        from wizard.keys.keygen import MAX_BITS, MIN_BITS
 
         names = self._names(old=False)
         if names is None:
@@ -212,7 +212,7 @@ class KeysScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="keygen", exit_on_error=False)
     def _generate(self, domain: str, selector: str, key_type: str, bits: int) -> None:
         # A thread: a 4096-bit RSA key takes long enough to freeze the UI.
-        from wizard.keygen import KeyProblem, generate_key
+        from wizard.keys.keygen import KeyProblem, generate_key
 
         try:
             key = generate_key(key_type, bits)
@@ -230,8 +230,8 @@ class KeysScreen(Screen[None]):
     def show_key(self, domain: str, selector: str, key: DkimKey) -> None:
         """Show the record of `key` in every form (the private key stays in memory until
         saved)."""
-        from wizard import keygen
-        from wizard.model import FixCommand
+        from wizard.keys import keygen
+        from wizard.model.findings import FixCommand
 
         self.key, self.key_domain, self.key_selector, self.key_path = key, domain, selector, None
         self.forms = forms = keygen.record_forms(domain, selector, key)
@@ -277,7 +277,7 @@ class KeysScreen(Screen[None]):
     def save_key(self, path: Path) -> bool:
         """Write the private key to `path` (0600); an existing file is never overwritten: it
         may be the key signing mail now."""
-        from wizard.keygen import KeyProblem, write_private_key
+        from wizard.keys.keygen import KeyProblem, write_private_key
 
         assert self.key is not None
         try:
@@ -322,9 +322,9 @@ class KeysScreen(Screen[None]):
         # A thread with its own event loop, like the analysis: lookups never block the UI.
         import asyncio
 
-        from wizard import rotation
+        from wizard.keys import rotation
         from wizard.dns.session import DnsSession
-        from wizard.dnsname import InvalidName
+        from wizard.common.dnsname import InvalidName
 
         app = self.app
         try:

@@ -30,7 +30,7 @@ class OriginalDialog(ModalScreen["bytes | None"]):
         self._current = current
 
     def compose(self) -> ComposeResult:
-        from wizard.safe_text import decode
+        from wizard.common.safe_text import decode
 
         # The original given before, shown again (sanitized); unchanged, its exact bytes are kept.
         self._shown = safe.clean(decode(self._current)) if self._current else ""

@@ -127,7 +127,7 @@ class StartScreen(Screen[None]):
             self.app.analyse(Submission(source=Path(value).expanduser().name, raw=raw))  # type: ignore[attr-defined]
 
     def check_domain(self) -> None:
-        from wizard.dnsname import InvalidName, check_name
+        from wizard.common.dnsname import InvalidName, check_name
 
         domain = self.query_one("#domain", Input).value.strip()
         selectors = tuple(self.query_one("#selector", Input).value.replace(",", " ").split())

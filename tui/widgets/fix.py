@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Static, TextArea
 
 from tui import safe
-from wizard.model import FixCommand, RecordFix
+from wizard.model.findings import FixCommand, RecordFix
 
 
 def fix_text(fix: FixCommand | RecordFix) -> str:

@@ -39,7 +39,7 @@ RESOLVER_WORDS = {"zone": "the zone files (offline)", "system": "the system reso
 
 def inner(app: "MailTriageApp"):
     """The report about the message: a DSN's returned message when there is one."""
-    from wizard.tree import message_report
+    from wizard.guide.tree import message_report
 
     return message_report(app.report) if app.report is not None else None
 
@@ -63,7 +63,7 @@ def status_line(app: "MailTriageApp") -> Content:
 def data_view(obj: Any, *, indent: int = 0) -> Content:
     """Any report part (frozen dataclasses, via the engine's own JSON mapping) as indented
     `field: value` lines. Used where a part has many fields and no table fits better."""
-    from wizard.jsonable import to_data
+    from wizard.output.jsonable import to_data
 
     data = to_data(obj)
     out: list[Content] = []
@@ -228,7 +228,7 @@ class SummaryPane(TablePane):
                         lines.append(safe.line((f"{name}: ", "bold"), safe.text(value, one_line=True, limit=200)))
             worst = report.worst
             verdict = "no findings" if worst is None else f"worst finding: {worst.value}"
-            from wizard.tree import plural
+            from wizard.guide.tree import plural
 
             lines.append(safe.line((f"{plural(len(report.all_findings), 'finding')}, ", ""),
                                    (verdict, SEVERITY_STYLE.get(worst.value, "") if worst else "")))
@@ -236,7 +236,7 @@ class SummaryPane(TablePane):
         super().refresh_report()
 
     def rows(self):
-        from wizard.tree import ordered
+        from wizard.guide.tree import ordered
 
         report = self.state.report
         if report is None:
@@ -293,7 +293,7 @@ class DnsPane(TablePane):
     def rows(self):
         report = self.state.report
         out = []
-        from wizard.tree import sorted_answers
+        from wizard.guide.tree import sorted_answers
 
         answers = report.dns + (report.returned.dns if report.returned else ()) if report else ()
         for answer in sorted_answers(answers):
@@ -325,7 +325,7 @@ class DnsPane(TablePane):
         if answer.cname_chain:
             parts.append(safe.line(safe.label("[b]CNAME chain: [/b]"), " → ".join((answer.name,) + answer.cname_chain)))
         for i, record in enumerate(answer.strings, 1):
-            from wizard.tree import plural
+            from wizard.guide.tree import plural
 
             parts.append(safe.label(f"[b]Record {i} [/b][dim]({plural(len(record), 'string')}, as published)[/dim]"))
             parts.extend(safe.line('  "', safe.text(s), '"') for s in record)
@@ -338,9 +338,9 @@ def _field(name: str, *parts: "Content | tuple[object, str] | object") -> Conten
 
 
 def section_view(section, width: int) -> Content:
-    """A wizard.render Section (the same text the CLI prints) as pane content; tables are
+    """A wizard.output.text Section (the same text the CLI prints) as pane content; tables are
     fitted to `width` columns, since a wrapped table row is unreadable."""
-    from wizard.render import Bullets, Code, Para, Table, text_table
+    from wizard.output.text import Bullets, Code, Para, Table, text_table
 
     out = [safe.label(f"[b reverse] {section.title} [/]")]
     for block in section.blocks:
@@ -387,7 +387,7 @@ def _verdict_lines(v) -> list[Content]:
         out.append(_field("  bh= signed", bh.expected))
     if bh.computed:
         out.append(_field("  bh= this body", (bh.computed, VERDICT_STYLE.get(bh.result, ""))))
-    # RSA tells more than pass/fail: whether this key made b= at all (wizard.verify).
+    # RSA tells more than pass/fail: whether this key made b= at all (wizard.dkim.verify).
     why = {True: "right key, so signed headers changed",
            False: "made by another key, or b= damaged"}
     header_note = why.get(v.key_matches, "") if v.header_signature == "fail" else ""
@@ -449,7 +449,7 @@ class BodyPane(Pane):
             parts.append(safe.line(safe.label("[b]bh of this body    [/b]"), (body.computed_bh, "green" if body.matches else "red"),
                                    (f"  ({body.canonicalization}{limit})", "dim")))
             if body.original_bh is not None:
-                from wizard.tree import original_verdict
+                from wizard.guide.tree import original_verdict
 
                 parts.append(safe.line(safe.label("[b]bh of the original [/b]"),
                                        (body.original_bh, "green" if body.original_matches else "red")))
@@ -538,8 +538,8 @@ def _auth_results_lines(ar) -> list[Content]:
 
 
 def _arc_lines(arc) -> list[Content]:
-    """The chain as verified (wizard.arc.ArcReport) or, offline, as decoded (ArcSet)."""
-    from wizard.arc_tags import ArcSet  # loaded by the analysis that made the report
+    """The chain as verified (wizard.arc.verify.ArcReport) or, offline, as decoded (ArcSet)."""
+    from wizard.arc.tags import ArcSet  # loaded by the analysis that made the report
 
     out: list[Content] = []
     if not isinstance(arc, ArcSet):
@@ -594,7 +594,7 @@ class PolicyPane(Pane):
     """DMARC and SPF (or, for a domain, its keys), as the same sections the CLI prints."""
 
     def render_report(self) -> None:
-        from wizard.render import dmarc_section, domain_keys_section, spf_section
+        from wizard.output.text import dmarc_section, domain_keys_section, spf_section
 
         report = inner(self.state)
         sections = [build(report) for build in (domain_keys_section, dmarc_section, spf_section)] if report else []
@@ -619,7 +619,7 @@ class FixPane(VerticalScroll):
         yield Static(classes="fix-advice")
 
     def refresh_report(self) -> None:
-        from wizard.tree import step_fix
+        from wizard.guide.tree import step_fix
 
         self.query_one(".pane-status", Static).update(status_line(self.app))  # type: ignore[arg-type]
         report = self.app.report  # type: ignore[attr-defined]
@@ -641,7 +641,7 @@ class RawPane(Vertical):
         yield TextArea(read_only=True, soft_wrap=False, show_line_numbers=True, classes="raw")
 
     def refresh_report(self) -> None:
-        from wizard.safe_text import decode
+        from wizard.common.safe_text import decode
 
         app = self.app
         self.query_one(".pane-status", Static).update(safe.label("[b]The input exactly as given [/b][dim](control characters shown as \\x..)[/dim]"))

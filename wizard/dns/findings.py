@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 
 from wizard.dns.session import is_authoritative
 from wizard.dns.types import DnsAnswer, Resolver, Status
-from wizard.dnsname import is_valid_name
-from wizard.model import Finding, FixCommand, Severity
-from wizard.safe_text import sanitize, shorten
+from wizard.common.dnsname import is_valid_name
+from wizard.model.findings import Finding, FixCommand, Severity
+from wizard.common.safe_text import sanitize, shorten
 
 LARGE_RESPONSE = 1232  # bytes: the common EDNS UDP buffer size (DNS Flag Day 2020), DNS-09
 

@@ -31,8 +31,8 @@ import dns.rdatatype
 import dns.resolver
 import dns.rrset
 
-from wizard.dnsname import InvalidName, check_name
-from wizard.safe_text import decode, sanitize, shorten
+from wizard.common.dnsname import InvalidName, check_name
+from wizard.common.safe_text import decode, sanitize, shorten
 from wizard.dns.types import DnsAnswer, Resolver, Status
 
 DEFAULT_TIMEOUT = 3.0  # seconds per question (one question may follow several CNAMEs)

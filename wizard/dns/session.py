@@ -21,7 +21,7 @@ from wizard.dns.resolvers import (
     shown_name,
 )
 from wizard.dns.types import DnsAnswer, Resolver, Status
-from wizard.dnsname import InvalidName, check_name
+from wizard.common.dnsname import InvalidName, check_name
 
 T = TypeVar("T")
 

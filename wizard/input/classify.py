@@ -1,0 +1,218 @@
+"""What did the user give us, and how faithful is it? (diagnoses.md §0, EVID-01…04, 06)
+
+Classification comes before every other check because it decides which checks can be
+trusted: a body-hash verdict on a re-wrapped paste would blame an innocent sender.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+from wizard.common.dnsname import is_valid_name
+from wizard.input.message import Message, parse_message
+from wizard.model.findings import Cap, Finding, Severity
+from wizard.common.safe_text import decode, shorten
+
+# Inputs larger than this are analysed from their headers only: nothing a support engineer
+# pastes is that big, and holding several copies of a larger body would exhaust memory.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+KIND_LABELS = {
+    "smtp_reply": "a bare SMTP reply",
+    "dsn": "a delivery status notification (RFC 3464 DSN)",
+    "bounce": "a bounce message without a DSN part",
+    "report": "a feedback / authentication-failure report (ARF)",
+    "auto_reply": "an auto-reply (not a bounce)",
+    "headers": "message headers only",
+    "message": "a full message",
+    "dkim_signature": "a bare DKIM-Signature value",
+    "auth_results": "a bare Authentication-Results value",
+    "domain": "a domain name",
+}
+
+_REPLY_LINE = re.compile(r"^\s*[245]\d\d[ -]")
+_AR_VALUE = re.compile(r"^\s*(?:[\w.-]+\s*(?:\d+\s*)?;\s*)?(?:spf|dkim|dmarc|arc|iprev|auth|compauth)\s*=", re.I)
+_TAGLIST = re.compile(r"^\s*v\s*=\s*1\s*;.*\bd\s*=", re.I | re.S)
+
+
+class UnreadableInput(ValueError):
+    """The input cannot be analysed at all; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str  # a key of KIND_LABELS (refined to dsn/bounce/report by the bounce parser)
+    raw: bytes
+    text: str  # decoded, for pattern matching and display
+    message: Message | None  # parsed header block (+ body) when the input has one
+    findings: tuple[Finding, ...]
+    caps: tuple[Cap, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+# Every byte except the C0 controls that do not occur in text (all but TAB, LF, VT, FF, CR).
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
+
+
+def _is_binary(raw: bytes) -> bool:
+    sample = raw[:65536]
+    if b"\x00" in sample:
+        return True
+    # Deleting every other byte leaves the controls; counting them in C, not byte by byte.
+    controls = len(sample.translate(None, _NOT_CONTROL))
+    return controls > len(sample) // 20
+
+
+def classify(raw: bytes) -> Evidence:
+    """Decide what kind of evidence `raw` is. Raises UnreadableInput for empty/binary input."""
+    caps: list[Cap] = []
+    if not raw or raw.isspace():  # = not raw.strip(), without copying a big input
+        raise UnreadableInput("the input is empty: paste headers, a bounce or a whole message")
+    if _is_binary(raw):
+        raise UnreadableInput(
+            "the input looks like binary data, not a mail message or bounce text "
+            "(save the message as .eml text and try again)"
+        )
+    if len(raw) > MAX_INPUT_BYTES:
+        caps.append(Cap("input bytes analysed", MAX_INPUT_BYTES, len(raw)))
+        head_end = raw.find(b"\n\n", 0, MAX_INPUT_BYTES)
+        if head_end < 0:
+            head_end = raw.find(b"\r\n\r\n", 0, MAX_INPUT_BYTES)
+        raw = raw[: head_end + 1] if head_end > 0 else raw[:MAX_INPUT_BYTES]
+    text = decode(raw[:1_000_000]) if len(raw) > 1_000_000 else decode(raw)
+    stripped = text.strip()
+    first_line = stripped.splitlines()[0] if stripped else ""
+
+    def done(kind: str, message: Message | None = None) -> Evidence:
+        findings = [_kind_finding(kind)]
+        if message is not None and kind in ("message", "headers"):
+            findings += fidelity_findings(message, kind)
+        if caps:
+            findings.append(
+                Finding(
+                    "EVID-04", Severity.WARN, "Input too large: only the headers were analysed",
+                    f"The input is {caps[0].seen:,} bytes; mailtriage reads at most "
+                    f"{MAX_INPUT_BYTES:,}. The body was left out, so body hashes cannot be checked.",
+                )
+            )
+        return Evidence(kind, raw, text, message, tuple(findings), tuple(caps))
+
+    if "\n" not in stripped and " " not in stripped and "." in stripped and is_valid_name(stripped):
+        return done("domain")
+    if re.match(r"(?i)dkim-signature\s*:", stripped) and not _has_other_headers(stripped):
+        return done("dkim_signature", parse_message(raw.strip() + b"\r\n"))
+    if _TAGLIST.match(stripped) and ":" not in first_line.split("=")[0]:
+        wrapped = b"DKIM-Signature: " + raw.strip() + b"\r\n"
+        return done("dkim_signature", parse_message(wrapped))
+    if re.match(r"(?i)authentication-results\s*:", stripped) and not _has_other_headers(stripped):
+        return done("auth_results", parse_message(raw.strip() + b"\r\n"))
+    if _AR_VALUE.match(first_line):
+        return done("auth_results", parse_message(b"Authentication-Results: " + raw.strip() + b"\r\n"))
+    if _REPLY_LINE.match(first_line):
+        return done("smtp_reply")
+    message = parse_message(raw)
+    if not message.headers:
+        # Free text with no header block: treat as a bounce/reply transcript.
+        return done("smtp_reply")
+    # = body.strip() != b"", without copying a big body
+    has_body = bool(message.body) and not message.body.isspace()
+    return done("message" if has_body else "headers", message)
+
+
+def _has_other_headers(text: str) -> bool:
+    """True when a pasted 'DKIM-Signature:' is followed by further header fields."""
+    lines = text.splitlines()[1:]
+    return any(re.match(r"[\x21-\x39\x3b-\x7e]+:", line) for line in lines)
+
+
+def _kind_finding(kind: str) -> Finding:
+    return Finding(
+        "EVID-01", Severity.INFO, f"Input looks like {KIND_LABELS.get(kind, kind)}",
+        "What mailtriage can check depends on what it was given: a full message allows every "
+        "check, headers allow the header signature and DNS checks, a bounce tells what the "
+        "receiver said.",
+    )
+
+
+def fidelity_findings(message: Message, kind: str) -> list[Finding]:
+    """EVID-02/03/04: is this copy good enough to re-verify signatures?"""
+    out: list[Finding] = []
+    if message.line_endings in ("lf", "cr", "mixed"):
+        detail = {
+            "lf": "The input uses LF line endings; it was converted to CRLF for DKIM "
+            "verification (RFC 6376 hashes CRLF). That is normal for files saved on Unix.",
+            "cr": "The input uses bare CR line endings (classic Mac or a paste); it was "
+            "converted to CRLF. Verification may still fail if the copy was altered.",
+            "mixed": "The input mixes CRLF and LF line endings. A mix suggests the message "
+            "was edited or re-saved after it arrived; body-hash verdicts may be unreliable.",
+        }[message.line_endings]
+        severity = Severity.INFO if message.line_endings == "lf" else Severity.WARN
+        out.append(Finding("EVID-02", severity, "Line endings converted for verification", detail))
+
+    damage = _paste_damage(message)
+    if damage:
+        out.append(
+            Finding(
+                "EVID-03", Severity.ERROR,
+                "This looks like pasted or re-formatted text, not the original message",
+                "DKIM needs the exact bytes the receiver saw. This copy shows signs of copy/paste "
+                "or export damage, so a failed signature here does not prove the sender is "
+                "broken: rely on the receiver's Authentication-Results, and get the original "
+                "(Gmail: Show original → Download original; Outlook/OWA: View message source; or "
+                "ask for the .eml as an attachment).",
+                evidence=tuple(damage),
+            )
+        )
+    if kind == "headers" or message.body is None:
+        out.append(
+            Finding(
+                "EVID-04", Severity.INFO, "Body not available: the body hash cannot be checked",
+                "Only headers were given. The header signature can still be checked, because it "
+                "covers the bh= value, not the body itself.",
+            )
+        )
+    return out
+
+
+def _paste_damage(message: Message) -> list[str]:
+    """Evidence lines that the copy was damaged by a paste or export (EVID-03)."""
+    signs: list[str] = []
+    for lineno, line in message.bad_lines[:5]:
+        signs.append(f"line {lineno} is not a header and not a folded continuation: {shorten(line, 80)!r}")
+    for header in message.headers:
+        if "\u00a0" in header.value:
+            signs.append(f"{header.name} contains non-breaking spaces (a web page copy)")
+            break
+    for header in message.headers:
+        if len(header.raw) > 998 and b"\r\n" not in header.raw:
+            signs.append(
+                f"{header.name} (line {header.line}) is one {len(header.raw)}-character line: "
+                "headers were unfolded"
+            )
+            break
+    return signs
+
+
+def message_age_finding(message: Message, now: datetime) -> Finding | None:
+    """EVID-06: DNS answers are from now; the message may be from long ago."""
+    date = message.value("Date")
+    if not date:
+        return None
+    try:
+        sent = parsedate_to_datetime(date)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if sent.tzinfo is None or now - sent < timedelta(days=7):
+        return None
+    days = (now - sent).days
+    return Finding(
+        "EVID-06", Severity.INFO, f"The message is {days} days old; DNS answers are from now",
+        "Keys, SPF and DMARC records may have changed since the message was sent. A key "
+        "missing now may have existed when it was signed.",
+        evidence=(f"Date: {date}",),
+    )

@@ -1,0 +1,270 @@
+"""The Received chain: who handed the message to whom, when, and over TLS or not (EVID-07).
+
+No library in our stack parses Received fields (stdlib `email` treats them as opaque text and
+RFC 5321 §4.4's grammar is ignored by most MTAs anyway), so this is a tolerant clause reader:
+it knows the layouts of Postfix, Sendmail, Exim, qmail, Exchange/Microsoft 365 and Gmail and
+returns None for any part it cannot find rather than guessing. Dates are parsed with
+`email.utils.parsedate_to_datetime`.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+from wizard.common.durations import span
+from wizard.input.message import Header, Message
+from wizard.model.findings import Cap, Finding, Severity
+from wizard.common.safe_text import shorten
+
+MAX_HOPS = 100  # real mail rarely has more than 20; loops and floods are capped here
+BIG_DELAY = 3600  # seconds between two hops before we call the message "queued"
+SKEW_TOLERANCE = 60  # seconds of negative delay tolerated before calling it clock skew
+
+_CLAUSE = re.compile(r"(?:^|(?<=[\s)]))(from|by|via|with|id|for)(?=\s)", re.I)
+_IPV4 = r"\d{1,3}(?:\.\d{1,3}){3}"
+_IPV6 = r"(?:IPv6:)?[0-9A-Fa-f]*:[0-9A-Fa-f:.]+"
+_BRACKET_IP = re.compile(rf"\[({_IPV4}|{_IPV6})\]")
+_BARE_IP = re.compile(rf"(?<![\w.:])({_IPV4}|{_IPV6})(?![\w.:])")
+_HELO_IN_COMMENT = re.compile(r"\b(?:helo|ehlo)[= ]\s*([^\s)\]]+)", re.I)
+_TLS_HINT = re.compile(r"\bTLS|using TLSv|version=TLS|cipher=|\bSSL", re.I)
+_INTERNAL = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+_TLS_PROTOCOLS = {"esmtps", "esmtpsa", "utf8smtps", "utf8smtpsa", "lmtps", "lmtpsa", "smtps"}
+_PLAIN_PROTOCOLS = {"smtp", "esmtp", "esmtpa", "utf8smtp", "utf8smtpa", "lmtp", "lmtpa", "local"}
+
+
+@dataclass(frozen=True)
+class Hop:
+    position: int  # 0 = newest (top-most Received)
+    header: Header
+    from_helo: str | None  # the name the client gave in HELO/EHLO
+    from_rdns: str | None  # the client's reverse-DNS name as the receiver recorded it
+    from_ip: str | None
+    by: str | None
+    with_protocol: str | None  # ESMTP, ESMTPS, SMTP, LMTP, "Microsoft SMTP Server", ...
+    tls: bool | None  # None when the field does not say
+    id: str | None
+    for_: str | None
+    timestamp: datetime | None  # aware; None when the date is missing or unreadable
+    delay_from_previous: float | None  # seconds since the older hop; negative = clock skew
+    raw: str  # the field value on one line
+
+    @property
+    def external(self) -> bool:
+        """True unless the client address is loopback, link-local, RFC 1918 / ULA private,
+        carrier-grade NAT or unspecified. Documentation ranges (192.0.2.0/24, 2001:db8::/32)
+        count as external on purpose: anonymised samples use them for public addresses."""
+        if self.from_ip is None:
+            return False
+        try:
+            addr = ipaddress.ip_address(self.from_ip)
+        except ValueError:
+            return False
+        if addr.is_loopback or addr.is_link_local or addr.is_unspecified:
+            return False
+        return not any(addr in net for net in _INTERNAL if net.version == addr.version)
+
+
+@dataclass(frozen=True)
+class ReceivedChain:
+    hops: tuple[Hop, ...]  # newest first
+    findings: tuple[Finding, ...]
+    cap: Cap | None = None
+
+    def client(self) -> tuple[str, str | None] | None:
+        """(ip, helo) of the newest hop that received from a public address: the SPF
+        client as the receiving border saw it. Best effort: internal relays of big providers
+        use private addresses and are skipped; returns None when no hop qualifies."""
+        for hop in self.hops:
+            if hop.external and hop.from_ip is not None:
+                return hop.from_ip, hop.from_helo
+        return None
+
+    def before(self, header_index: int) -> tuple[Hop, ...]:
+        """Hops recorded above header `header_index` (later in time), newest first."""
+        return tuple(h for h in self.hops if h.header.index < header_index)
+
+
+def _clauses(text: str) -> dict[str, str]:
+    """Split 'from X (…) by Y with Z id W for V' into its clauses (outside comments)."""
+    depth = 0
+    masked = []
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        masked.append("(" if depth and ch not in "()" else ch)
+        if ch == ")" and depth:
+            depth -= 1
+    flat = "".join(masked)  # comment text masked so keywords inside comments are not clauses
+    found: dict[str, str] = {}
+    marks = [(m.start(1), m.group(1).lower()) for m in _CLAUSE.finditer(flat)]
+    for n, (start, word) in enumerate(marks):
+        end = marks[n + 1][0] if n + 1 < len(marks) else len(text)
+        if word not in found:
+            found[word] = text[start + len(word) : end].strip()
+    return found
+
+
+def _normal_ip(text: str) -> str | None:
+    text = text.removeprefix("IPv6:").removeprefix("ipv6:")
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+def _parse_from(clause: str) -> tuple[str | None, str | None, str | None]:
+    """(helo, rdns, ip) from a from-clause in any of the common layouts."""
+    first, _, rest = clause.partition(" ")
+    first = first.strip()
+    ip = None
+    rdns = None
+    helo: str | None = first or None
+    helo_hint = _HELO_IN_COMMENT.search(rest)
+    m = _BRACKET_IP.search(rest) or _BRACKET_IP.search(first)
+    if m is not None:
+        ip = _normal_ip(m.group(1))
+        # "(name [ip])": the name before the bracket is the receiver's rDNS lookup.
+        before = rest[: m.start()].strip().lstrip("(").strip() if m.re is _BRACKET_IP else ""
+        if before and not before.startswith("[") and " " not in before and before.lower() != "unknown":
+            rdns = before.rstrip(".")
+    else:
+        # qmail "(HELO ?192.0.2.3?) (192.0.2.135 …)": the address in the HELO hint is only
+        # what the client claimed, so it is removed before looking for the real address.
+        unclaimed = _HELO_IN_COMMENT.sub(" ", rest)
+        for cand in _BARE_IP.finditer(unclaimed):
+            if (ip := _normal_ip(cand.group(1))) is not None:
+                break
+    if helo_hint is not None:
+        # Exim "(… helo=name)" / qmail "(EHLO name)": the first word is then the rDNS or IP.
+        helo = helo_hint.group(1).rstrip(".")
+        if first and _normal_ip(first.strip("[]")) is None and first.lower() != "unknown":
+            rdns = rdns or first.rstrip(".")
+    if helo is not None and helo.startswith("[") and helo.endswith("]") and ip is None:
+        ip = _normal_ip(helo[1:-1])
+    if rdns is None and _normal_ip(rest.strip("() ")) == ip and ip is not None:
+        rdns = None  # Exchange "(104.47.124.209)": the receiver recorded no name
+    return helo, rdns, ip
+
+
+def _timestamp(date_text: str) -> datetime | None:
+    try:
+        stamp = parsedate_to_datetime(date_text.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if stamp.tzinfo is None:
+        # "-0000" (RFC 5322: time zone unknown) parses naive; UTC is the honest reading.
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    return stamp
+
+
+def _hop(position: int, header: Header) -> Hop:
+    text = header.unfolded
+    head, sep, date_text = text.rpartition(";")
+    if not sep:
+        head, date_text = text, ""
+    clauses = _clauses(" " + head)
+    helo = rdns = ip = None
+    if "from" in clauses:
+        helo, rdns, ip = _parse_from(clauses["from"])
+    by = clauses.get("by", "").split(" ")[0] or None
+    with_text = clauses.get("with")
+    protocol = None
+    tls = None
+    if with_text:
+        protocol = re.split(r"\s*\(", with_text, maxsplit=1)[0].strip() or None
+        word = (protocol or "").split(" ")[0].lower()
+        if word in _TLS_PROTOCOLS:
+            tls = True
+        elif word in _PLAIN_PROTOCOLS:
+            tls = False
+    if _TLS_HINT.search(head):
+        tls = True
+    ident = clauses.get("id", "").split(" ")[0] or None
+    recipient = clauses.get("for", "").split(" ")[0].strip("<>") or None
+    return Hop(
+        position=position,
+        header=header,
+        from_helo=helo,
+        from_rdns=rdns,
+        from_ip=ip,
+        by=by,
+        with_protocol=protocol,
+        tls=tls,
+        id=ident,
+        for_=recipient,
+        timestamp=_timestamp(date_text) if date_text.strip() else None,
+        delay_from_previous=None,
+        raw=text,
+    )
+
+
+def parse_received(msg: Message) -> ReceivedChain:
+    """Read every Received field (newest first). Never raises."""
+    fields = msg.get_all("Received")
+    cap = Cap("Received fields", MAX_HOPS, len(fields)) if len(fields) > MAX_HOPS else None
+    hops = [_hop(n, h) for n, h in enumerate(fields[:MAX_HOPS])]
+    findings: list[Finding] = []
+    if cap is not None:
+        findings.append(
+            Finding(
+                "EVID-07", Severity.INFO,
+                f"Only the newest {MAX_HOPS} of {len(fields)} Received fields were read",
+                "A message with this many hops is looping or was built to slow analysis down.",
+                about="Received chain",
+            )
+        )
+    linked: list[Hop] = []
+    for n, hop in enumerate(hops):
+        older = hops[n + 1] if n + 1 < len(hops) else None
+        delay = None
+        if older is not None and hop.timestamp and older.timestamp:
+            delay = (hop.timestamp - older.timestamp).total_seconds()
+        linked.append(replace(hop, delay_from_previous=delay))
+    for n, hop in enumerate(linked):
+        evidence = (f"{hop.header.name}: {shorten(hop.raw, 300)}",)
+        if hop.timestamp is None:
+            findings.append(
+                Finding(
+                    "EVID-07", Severity.INFO,
+                    f"Received field {n} has no readable date",
+                    "The time this hop handled the message is unknown, so delays around it "
+                    "cannot be measured.",
+                    evidence=evidence, about=f"hop {n}",
+                )
+            )
+            continue
+        delay = hop.delay_from_previous
+        if delay is None:
+            continue
+        older = linked[n + 1]
+        pair = evidence + (f"{older.header.name}: {shorten(older.raw, 300)}",)
+        if delay < -SKEW_TOLERANCE:
+            findings.append(
+                Finding(
+                    "EVID-07", Severity.WARN,
+                    f"Clock skew: hop {n} ({hop.by or '?'}) is {span(timedelta(seconds=delay))} earlier than "
+                    "the hop before it",
+                    "A later hop cannot receive a message before an earlier hop sent it: one "
+                    "of the two servers has a wrong clock (or time zone). Times from these "
+                    "servers, and DKIM t=/x= comparisons against them, are unreliable.",
+                    evidence=pair, about=f"hop {n}",
+                )
+            )
+        elif delay > BIG_DELAY:
+            findings.append(
+                Finding(
+                    "EVID-07", Severity.INFO,
+                    f"The message waited {span(timedelta(seconds=delay))} before hop {n} ({hop.by or '?'})",
+                    "A long gap between two hops means the message was queued (greylisting, "
+                    "a temporary failure and retries, or an outage). A short DKIM x= can "
+                    "expire during such a delay.",
+                    evidence=pair, about=f"hop {n}",
+                )
+            )
+    return ReceivedChain(tuple(linked), tuple(findings), cap)

@@ -1,0 +1,394 @@
+"""The pipeline: evidence in → Report out (DESIGN.md "wizard.pipeline.analyze").
+
+Stages run as early as their inputs allow. Everything that needs no DNS lands first (one
+partial Report through `on_progress`); then DKIM keys, SPF and DMARC lookups all start at
+once on one DnsSession, so the wall time is the deepest chain of dependent lookups, not
+their sum; forensics run only for signatures that failed.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from email.utils import getaddresses
+
+from wizard.dkim.canon import BodyDigests
+from wizard.dns.types import Resolver
+from wizard.input.classify import Evidence, classify, message_age_finding
+from wizard.input.message import Message, parse_message
+from wizard.model.findings import Finding
+from wizard.model.report import InputInfo, MessageFacts, Report, sort_findings
+
+Progress = Callable[[Report], None]
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """One DKIM-Signature: its decoded tags, its verdict, and what forensics proved."""
+
+    index: int
+    d: str | None
+    s: str | None
+    a: str | None
+    result: str  # pass|fail|permerror|temperror|neutral|policy|none
+    reason: str
+    warnings: tuple[str, ...]
+    decoded: object  # wizard.dkim.tags.DecodedSignature
+    verdict: object = None  # wizard.dkim.verify.SignatureVerdict (None until DNS answered)
+    body: object = None  # wizard.transit.forensics.BodyForensics, when the body hash failed
+    headers: object = None  # wizard.transit.forensics.HeaderForensics, when the header signature failed
+
+
+def _domain_of(address: str | None) -> str | None:
+    if not address or "@" not in address:
+        return None
+    domain = address.rsplit("@", 1)[1].strip().strip(">").rstrip(".").lower()
+    return domain or None
+
+
+def message_facts(
+    msg: Message, received, *, ip: str | None, mail_from: str | None, helo: str | None
+) -> MessageFacts:
+    from_header = msg.value("From")
+    addresses = [a for _, a in getaddresses([from_header])] if from_header else []
+    from_domain = _domain_of(addresses[0]) if len(addresses) == 1 else None
+    if mail_from is None:
+        return_path = msg.value("Return-Path")
+        if return_path is not None:
+            mail_from = return_path.strip().strip("<>").strip()
+    client_ip, client_helo = (received.client() if received is not None else None) or (None, None)
+    return MessageFacts(
+        from_header=from_header,
+        from_domain=from_domain,
+        mail_from=mail_from,
+        mail_from_domain=_domain_of(mail_from),
+        helo=helo or client_helo,
+        client_ip=ip or client_ip,
+        subject=msg.value("Subject"),
+        date=msg.value("Date"),
+        message_id=msg.value("Message-ID"),
+        to=msg.value("To"),
+    )
+
+
+def _dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    seen: dict[tuple[str, str, str], Finding] = {}
+    for finding in findings:
+        seen.setdefault((finding.id, finding.about, finding.title), finding)
+    return sort_findings(seen.values())
+
+
+async def analyze(
+    raw: bytes,
+    *,
+    source: str,
+    resolvers: Sequence[Resolver],
+    now: datetime,
+    timeout: float = 3.0,
+    original: bytes | None = None,
+    ip: str | None = None,
+    mail_from: str | None = None,
+    helo: str | None = None,
+    compare: bool = True,
+    on_progress: Progress | None = None,
+    body_digests: BodyDigests | None = None,
+) -> Report:
+    """Analyse one piece of evidence. With `compare`, the key, DMARC and SPF records are
+    also asked of the zones' authoritative servers (DNS-04/05/14); with several resolvers
+    they are always compared among those. `body_digests` may answer the body hashes of
+    `raw`'s own signatures, computed ahead (wizard.transit.prefetch). Raises
+    wizard.input.classify.UnreadableInput for input that cannot be analysed at all (empty,
+    binary); everything else yields a Report."""
+    evidence = classify(raw)
+    if evidence.kind == "domain":
+        from wizard.pipeline.domain import analyze_domain
+
+        return await analyze_domain(
+            evidence.text.strip(), (), resolvers=resolvers, now=now, timeout=timeout,
+            compare=compare, on_progress=on_progress, source=source,
+        )
+    return await _analyze_evidence(
+        evidence, source=source, resolvers=resolvers, now=now, timeout=timeout,
+        original=original, overrides=(ip, mail_from, helo), compare=compare,
+        on_progress=on_progress, body_digests=body_digests,
+    )
+
+
+async def _analyze_evidence(
+    evidence: Evidence,
+    *,
+    source: str,
+    resolvers: Sequence[Resolver],
+    now: datetime,
+    timeout: float,
+    original: bytes | None,
+    overrides: tuple[str | None, str | None, str | None],
+    compare: bool,
+    on_progress: Progress | None,
+    body_digests: BodyDigests | None = None,
+) -> Report:
+    from wizard.receiver.signs import plainly_not_a_bounce
+
+    kind = evidence.kind
+    findings: list[Finding] = list(evidence.findings)
+    bounce = None
+    returned_raw = None
+    if kind in ("smtp_reply", "message", "headers") and not plainly_not_a_bounce(evidence.raw):
+        # Imported only now: an ordinary message never needs the bounce parser's tables.
+        from wizard.receiver.bounce import analyze_bounce
+
+        analysis = analyze_bounce(evidence.raw)
+        if analysis is not None:
+            bounce = analysis.bounce
+            findings = [f for f in findings if f.id != "EVID-01"] + list(analysis.findings)
+            kind = _bounce_kind(kind, bounce)
+            returned_raw = analysis.returned_message
+    msg = evidence.message if kind in ("message", "headers", "dkim_signature", "auth_results") else None
+    info = InputInfo(
+        kind=kind,
+        label=_label(kind, bounce),
+        source=source,
+        size=len(evidence.raw),
+        line_endings=msg.line_endings if msg else "n/a",
+        has_body=bool(msg and msg.body and not msg.body.isspace()),  # no copy of a big body
+    )
+    report = Report(
+        input=info,
+        analysed_at=now,
+        resolvers=tuple(r.label for r in resolvers),
+        bounce=bounce,
+        findings=_dedupe(findings),
+        caps=evidence.caps,
+    )
+
+    returned_task = None
+    if returned_raw:
+        returned_task = asyncio.ensure_future(
+            _analyze_returned(returned_raw, resolvers=resolvers, now=now, timeout=timeout,
+                              overrides=overrides, compare=compare)
+        )
+    if msg is not None:
+        report = await _analyze_message(
+            report, msg, resolvers=resolvers, now=now, timeout=timeout,
+            original=parse_message(original) if original else None,
+            overrides=overrides, compare=compare, on_progress=on_progress,
+            body_digests=body_digests,
+        )
+    if returned_task is not None:
+        report = replace(report, returned=await returned_task)
+    if on_progress:
+        on_progress(report)
+    return report
+
+
+async def _analyze_returned(raw: bytes, *, resolvers, now, timeout, overrides, compare) -> Report | None:
+    """DSN-12: run every check on the message the bounce carried back."""
+    from wizard.input.classify import UnreadableInput
+
+    try:
+        evidence = classify(raw)
+    except UnreadableInput:
+        return None
+    if evidence.kind not in ("message", "headers"):
+        return None
+    return await _analyze_evidence(
+        evidence, source="returned message", resolvers=resolvers, now=now, timeout=timeout,
+        original=None, overrides=overrides, compare=compare, on_progress=None,
+    )
+
+
+def _bounce_kind(kind: str, bounce) -> str:
+    if bounce.kind == "not_a_bounce":
+        return "report" if "arf" in (bounce.layout or "").lower() or "feedback" in (bounce.layout or "").lower() else "auto_reply"
+    if kind == "smtp_reply":
+        return "smtp_reply"
+    return "dsn" if "3464" in (bounce.layout or "") or "dsn" in (bounce.layout or "").lower() else "bounce"
+
+
+def _label(kind: str, bounce) -> str:
+    from wizard.input.classify import KIND_LABELS
+
+    label = KIND_LABELS.get(kind, kind)
+    if bounce is not None and bounce.layout and bounce.layout.lower() not in label.lower():
+        label += f", layout: {bounce.layout}"
+    return label
+
+
+async def _analyze_message(
+    report: Report,
+    msg: Message,
+    *,
+    resolvers: Sequence[Resolver],
+    now: datetime,
+    timeout: float,
+    original: Message | None,
+    overrides: tuple[str | None, str | None, str | None],
+    compare: bool,
+    on_progress: Progress | None,
+    body_digests: BodyDigests | None,
+) -> Report:
+    from wizard.arc.tags import decode_arc
+    from wizard.receiver.auth_results import parse_auth_results
+    from wizard.dkim.tags import decode_signatures
+    from wizard.input.received import parse_received
+
+    signatures = decode_signatures(msg, now=now)
+    arc_set = decode_arc(msg)
+    auth = parse_auth_results(msg)
+    received = parse_received(msg)
+    ip, mail_from, helo = overrides
+    facts = message_facts(msg, received, ip=ip, mail_from=mail_from, helo=helo)
+    findings = list(report.findings) + list(signatures.findings) + list(arc_set.findings)
+    findings += list(auth.findings) + list(received.findings)
+    if (age := message_age_finding(msg, now)) is not None:
+        findings.append(age)
+    sig_reports = tuple(
+        SignatureReport(
+            index=s.index, d=s.d, s=s.s, a=s.a, result="none", reason="",
+            warnings=tuple(s.warnings), decoded=s,
+        )
+        for s in signatures.signatures
+    )
+    report = replace(
+        report, message=facts, signatures=sig_reports, arc=arc_set, auth_results=auth,
+        received=received, findings=_dedupe(findings),
+        pending=("dns",) if resolvers else (),
+    )
+    if on_progress:
+        on_progress(report)
+    if not resolvers:
+        return report
+
+    from wizard.dns.session import DnsSession
+
+    session = DnsSession(list(resolvers), timeout=timeout, compare=compare)
+    return await _analyze_online(
+        report, msg, session, signatures=signatures, facts=facts, now=now,
+        original=original, on_progress=on_progress, body_digests=body_digests,
+    )
+
+
+async def _analyze_online(
+    report: Report, msg: Message, session, *, signatures, facts: MessageFacts, now: datetime,
+    original: Message | None, on_progress: Progress | None, body_digests: BodyDigests | None,
+) -> Report:
+    from wizard.dmarc.evaluate import check_dmarc
+    from wizard.spf.evaluate import check_spf
+    from wizard.dkim.verify import verify_signatures
+
+    _prewarm_dmarc(session, facts, signatures)
+    comparing = asyncio.ensure_future(_compare_records(session, signatures, facts))
+    verdicts_task = asyncio.ensure_future(verify_signatures(msg, session, now=now, body_digests=body_digests))
+    spf_task = asyncio.ensure_future(
+        check_spf(ip=facts.client_ip, mail_from=facts.mail_from, helo=facts.helo,
+                  lookup=session.lookup, sync_lookup=session.sync_lookup)
+    )
+    verdicts = await verdicts_task
+    # ARC's reconstruction (ARC-05) says whether DKIM fails *now*, so it follows verification.
+    arc_task = None
+    if report.arc and report.arc.instances:
+        from wizard.arc.verify import verify_arc
+
+        arc_task = asyncio.ensure_future(verify_arc(msg, session, dkim_verdicts=verdicts))
+    sig_reports = tuple(
+        replace(sig, result=v.result, reason=v.reason,
+                warnings=tuple(dict.fromkeys(sig.warnings + tuple(v.warnings))), verdict=v)
+        for sig, v in zip(report.signatures, verdicts)
+    )
+    findings = list(report.findings) + [f for v in verdicts for f in v.findings]
+    report = replace(report, signatures=sig_reports, findings=_dedupe(findings),
+                     dns=session.answers, pending=("spf", "dmarc", "forensics"))
+    if on_progress:
+        on_progress(report)
+
+    forensics_task = asyncio.ensure_future(
+        asyncio.to_thread(_forensics, msg, report.signatures, original)
+        if any(_needs_forensics(s) for s in report.signatures) or original is not None
+        else _nothing(report.signatures)
+    )
+    spf = await spf_task
+    dkim_pass = [s.d for s in sig_reports if s.result == "pass" and s.d]
+    dkim_fail = [s.d for s in sig_reports if s.result != "pass" and s.d]
+    dmarc = await check_dmarc(
+        facts.from_header, dkim_pass_domains=dkim_pass, spf_result=spf.result if spf else None,
+        spf_domain=spf.domain if spf else None, lookup=session.lookup, dkim_fail_domains=dkim_fail,
+    )
+    arc = await arc_task if arc_task else report.arc
+    findings = list(report.findings) + list(spf.findings) + list(dmarc.findings)
+    if arc_task:
+        findings += list(arc.findings)
+    report = replace(report, spf=spf, dmarc=dmarc, arc=arc, findings=_dedupe(findings),
+                     dns=session.answers, pending=("forensics",))
+    if on_progress:
+        on_progress(report)
+
+    sig_reports, forensic_findings = await forensics_task
+    await comparing
+    findings = list(report.findings) + forensic_findings
+    from wizard.dns.findings import answer_findings
+
+    findings += answer_findings(session.answers, resolvers=session.all_resolvers)
+    return replace(report, signatures=sig_reports, findings=_dedupe(findings),
+                   dns=tuple(session.answers), pending=())
+
+
+def _prewarm_dmarc(session, facts: MessageFacts, signatures) -> None:
+    """Start DMARC's lookups now. Discovery and the organisational-domain tree walks need no
+    DKIM or SPF verdict, only names the message already shows, so they overlap verification
+    and the SPF chain instead of queueing behind them (the session shares the answers).
+    The Public Suffix List loads in a thread meanwhile (from its cache, or parsed once)."""
+    from wizard.dmarc.orgdomain import psl_org_domain, walk_names
+
+    if not facts.from_domain:
+        return
+    domains = {facts.from_domain, facts.mail_from_domain, *(s.d for s in signatures.signatures)}
+    names = {f"_dmarc.{n}" for d in domains if d for n in walk_names(d)}
+    for name in sorted(names):
+        asyncio.ensure_future(session.lookup(name, "TXT"))
+    asyncio.ensure_future(session.lookup(facts.from_domain, "A"))
+    asyncio.ensure_future(asyncio.to_thread(psl_org_domain, facts.from_domain))
+
+
+async def _compare_records(session, signatures, facts: MessageFacts) -> None:
+    """Ask the records the verdicts rest on of every resolver (and, with the session's
+    `compare`, the authoritative servers), so disagreement shows up (DNS-04/05/14)."""
+    if len(session.resolvers) < 2 and not session.compare:
+        return
+    names = {f"{s.s}._domainkey.{s.d}" for s in signatures.signatures if s.s and s.d}
+    if facts.from_domain:
+        names.add(f"_dmarc.{facts.from_domain}")
+    if facts.mail_from_domain:
+        names.add(facts.mail_from_domain)
+    await asyncio.gather(*(session.lookup_everywhere(n, "TXT") for n in sorted(names)))
+
+
+async def _nothing(sigs):
+    return sigs, []
+
+
+def _needs_forensics(sig: SignatureReport) -> bool:
+    v = sig.verdict
+    return v is not None and (v.body_hash.result == "fail" or v.header_signature == "fail")
+
+
+def _forensics(msg: Message, sigs: tuple[SignatureReport, ...], original: Message | None):
+    """Body and header forensics for the signatures that failed (CPU-bound: run in a thread)."""
+    from wizard.transit.forensics import analyze_body, analyze_headers
+
+    out: list[SignatureReport] = []
+    findings: list[Finding] = []
+    for sig in sigs:
+        verdict = sig.verdict
+        body = headers = None
+        header_value = sig.decoded.header.value
+        if verdict is not None and verdict.body_hash.result == "fail" and msg.body is not None:
+            body = analyze_body(msg, header_value, original=original)
+            findings += body.findings
+        if verdict is not None and verdict.header_signature == "fail":
+            key = verdict.key
+            public = (key.tag("p") or "").encode() if key is not None else None
+            headers = analyze_headers(msg, header_value, public_key=public, original=original)
+            findings += headers.findings
+        out.append(replace(sig, body=body, headers=headers))
+    return tuple(out), findings

@@ -1,0 +1,112 @@
+"""Domain mode: the DNS side of every check, without a message (`mailtriage domain`).
+
+DKIM keys for the named selectors (or, with none named, the selectors providers commonly
+use), the DMARC record, the SPF tree, and propagation: each record is asked of every chosen
+resolver and of the zone's authoritative servers, and disagreement is a finding.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from wizard.dns.types import Resolver
+from wizard.common.dnsname import InvalidName, check_name
+from wizard.model.findings import Finding, Severity
+from wizard.model.report import InputInfo, Report, sort_findings
+
+
+@dataclass(frozen=True)
+class DomainReport:
+    domain: str
+    selectors: tuple[str, ...]  # as asked, or the common ones probed when none were named
+    probed: bool  # True when the selectors were guessed, not named
+    keys: tuple[object, ...]  # wizard.dkim.keyrecord.KeyReport per selector that answered (all when named)
+    spf: object = None  # wizard.spf.evaluate.SpfTree
+    dmarc: object = None  # wizard.dmarc.evaluate.DmarcReport
+
+
+def _invalid(domain: str, exc: InvalidName, source: str, now: datetime) -> Report:
+    finding = Finding("EVID-01", Severity.ERROR, "Not a domain name", f"{exc}; nothing was looked up.",
+                      evidence=(domain,))
+    info = InputInfo("domain", "a domain name", source, len(domain), "n/a", False)
+    return Report(input=info, analysed_at=now, findings=(finding,))
+
+
+async def analyze_domain(
+    domain: str,
+    selectors: Sequence[str],
+    *,
+    resolvers: Sequence[Resolver],
+    now: datetime,
+    timeout: float = 3.0,
+    compare: bool = True,
+    on_progress: Callable[[Report], None] | None = None,
+    source: str = "command line",
+) -> Report:
+    from wizard.dmarc.evaluate import check_dmarc_domain
+    from wizard.dns.findings import answer_findings
+    from wizard.dns.session import DnsSession
+    from wizard.dkim.keyrecord import COMMON_SELECTORS, analyze_key
+    from wizard.spf.evaluate import spf_tree
+
+    try:
+        name = check_name(domain)
+        chosen = tuple(check_name(s) for s in selectors)
+    except InvalidName as exc:
+        return _invalid(domain, exc, source, now)
+    probed = not chosen
+    chosen = chosen or COMMON_SELECTORS
+    info = InputInfo("domain", "a domain name", source, len(domain), "n/a", False)
+    report = Report(input=info, analysed_at=now, resolvers=tuple(r.label for r in resolvers),
+                    pending=("dns",))
+    if on_progress:
+        on_progress(report)
+    session = DnsSession(list(resolvers), timeout=timeout, compare=compare)
+    key_names = [f"{s}._domainkey.{name}" for s in chosen]
+
+    async def key(name_: str):
+        answers = await session.lookup_everywhere(name_, "TXT")
+        return analyze_key(answers[0], sig_d=name), answers
+
+    key_results, spf, dmarc, *_ = await asyncio.gather(
+        asyncio.gather(*(key(n) for n in key_names)),
+        spf_tree(name, session.lookup),
+        check_dmarc_domain(name, session.lookup),
+        session.lookup_everywhere(name, "TXT"),
+        session.lookup_everywhere(f"_dmarc.{name}", "TXT"),
+    )
+    findings: list[Finding] = []
+    keys = []
+    for report_, _answers in key_results:
+        if probed and not report_.status.answered:
+            continue  # a guessed selector that does not exist is not a problem
+        keys.append(report_)
+        findings += report_.findings
+    if probed:
+        findings.append(_probe_summary(name, chosen, keys))
+    findings += list(spf.findings) + list(dmarc.findings)
+    findings += answer_findings(session.answers, resolvers=session.all_resolvers)
+    result = DomainReport(domain=name, selectors=tuple(chosen), probed=probed, keys=tuple(keys),
+                          spf=spf, dmarc=dmarc)
+    seen: dict[tuple[str, str, str], Finding] = {}
+    for f in findings:
+        seen.setdefault((f.id, f.about, f.title), f)
+    return Report(input=info, analysed_at=now, resolvers=report.resolvers, domain=result,
+                  dmarc=dmarc, dns=tuple(session.answers), findings=sort_findings(seen.values()))
+
+
+def _probe_summary(domain: str, tried: Sequence[str], keys: list) -> Finding:
+    found = [k.name.split("._domainkey.")[0] for k in keys]
+    if found:
+        detail = (f"No selector was named, so the selectors providers commonly use were tried. "
+                  f"Keys exist for: {', '.join(found)}. Name the selector from a message's s= tag "
+                  "(mailtriage domain DOMAIN --selector S) to check exactly the one in use.")
+    else:
+        detail = ("No selector was named and none of the common ones has a key. DKIM selectors "
+                  "are free-form: take s= from a DKIM-Signature of a real message and run "
+                  "mailtriage domain DOMAIN --selector S.")
+    return Finding("DKIM-KEY-01" if not found else "DKIM-SIG-19", Severity.INFO,
+                   f"Common selectors tried for {domain}", detail,
+                   evidence=tuple(f"{s}._domainkey.{domain}" for s in tried), about=domain)
