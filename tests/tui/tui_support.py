@@ -73,7 +73,7 @@ def steady_zone_resolvers(paths):
     """Zone-file answers that report 1 ms: the one field that varies run to run, fixed so
     snapshots of the DNS pane are stable. A subclass, so the DNS session still knows the
     zone files are the whole world and asks no real server."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from wizard.dns import ZoneFileResolver
 

@@ -2,7 +2,7 @@
 given Report, what each says, and which are skipped (and why)."""
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 from datetime import datetime, timezone
 
 import pytest

@@ -8,7 +8,7 @@ to run or publish and what "done" looks like.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 

@@ -9,7 +9,7 @@ lists every one (missing member, duplicate, gap, cv= misuse) with the header tha
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from msgspec import Struct
 from datetime import datetime
 
 from wizard.receiver.auth_results import AuthResult, parse_value
@@ -27,8 +27,7 @@ REQUIRED = {
 }
 
 
-@dataclass(frozen=True)
-class ArcHeaderInfo:
+class ArcHeaderInfo(Struct, frozen=True):
     kind: str  # the header name as written
     header: Header
     instance: int | None  # i=, None when missing or unreadable
@@ -42,8 +41,7 @@ class ArcHeaderInfo:
     results: tuple[AuthResult, ...] = ()  # ARC-Authentication-Results only
 
 
-@dataclass(frozen=True)
-class ArcInstance:
+class ArcInstance(Struct, frozen=True):
     i: int
     auth_results: ArcHeaderInfo | None
     message_signature: ArcHeaderInfo | None
@@ -64,8 +62,7 @@ class ArcInstance:
         return " ".join(parts) or "none"
 
 
-@dataclass(frozen=True)
-class ArcSet:
+class ArcSet(Struct, frozen=True):
     instances: tuple[ArcInstance, ...]  # by i=, ascending (1 = first forwarding hop)
     findings: tuple[Finding, ...]
     structure_ok: bool  # False: the chain fails whatever the signatures say (ARC-02/03)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
+from msgspec import Struct
 
 import authres
 import dkim
@@ -33,8 +33,7 @@ MAX_ARC_HEADERS = 150  # 50 instances (RFC 8617 §4.2.1) × 3 fields
 ARC_FIELDS = ("arc-seal", "arc-message-signature", "arc-authentication-results")
 
 
-@dataclass(frozen=True)
-class ArcInstance:
+class ArcInstance(Struct, frozen=True):
     instance: int
     seal_d: str  # the sealer: ARC-Seal d= / s=
     seal_s: str
@@ -51,8 +50,7 @@ class ArcInstance:
     seal_key: KeyReport | None
 
 
-@dataclass(frozen=True)
-class ArcReport:
+class ArcReport(Struct, frozen=True):
     result: str  # "none" | "pass" | "fail"
     reason: str  # dkimpy's reason ("success", "ARC-Seal[2] did not validate", …)
     instances: tuple[ArcInstance, ...]  # i=1 first
@@ -61,8 +59,7 @@ class ArcReport:
     findings: tuple[Finding, ...]
 
 
-@dataclass(frozen=True)
-class _Field:
+class _Field(Struct, frozen=True):
     name: str  # lower case
     instance: int
     tags: dict[bytes, bytes]

@@ -15,7 +15,8 @@ import binascii
 import hashlib
 import itertools
 import re
-from dataclasses import dataclass, replace
+from msgspec import Struct
+from msgspec.structs import replace
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
@@ -46,8 +47,7 @@ ESP_SUFFIXES = (
 )
 
 
-@dataclass(frozen=True)
-class KeyReport:
+class KeyReport(Struct, frozen=True):
     name: str  # the query name, s._domainkey.d
     status: Status
     strings: tuple[tuple[str, ...], ...]  # each record's character-strings as published
@@ -176,8 +176,7 @@ def _chain_text(name: str, chain: tuple[str, ...]) -> str:
     return " → ".join((name,) + chain)
 
 
-@dataclass
-class _Draft:
+class _Draft(Struct):
     """Working state while one record is analysed; frozen into a KeyReport at the end."""
 
     findings: list[Finding]

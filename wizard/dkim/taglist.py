@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from msgspec import Struct
 
 from wizard.common.safe_text import sanitize
 
@@ -30,16 +30,14 @@ class Verdict(enum.StrEnum):
     ERROR = "error"
 
 
-@dataclass(frozen=True)
-class Tag:
+class Tag(Struct, frozen=True):
     name: str
     value: str  # surrounding whitespace removed, inner folding kept (as dkimpy keeps it)
     start: int  # offset of the tag-spec in the parsed text
     end: int
 
 
-@dataclass(frozen=True)
-class TagProblem:
+class TagProblem(Struct, frozen=True):
     kind: str  # "empty", "no_equals", "bad_name", "duplicate", "bad_char", "too_many"
     position: int  # offset in the parsed text where the problem is
     text: str  # the offending tag-spec as written
@@ -47,8 +45,7 @@ class TagProblem:
     fatal: bool  # True when RFC 6376 (and dkimpy) make the whole tag-list invalid
 
 
-@dataclass(frozen=True)
-class TagList:
+class TagList(Struct, frozen=True):
     source: str  # the text that was parsed, positions refer to it
     tags: tuple[Tag, ...]  # in order; for a duplicate name only the first is kept
     problems: tuple[TagProblem, ...]

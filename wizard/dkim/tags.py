@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+from msgspec import Struct
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
@@ -68,8 +68,7 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 SHORT_VALIDITY = timedelta(hours=24)
 
 
-@dataclass(frozen=True)
-class TagInfo:
+class TagInfo(Struct, frozen=True):
     name: str
     value: str  # as written (whitespace-trimmed)
     meaning: str  # plain language
@@ -77,8 +76,7 @@ class TagInfo:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class DecodedSignature:
+class DecodedSignature(Struct, frozen=True):
     index: int  # 0 = top-most DKIM-Signature
     header: Header
     tags: tuple[TagInfo, ...]
@@ -104,8 +102,7 @@ class DecodedSignature:
         return signature_about(self.index, self.d, self.s)
 
 
-@dataclass(frozen=True)
-class SignatureSet:
+class SignatureSet(Struct, frozen=True):
     signatures: tuple[DecodedSignature, ...]  # top-most first
     findings: tuple[Finding, ...]  # every finding: the set's own and each signature's
     total: int = 0  # DKIM-Signature fields in the message (may exceed those examined)
@@ -258,8 +255,7 @@ class _Builder:
 _RANK = {Verdict.OK: 0, Verdict.WARN: 1, Verdict.ERROR: 2}
 
 
-@dataclass(frozen=True)
-class _Context:
+class _Context(Struct, frozen=True):
     """Facts about the message shared by every signature's checks."""
 
     msg: Message

@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-from dataclasses import dataclass, replace
+from msgspec import Struct
+from msgspec.structs import replace
 from datetime import datetime, timezone
 
 import dkim
@@ -52,15 +53,13 @@ EMPTY_BODY_BH = {
 RESULTS = ("pass", "fail", "permerror", "temperror", "neutral", "policy", "none")
 
 
-@dataclass(frozen=True)
-class BodyHash:
+class BodyHash(Struct, frozen=True):
     result: str  # "pass" | "fail" | "not_checked"
     computed: str = ""  # base64 of the hash of the body we have ("" when not computed)
     expected: str = ""  # bh= as written, whitespace removed
 
 
-@dataclass(frozen=True)
-class SignatureVerdict:
+class SignatureVerdict(Struct, frozen=True):
     index: int  # 0 = top-most DKIM-Signature
     d: str
     s: str
@@ -78,8 +77,7 @@ class SignatureVerdict:
     key_matches: bool | None = None  # RSA only: the signature decodes with this key (see module doc)
 
 
-@dataclass(frozen=True)
-class _Prepared:
+class _Prepared(Struct, frozen=True):
     """One signature after parsing, before any DNS: what to fetch, or why not."""
 
     index: int
@@ -94,8 +92,7 @@ class _Prepared:
     reason: str  # sig_syntax / identity_mismatch when set
 
 
-@dataclass(frozen=True)
-class Crypto:
+class Crypto(Struct, frozen=True):
     """What the two hashes and the signature check gave (shared with wizard.arc.verify)."""
 
     body: BodyHash

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from msgspec import Struct
+from msgspec.structs import replace
 from email.utils import getaddresses
 
 from wizard.dns.types import DnsAnswer, Status
@@ -49,8 +50,7 @@ MAX_DKIM_DOMAINS = 20  # passing signatures whose d= is aligned; each costs a tr
 # ---------------------------------------------------------------- the record itself
 
 
-@dataclass(frozen=True)
-class DmarcRecord:
+class DmarcRecord(Struct, frozen=True):
     """One TXT value read as a DMARC record. `tags` keeps the record's own order and text;
     the typed fields hold only values that are valid (None when absent or invalid)."""
 
@@ -382,8 +382,7 @@ def _record_notes(values: dict[str, str], fields: dict, shown: str, about: str) 
 # ---------------------------------------------------------------- discovery
 
 
-@dataclass(frozen=True)
-class DmarcLookup:
+class DmarcLookup(Struct, frozen=True):
     """One `_dmarc` name asked during discovery and what it held."""
 
     domain: str  # the domain whose policy this is (the record is at _dmarc.<domain>)
@@ -405,8 +404,7 @@ async def _dmarc_lookup(domain: str, lookup: Lookup) -> DmarcLookup:
     return DmarcLookup(domain, answer, tuple(records), tuple(others))
 
 
-@dataclass(frozen=True)
-class Discovery:
+class Discovery(Struct, frozen=True):
     """Where one rule set found the policy record (or why it found none)."""
 
     rfc: str
@@ -489,8 +487,7 @@ async def treewalk_org(domain: str, lookup: Lookup) -> str:
 # ---------------------------------------------------------------- alignment and result
 
 
-@dataclass(frozen=True)
-class AlignmentRow:
+class AlignmentRow(Struct, frozen=True):
     """One identifier DMARC can use: a DKIM d= or the SPF MAIL FROM domain."""
 
     mechanism: str  # "dkim" | "spf"
@@ -509,8 +506,7 @@ class AlignmentRow:
         return self.passed and self.aligned
 
 
-@dataclass(frozen=True)
-class DmarcGrid:
+class DmarcGrid(Struct, frozen=True):
     """The 2×2 picture of DMARC-06: SPF/DKIM × passed/aligned, with the domains in it."""
 
     spf_domain: str | None
@@ -521,8 +517,7 @@ class DmarcGrid:
     dkim_aligned: bool
 
 
-@dataclass(frozen=True)
-class DmarcResult:
+class DmarcResult(Struct, frozen=True):
     """DMARC evaluated under one rule set (RFC 7489 + PSL, or RFC 9989 + tree walk)."""
 
     rfc: str
@@ -622,8 +617,7 @@ def _sampling(record: DmarcRecord | None, policy: str | None, rfc: str) -> tuple
 # ---------------------------------------------------------------- the public checks
 
 
-@dataclass(frozen=True)
-class DmarcReport:
+class DmarcReport(Struct, frozen=True):
     """DMARC for one message (or one domain in domain mode), under both rule sets.
 
     The convenience properties read the RFC 9989 evaluation (the standard in force since

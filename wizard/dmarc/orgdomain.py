@@ -16,7 +16,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from msgspec import Struct
 from pathlib import Path
 
 import publicsuffixlist
@@ -135,8 +135,7 @@ def walk_names(domain: str) -> tuple[str, ...]:
     return tuple(names[:MAX_WALK_QUERIES])
 
 
-@dataclass(frozen=True)
-class WalkStep:
+class WalkStep(Struct, frozen=True):
     """What one tree-walk query found at `domain` (the record is at `_dmarc.<domain>`)."""
 
     domain: str
@@ -145,8 +144,7 @@ class WalkStep:
     transient: bool = False  # the query failed (timeout, SERVFAIL, REFUSED, …)
 
 
-@dataclass(frozen=True)
-class WalkOrg:
+class WalkOrg(Struct, frozen=True):
     domain: str
     reason: str
     uncertain: tuple[str, ...] = ()  # domains whose query failed and could change the answer

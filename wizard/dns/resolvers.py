@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import replace
+from msgspec.structs import replace
 from pathlib import Path
 
 import dns.asyncquery

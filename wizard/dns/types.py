@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from msgspec import Struct
 from typing import Protocol, runtime_checkable
 
 
@@ -26,8 +26,7 @@ class Status(enum.StrEnum):
         return self in (Status.SERVFAIL, Status.REFUSED, Status.TIMEOUT, Status.ERROR)
 
 
-@dataclass(frozen=True)
-class DnsAnswer:
+class DnsAnswer(Struct, frozen=True):
     """One question asked of one resolver, and what came back, kept as data."""
 
     resolver: str  # label of who answered: "system", "127.0.0.1:5353", "ns1.example.com (auth)", "zone"

@@ -15,7 +15,8 @@ Textual; the TUI only renders what `walk()` returns.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from msgspec import Struct
+from msgspec.structs import replace
 
 from wizard.common.dnsname import InvalidName
 from wizard.model.findings import Finding, FixCommand, RecordFix, Severity, worst
@@ -95,8 +96,7 @@ _ANNOUNCE = {
 _LAST = "Done. Save the report (s) to hand it on, or open the inspect view (i) for detail."
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(Struct, frozen=True):
     key: str  # one of the QUESTIONS keys
     number: int  # 1…6, its place in the full tree (kept when earlier steps are skipped)
     question: str
@@ -114,16 +114,14 @@ class Step:
         return worst(self.findings)
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(Struct, frozen=True):
     key: str
     number: int
     question: str
     reason: str
 
 
-@dataclass(frozen=True)
-class Walk:
+class Walk(Struct, frozen=True):
     steps: tuple[Step, ...]
     skipped: tuple[Skipped, ...]
 

@@ -6,7 +6,7 @@ trusted: a body-hash verdict on a re-wrapped paste would blame an innocent sende
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from msgspec import Struct
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -41,8 +41,7 @@ class UnreadableInput(ValueError):
     """The input cannot be analysed at all; the message says why in plain words."""
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(Struct, frozen=True):
     kind: str  # a key of KIND_LABELS (refined to dsn/bounce/report by the bounce parser)
     raw: bytes
     text: str  # decoded, for pattern matching and display

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from msgspec import Struct
 
 from wizard.common.safe_text import decode
 
@@ -18,8 +18,7 @@ _HEADER_START = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
-@dataclass(frozen=True)
-class Header:
+class Header(Struct, frozen=True):
     name: str  # as written (case kept)
     value: str  # text after the colon, folding kept, trailing CRLF removed
     raw: bytes  # the whole field as it appeared, CRLF line ends, no final CRLF
@@ -34,8 +33,7 @@ class Header:
         return re.sub(r"\r?\n(?=[ \t])", "", self.value).strip()
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(Struct, frozen=True, dict=True):  # dict: room for cached_property
     """The message as DKIM sees it: `canonical` has CRLF line ends throughout."""
 
     headers: tuple[Header, ...]

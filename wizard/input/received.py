@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, replace
+from msgspec import Struct
+from msgspec.structs import replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
@@ -38,8 +39,7 @@ _TLS_PROTOCOLS = {"esmtps", "esmtpsa", "utf8smtps", "utf8smtpsa", "lmtps", "lmtp
 _PLAIN_PROTOCOLS = {"smtp", "esmtp", "esmtpa", "utf8smtp", "utf8smtpa", "lmtp", "lmtpa", "local"}
 
 
-@dataclass(frozen=True)
-class Hop:
+class Hop(Struct, frozen=True):
     position: int  # 0 = newest (top-most Received)
     header: Header
     from_helo: str | None  # the name the client gave in HELO/EHLO
@@ -70,8 +70,7 @@ class Hop:
         return not any(addr in net for net in _INTERNAL if net.version == addr.version)
 
 
-@dataclass(frozen=True)
-class ReceivedChain:
+class ReceivedChain(Struct, frozen=True):
     hops: tuple[Hop, ...]  # newest first
     findings: tuple[Finding, ...]
     cap: Cap | None = None

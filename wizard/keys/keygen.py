@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
-from dataclasses import dataclass, field
+from msgspec import Struct
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -32,15 +32,17 @@ class KeyProblem(ValueError):
     is plain and can be shown as is."""
 
 
-@dataclass(frozen=True)
-class DkimKey:
+class DkimKey(Struct, frozen=True):
     """A DKIM key pair. `private_pem` is PKCS#8 PEM (what opendkim-genkey and OpenSSL 3
     write); it is excluded from repr so a key never lands in a log by accident."""
 
     key_type: str  # "rsa" or "ed25519"
     bits: int  # RSA modulus size; 256 for Ed25519
     public_b64: str  # the p= value
-    private_pem: bytes = field(repr=False, default=b"")
+    private_pem: bytes = b""
+
+    def __repr__(self) -> str:
+        return f"DkimKey(key_type={self.key_type!r}, bits={self.bits}, public_b64={self.public_b64!r})"
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -130,8 +132,7 @@ def write_private_key(path: str | os.PathLike, key: DkimKey) -> None:
         os.close(fd)
 
 
-@dataclass(frozen=True)
-class RecordForms:
+class RecordForms(Struct, frozen=True):
     """One DKIM record in each form a DNS provider asks for (CAUSE-12). All of them carry
     exactly `value` once the strings are joined (RFC 6376 §3.6.2.2)."""
 

@@ -20,7 +20,7 @@ import enum
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from msgspec import Struct
 from typing import Protocol
 
 from cryptography.hazmat.primitives import serialization
@@ -92,14 +92,12 @@ _IDS: dict[Kind, tuple[str, Severity]] = {
 }
 
 
-@dataclass(frozen=True)
-class Difference:
+class Difference(Struct, frozen=True):
     kind: Kind
     detail: str  # one plain sentence, values already sanitised
 
 
-@dataclass(frozen=True)
-class PublishedKey:
+class PublishedKey(Struct, frozen=True):
     """What a p= value holds, when it decodes to a key at all."""
 
     key_type: str  # "rsa" or "ed25519"
@@ -383,8 +381,7 @@ class Lookups(Protocol):
     async def lookup_everywhere(self, name: str, rdtype: str) -> Sequence[DnsAnswer]: ...
 
 
-@dataclass(frozen=True)
-class AnswerCheck:
+class AnswerCheck(Struct, frozen=True):
     answer: DnsAnswer
     differences: tuple[Difference, ...]
 
@@ -393,8 +390,7 @@ class AnswerCheck:
         return not self.differences
 
 
-@dataclass(frozen=True)
-class Misplaced:
+class Misplaced(Struct, frozen=True):
     """The key (or something) found at a wrong name (DNS-07)."""
 
     name: str
@@ -403,8 +399,7 @@ class Misplaced:
     matches: bool  # the record there is the right key
 
 
-@dataclass(frozen=True)
-class RecordCheck:
+class RecordCheck(Struct, frozen=True):
     domain: str
     selector: str
     key: DkimKey

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from msgspec import Struct
 from datetime import UTC, datetime, timedelta
 
 import dkim
@@ -62,8 +62,7 @@ class State(enum.StrEnum):
     BLOCKED = "not yet"  # an earlier step must be done first
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(Struct, frozen=True):
     id: StepId
     number: int
     title: str
@@ -73,8 +72,7 @@ class Step:
     found: tuple[str, ...]  # what the live check saw, one sanitised line each
 
 
-@dataclass(frozen=True)
-class SignerEvidence:
+class SignerEvidence(Struct, frozen=True):
     """What a freshly sent message says about the signer."""
 
     selector: str | None  # s= of the signature with d=<domain>; None if no such signature
@@ -83,8 +81,7 @@ class SignerEvidence:
     detail: str  # plain sentence: dkimpy's verdict or why there is nothing to verify
 
 
-@dataclass(frozen=True)
-class RotationFacts:
+class RotationFacts(Struct, frozen=True):
     domain: str
     old: str
     new: str
@@ -98,8 +95,7 @@ class RotationFacts:
     resolvers: tuple[str, ...] = ()  # the user's --resolver specs, for the dig commands
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Struct, frozen=True):
     steps: tuple[Step, ...]
     grace_until: datetime | None
 

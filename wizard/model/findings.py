@@ -1,13 +1,14 @@
 """The data that crosses every boundary: findings and the fixes they carry.
 
-Everything here is a frozen dataclass (DESIGN.md rule 2) so a Report can be shared between
+Everything here is a frozen msgspec Struct (DESIGN.md rule 2) so a Report can be shared between
 the engine, the report writers and the TUI without anyone mutating it.
 """
 from __future__ import annotations
 
 import enum
 import shlex
-from dataclasses import dataclass
+from msgspec import Struct
+from msgspec.structs import force_setattr
 
 
 class Severity(enum.StrEnum):
@@ -30,8 +31,7 @@ class Severity(enum.StrEnum):
 _RANK = {Severity.CRITICAL: 3, Severity.ERROR: 2, Severity.WARN: 1, Severity.INFO: 0}
 
 
-@dataclass(frozen=True)
-class FixCommand:
+class FixCommand(Struct, frozen=True):
     """A command to run. Held as argv so values from a message are never spliced into a
     shell string by hand (DESIGN.md rule 5); `shell` is the one way to print it."""
 
@@ -41,15 +41,14 @@ class FixCommand:
     __json_extra__ = ("shell",)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "argv", tuple(self.argv))
+        force_setattr(self, "argv", tuple(self.argv))
 
     @property
     def shell(self) -> str:
         return shlex.join(self.argv)
 
 
-@dataclass(frozen=True)
-class RecordFix:
+class RecordFix(Struct, frozen=True):
     """A DNS record to publish (or to change to this value)."""
 
     name: str  # fully qualified, without the trailing dot
@@ -85,8 +84,7 @@ def quote_txt_chunks(value: str, size: int = 255) -> list[str]:
 Fix = FixCommand | RecordFix
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Struct, frozen=True):
     """One diagnosis. `id` is a diagnoses.md id (`DKIM-KEY-06`, `CANON-11`, ...).
 
     `evidence` holds the exact input lines (or DNS answers) the conclusion came from, so an
@@ -101,9 +99,9 @@ class Finding:
     about: str = ""
 
     def __post_init__(self) -> None:
-        # Accept lists from callers but store tuples so the dataclass stays hashable/frozen.
-        object.__setattr__(self, "evidence", tuple(self.evidence))
-        object.__setattr__(self, "fixes", tuple(self.fixes))
+        # Accept lists from callers but store tuples so the struct stays hashable/frozen.
+        force_setattr(self, "evidence", tuple(self.evidence))
+        force_setattr(self, "fixes", tuple(self.fixes))
 
 
 def signature_about(index: int, d: str | None, s: str | None) -> str:
@@ -116,8 +114,7 @@ def worst(findings: "tuple[Finding, ...] | list[Finding]") -> Severity | None:
     return max((f.severity for f in findings), key=lambda s: s.rank, default=None)
 
 
-@dataclass(frozen=True)
-class Cap:
+class Cap(Struct, frozen=True):
     """A limit the engine applied to bound its work on hostile input (said in the report)."""
 
     what: str

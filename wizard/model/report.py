@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 from datetime import datetime
 from typing import Any
 
@@ -18,8 +18,7 @@ from wizard.model.findings import Cap, Finding, Severity, worst
 JSON_SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True)
-class InputInfo:
+class InputInfo(Struct, frozen=True):
     kind: str  # smtp_reply | dsn | bounce | report | auto_reply | headers | message |
     #            dkim_signature | auth_results | domain
     label: str  # the same in words
@@ -29,8 +28,7 @@ class InputInfo:
     has_body: bool
 
 
-@dataclass(frozen=True)
-class MessageFacts:
+class MessageFacts(Struct, frozen=True):
     """The identities every check needs, taken from the message (or overridden by flags)."""
 
     from_header: str | None
@@ -45,8 +43,7 @@ class MessageFacts:
     to: str | None
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(Struct, frozen=True):
     input: InputInfo
     analysed_at: datetime
     resolvers: tuple[str, ...] = ()

@@ -1,15 +1,16 @@
-"""Turn the engine's frozen dataclasses into JSON-ready data, one rule for all of them.
+"""Turn the engine's frozen msgspec Structs into JSON-ready data, one rule for all of them.
 
-The JSON shape is the dataclasses' field names, so it stays stable as long as they do
+The JSON shape is the structs' field names, so it stays stable as long as they do
 (README documents it). Computed properties a reader needs (a command's shell string, a TXT
 record's joined value) are listed per class in `__json_extra__`.
 """
 from __future__ import annotations
 
-import dataclasses
 import enum
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from wizard.common.safe_text import decode, shorten
 
@@ -25,12 +26,12 @@ def to_data(obj: Any) -> Any:
         return obj.isoformat()
     if isinstance(obj, (bytes, bytearray)):
         return shorten(decode(bytes(obj)), _BYTES_SHOWN)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+    if isinstance(obj, msgspec.Struct):
         hidden = getattr(obj, "__json_hidden__", ())
         out = {
-            f.name: to_data(getattr(obj, f.name))
-            for f in dataclasses.fields(obj)
-            if f.name not in hidden and not f.name.startswith("_")
+            name: to_data(getattr(obj, name))
+            for name in obj.__struct_fields__
+            if name not in hidden and not name.startswith("_")
         }
         for name in getattr(obj, "__json_extra__", ()):
             out[name] = to_data(getattr(obj, name))

@@ -7,36 +7,31 @@ table or smuggle in a link.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from wizard.model.findings import FixCommand, RecordFix, Severity
 from wizard.model.report import Report
 from wizard.common.safe_text import sanitize, shorten
 
 
-@dataclass(frozen=True)
-class Para:
+class Para(Struct, frozen=True):
     text: str
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(Struct, frozen=True):
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
 
 
-@dataclass(frozen=True)
-class Bullets:
+class Bullets(Struct, frozen=True):
     items: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(Struct, frozen=True):
     lines: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(Struct, frozen=True):
     """A finding: heading line, explanation, evidence and fixes."""
 
     severity: Severity
@@ -46,8 +41,7 @@ class Item:
     fixes: tuple[tuple[str, str], ...]  # (purpose, command or record line)
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(Struct, frozen=True):
     title: str
     blocks: tuple
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from msgspec import Struct
+from msgspec.structs import replace
 from datetime import datetime
 from email.utils import getaddresses
 
@@ -23,8 +24,7 @@ from wizard.model.report import InputInfo, MessageFacts, Report, sort_findings
 Progress = Callable[[Report], None]
 
 
-@dataclass(frozen=True)
-class SignatureReport:
+class SignatureReport(Struct, frozen=True):
     """One DKIM-Signature: its decoded tags, its verdict, and what forensics proved."""
 
     index: int

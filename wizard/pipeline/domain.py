@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from msgspec import Struct
 from datetime import datetime
 
 from wizard.dns.types import Resolver
@@ -17,8 +17,7 @@ from wizard.model.findings import Finding, Severity
 from wizard.model.report import InputInfo, Report, sort_findings
 
 
-@dataclass(frozen=True)
-class DomainReport:
+class DomainReport(Struct, frozen=True):
     domain: str
     selectors: tuple[str, ...]  # as asked, or the common ones probed when none were named
     probed: bool  # True when the selectors were guessed, not named

@@ -18,7 +18,8 @@ dmarc, arc, … result classes). Two things authres does not do, and why we add 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from msgspec import Struct
+from msgspec.structs import replace
 
 import authres
 
@@ -74,15 +75,13 @@ COMMENT_HINTS: tuple[tuple[re.Pattern[str], tuple[str, ...], str, frozenset[str]
 )
 
 
-@dataclass(frozen=True)
-class CommentHint:
+class CommentHint(Struct, frozen=True):
     ids: tuple[str, ...]  # diagnoses.md ids the comment points to
     meaning: str
     quoted: str  # the part of the comment that matched
 
 
-@dataclass(frozen=True)
-class AuthResult:
+class AuthResult(Struct, frozen=True):
     authserv_id: str | None  # None when the field had none (Microsoft 365)
     position: int  # which A-R field, 0 = top-most
     trusted: bool  # added by the final receiver (AR-01)
@@ -103,8 +102,7 @@ class AuthResult:
         return None
 
 
-@dataclass(frozen=True)
-class AuthResultsField:
+class AuthResultsField(Struct, frozen=True):
     position: int
     header: Header
     authserv_id: str | None
@@ -114,8 +112,7 @@ class AuthResultsField:
     unparsed: tuple[str, ...]  # clauses that could not be read at all
 
 
-@dataclass(frozen=True)
-class ReceivedSpf:
+class ReceivedSpf(Struct, frozen=True):
     position: int
     header: Header
     result: str  # normalised, lower case
@@ -127,8 +124,7 @@ class ReceivedSpf:
     helo: str | None
 
 
-@dataclass(frozen=True)
-class AuthResultsSet:
+class AuthResultsSet(Struct, frozen=True):
     fields: tuple[AuthResultsField, ...]  # every Authentication-Results, top-most first
     results: tuple[AuthResult, ...]  # all results of those fields, in order
     original: tuple[AuthResult, ...]  # X-Original-Authentication-Results and the like (AR-10)
@@ -163,8 +159,7 @@ class AuthResultsSet:
         return tuple(found)
 
 
-@dataclass(frozen=True)
-class _Segment:
+class _Segment(Struct, frozen=True):
     text: str  # as written, comments included
     bare: str  # comments and quoted strings blanked (same length), for pattern matching
     comments: tuple[str, ...]

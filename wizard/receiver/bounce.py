@@ -24,7 +24,7 @@ import html
 import ipaddress
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from msgspec import Struct
 
 from wizard.receiver.signs import (
     AUTO_REPLY_SUBJECT as _AUTO_REPLY_SUBJECT,
@@ -60,16 +60,14 @@ _MAX_REPLY = 4_000  # characters kept of one joined reply
 # Data
 
 
-@dataclass(frozen=True)
-class SmtpReply:
+class SmtpReply(Struct, frozen=True):
     code: int  # basic reply code, 550
     enhanced: str | None  # "5.7.26" when the reply carries one (RFC 2034)
     text: str  # the message, continuation markers removed, lines joined
     raw_lines: tuple[str, ...]  # the lines as found
 
 
-@dataclass(frozen=True)
-class RecipientStatus:
+class RecipientStatus(Struct, frozen=True):
     """One per-recipient block of a DSN, or one failed address of a text NDR."""
 
     recipient: str
@@ -88,8 +86,7 @@ class RecipientStatus:
     will_retry_until: str | None
 
 
-@dataclass(frozen=True)
-class Bounce:
+class Bounce(Struct, frozen=True):
     kind: str  # permanent | gave_up | delayed | success | not_a_bounce
     layout: str  # the NDR layout recognised (DSN-09)
     status: str | None  # most specific enhanced code (first recipient)
@@ -111,8 +108,7 @@ class Bounce:
     report_type: str | None  # "delivery-status", "feedback-report", ... or None
 
 
-@dataclass(frozen=True)
-class BounceAnalysis:
+class BounceAnalysis(Struct, frozen=True):
     bounce: Bounce
     findings: tuple[Finding, ...]
     returned_message: bytes | None
@@ -365,8 +361,7 @@ STAGE_MEANING = {
 }
 
 
-@dataclass(frozen=True)
-class _Pattern:
+class _Pattern(Struct, frozen=True):
     finding_id: str
     severity: Severity
     title: str
@@ -557,8 +552,7 @@ def _html_to_text(text: str) -> str:
 # The analysis
 
 
-@dataclass
-class _Work:
+class _Work(Struct):
     """Mutable scratch state while one input is analysed (never leaves this module)."""
 
     caps: list[Cap]

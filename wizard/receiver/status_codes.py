@@ -13,7 +13,7 @@ import csv
 import functools
 import importlib.resources
 import re
-from dataclasses import dataclass
+from msgspec import Struct
 
 from wizard.common.lazy_re import lazy  # the tables' patterns compile on first use
 
@@ -21,16 +21,14 @@ from wizard.common.lazy_re import lazy  # the tables' patterns compile on first 
 _CODE = lazy(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
 
 
-@dataclass(frozen=True)
-class RegistryEntry:
+class RegistryEntry(Struct, frozen=True):
     code: str  # registry form, "X.7.26"
     title: str
     description: str
     reference: str
 
 
-@dataclass(frozen=True)
-class CodeExplanation:
+class CodeExplanation(Struct, frozen=True):
     code: str  # as given, e.g. "5.7.26"
     valid: bool  # RFC 3463 §2 syntax
     class_title: str  # "Permanent Failure"
@@ -111,8 +109,7 @@ def registry_entry(code: str) -> RegistryEntry | None:
 # What each topic means for the person holding the bounce. Keyed by topic; the code's
 # explanation picks one topic from provider + text + registry and quotes these.
 
-@dataclass(frozen=True)
-class _Topic:
+class _Topic(Struct, frozen=True):
     plain: str
     causes: tuple[str, ...]
     next_steps: tuple[str, ...]
@@ -362,8 +359,7 @@ _TOPICS: dict[str, _Topic] = {
 # any), code pattern (class "*" = 4 or 5), optional text pattern that must match, meaning,
 # topic, and whether it clashes with the registry meaning.
 
-@dataclass(frozen=True)
-class _ProviderRule:
+class _ProviderRule(Struct, frozen=True):
     provider: str | None
     code: re.Pattern[str]
     text: re.Pattern[str] | None

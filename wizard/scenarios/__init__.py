@@ -7,7 +7,7 @@ named <origin>.zone and scenario.json.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from msgspec import Struct
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -16,8 +16,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT = "dmarc-reject-bounce"  # what the README's run command opens: the commonest ticket
 
 
-@dataclass(frozen=True)
-class Scenario:
+class Scenario(Struct, frozen=True):
     name: str
     title: str
     summary: str

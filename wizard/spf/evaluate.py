@@ -19,7 +19,8 @@ import ipaddress
 import re
 import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from msgspec import Struct
+from msgspec.structs import replace
 
 import spf as pyspf
 
@@ -102,8 +103,7 @@ class _LayerQuery(pyspf.query):
 # --------------------------------------------------------------- the record tree
 
 
-@dataclass(frozen=True)
-class SpfNode:
+class SpfNode(Struct, frozen=True):
     """One term of a record (or the record itself, for the root and include/redirect)."""
 
     term: str  # as written: "include:_spf.example.net", "redirect=…", or the domain (root)
@@ -119,8 +119,7 @@ class SpfNode:
     children: tuple["SpfNode", ...] = ()
 
 
-@dataclass(frozen=True)
-class SpfTree:
+class SpfTree(Struct, frozen=True):
     domain: str
     root: SpfNode
     lookups_used: int
@@ -586,8 +585,7 @@ async def spf_tree(domain: str, lookup: Lookup, *, ip: str | None = None,
 # --------------------------------------------------------------- the check for a message
 
 
-@dataclass(frozen=True)
-class SpfReport:
+class SpfReport(Struct, frozen=True):
     """SPF for one message: pyspf's verdict plus the tree of the checked domain."""
 
     result: str | None  # pass fail softfail neutral none permerror temperror; None = not run

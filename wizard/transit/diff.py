@@ -8,7 +8,7 @@ Returned as data (DiffLine tuples) so the report writers and the TUI render it t
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from msgspec import Struct
 
 from wizard.common.safe_text import decode, sanitize
 
@@ -17,8 +17,7 @@ MAX_MIDDLE_LINES = 4000  # difflib is quadratic in the worst case; beyond this, 
 MAX_OUTPUT_LINES = 600
 
 
-@dataclass(frozen=True)
-class DiffLine:
+class DiffLine(Struct, frozen=True):
     kind: str  # "same", "removed" (only in the original), "added" (only in received), "skip"
     old_no: int | None  # 1-based line number in the original canonical body
     new_no: int | None  # 1-based line number in the received canonical body

@@ -17,7 +17,7 @@ import email.quoprimime
 import quopri
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 from email.message import Message as EmailMessage
 from email.parser import HeaderParser
 
@@ -51,8 +51,7 @@ EMPTY_BH = {
 }
 
 
-@dataclass(frozen=True)
-class ProvenChange:
+class ProvenChange(Struct, frozen=True):
     """A change whose reversal makes the signature verify again (or reproduces the original)."""
 
     kind: str  # body: appended, prepended, inserted, mime-part-added, mime-wrapped,
@@ -70,8 +69,7 @@ class ProvenChange:
     header: str = ""  # header side: the header field concerned
 
 
-@dataclass(frozen=True)
-class BodyForensics:
+class BodyForensics(Struct, frozen=True):
     expected_bh: str  # bh= from the signature (base64)
     computed_bh: str  # of the received body, per c= and l=
     matches: bool
@@ -88,8 +86,7 @@ class BodyForensics:
     caps: tuple[Cap, ...] = ()
 
 
-@dataclass(frozen=True)
-class HeaderForensics:
+class HeaderForensics(Struct, frozen=True):
     header_ok: bool | None  # b= verifies (None: could not check — no key, no header)
     canonicalization: str  # header algorithm
     signed_headers: tuple[str, ...]  # h= as written
@@ -103,8 +100,7 @@ class HeaderForensics:
 
 # --- signature tags ----------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Sig:
+class _Sig(Struct, frozen=True):
     tags: dict
     a: str
     header_algo: str
@@ -150,8 +146,7 @@ def _b64(digest: bytes) -> str:
 
 # --- MIME layout on body lines -----------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Leaf:
+class _Leaf(Struct, frozen=True):
     content_start: int  # line index
     content_end: int  # exclusive: the next delimiter line (or end of body)
     ctype: str
@@ -199,8 +194,7 @@ def _layout(msg: Message, lines: list[bytes]) -> tuple[list[int], list[_Leaf]]:
 
 # --- the search ----------------------------------------------------------------------------
 
-@dataclass
-class _Search:
+class _Search(Struct):
     received: bytes  # canonical received body
     algo: str
     a: str
@@ -228,8 +222,7 @@ class _Search:
         return self.budget_hit
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(Struct, frozen=True):
     kind: str
     finding_id: str
     description: str
@@ -1024,8 +1017,7 @@ def _relaxed_value(value: bytes) -> bytes:
     return re.sub(rb"[ \t]+", b" ", re.sub(rb"\r\n", b"", value)).strip()
 
 
-@dataclass(frozen=True)
-class _HCand:
+class _HCand(Struct, frozen=True):
     kind: str
     finding_id: str
     description: str

@@ -13,7 +13,7 @@ import binascii
 import re
 import string
 from collections.abc import Callable
-from dataclasses import dataclass
+from msgspec import Struct
 from urllib.parse import unquote
 
 from wizard.input.message import Message
@@ -70,8 +70,7 @@ def _decode_sophos(m: re.Match[str]) -> str | None:
         return None
 
 
-@dataclass(frozen=True)
-class UrlWrapper:
+class UrlWrapper(Struct, frozen=True):
     name: str
     needle: bytes  # lower-case literal every wrapped link contains: a fast pre-filter
     cause: str  # diagnoses.md CAUSE id the wrapper belongs to
@@ -149,8 +148,7 @@ WRAPPERS: tuple[UrlWrapper, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Unwrapped:
+class Unwrapped(Struct, frozen=True):
     """The result of undoing one wrapper throughout a body."""
 
     wrapper: UrlWrapper
@@ -212,8 +210,7 @@ def _safe_decode(wrapper: UrlWrapper, m: re.Match[str]) -> str | None:
 
 # --- intermediaries ---------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Intermediary:
+class Intermediary(Struct, frozen=True):
     """A system the message passed through that is known to change signed mail."""
 
     cause: str  # CAUSE-01 … CAUSE-10
