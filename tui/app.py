@@ -9,16 +9,19 @@ UI; partial Reports come back as `ReportUpdated` messages and screens re-render 
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, ClassVar, Sequence
+from typing import TYPE_CHECKING, ClassVar
 
+from msgspec.structs import replace
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from tui import safe
 from tui.messages import AnalysisFailed, ReportUpdated, Submission
+from wizard.model.request import AnalysisRequest
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -30,13 +33,13 @@ ResolverFactory = Callable[[Sequence[str], float], Sequence["Resolver"]]
 ZoneResolverFactory = Callable[[Sequence[str]], Sequence["Resolver"]]
 
 
-def _system_resolvers(specs: Sequence[str], timeout: float) -> Sequence["Resolver"]:
+def _system_resolvers(specs: Sequence[str], timeout: float) -> Sequence[Resolver]:
     from wizard.dns import resolvers_from_specs
 
     return resolvers_from_specs(list(specs), timeout)
 
 
-def _zone_resolvers(paths: Sequence[str]) -> Sequence["Resolver"]:
+def _zone_resolvers(paths: Sequence[str]) -> Sequence[Resolver]:
     from wizard.dns import ZoneFileResolver
 
     return [ZoneFileResolver(list(paths))]
@@ -51,7 +54,7 @@ def _screen_actions():
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _pyperclip_copy(value: str) -> None:
@@ -95,35 +98,43 @@ class MailTriageApp(App[None]):
     def __init__(
         self,
         *,
-        resolvers: Sequence["Resolver"] | None = None,
-        resolver_specs: Sequence[str] = (),
+        options: AnalysisRequest | None = None,
+        resolvers: Sequence[Resolver] | None = None,
         resolver_factory: ResolverFactory = _system_resolvers,
         zone_resolver_factory: ZoneResolverFactory = _zone_resolvers,
         clock: Callable[[], datetime] = _utc_now,
         system_clipboard: Callable[[str], None] = _pyperclip_copy,
-        timeout: float = 3.0,
         initial: Submission | None = None,
     ) -> None:
         super().__init__()
+        # The command line's options (tui.request.request_from_args): every analysis is
+        # this request with a screen's input in it (request_for), as `check` builds its own.
+        self.options = options or AnalysisRequest()
         self._resolvers = list(resolvers) if resolvers is not None else None
-        self.resolver_specs: tuple[str, ...] = tuple(resolver_specs)
         self._resolver_factory = resolver_factory
         self._zone_resolver_factory = zone_resolver_factory
         self.clock = clock
         # The second copy route (DESIGN.md rule 6), injected so tests never touch a desktop.
         self.system_clipboard = system_clipboard
-        self.timeout = timeout
         self._initial = initial
         self.submission: Submission | None = None
-        self.report: "Report | None" = None
+        self.report: Report | None = None
         self.finished = False
         self.error: str | None = None
         self.saved_input: bytes | None = None  # what was last saved as .eml
         self._generation = 0
 
+    @property
+    def resolver_specs(self) -> tuple[str, ...]:
+        return self.options.resolver_specs
+
+    @property
+    def timeout(self) -> float:
+        return self.options.timeout
+
     # --- screens -----------------------------------------------------------------------
 
-    def get_default_screen(self) -> "Screen":
+    def get_default_screen(self) -> Screen:
         from tui.screens.start import StartScreen
 
         return StartScreen()
@@ -153,7 +164,7 @@ class MailTriageApp(App[None]):
 
         self._show(InspectScreen())
 
-    def _show(self, screen: "Screen") -> None:
+    def _show(self, screen: Screen) -> None:
         if self._result_screens():
             self.switch_screen(screen)
         else:
@@ -173,67 +184,75 @@ class MailTriageApp(App[None]):
         self.finished = False
         self.error = None
         self._generation += 1
+        request = self.request_for(submission)
         try:
-            resolvers = self._resolvers_for(submission)
-        except ValueError as exc:  # a --resolver spec that is not IP[:PORT]
+            resolvers = self._resolvers_for(request)
+        except (OSError, ValueError) as exc:  # a --resolver spec that is not IP[:PORT], a zone file
             self.error = str(exc)
             resolvers = None
         if not self._result_screens():
             self.show_guided()
         self._broadcast()
         if resolvers is not None:
-            self._run_analysis(self._generation, submission, resolvers)
+            self._run_analysis(self._generation, request, resolvers)
+
+    def request_for(self, submission: Submission) -> AnalysisRequest:
+        """What a screen submitted (the input; a scenario also brings its time, SPF inputs
+        and zone files) with the app's options for everything else: the request `check`
+        builds from the same input and options."""
+        o = self.options
+        return replace(
+            submission, resolver_specs=o.resolver_specs, timeout=o.timeout,
+            authoritative=o.authoritative, offline=o.offline,
+            zone_paths=submission.zone_paths or o.zone_paths,
+            now=submission.now or o.now or self.clock(),
+            ip=submission.ip or o.ip, mail_from=submission.mail_from or o.mail_from,
+            helo=submission.helo or o.helo,
+        )
 
     def rerun(self, specs: Sequence[str] | None = None) -> None:
-        """Analyse the same input again, optionally with other resolvers."""
+        """Analyse the same input again (if there is one), optionally asking other resolvers
+        from now on, instead of any zone files: choosing servers means asking them."""
         if specs is not None:
-            self.resolver_specs = tuple(specs)
+            self.options = replace(self.options, resolver_specs=tuple(specs), zone_paths=())
             self._resolvers = None
+            if self.submission is not None:
+                self.submission = replace(self.submission, zone_paths=())
         if self.submission is not None:
             self.analyse(self.submission)
 
-    def _resolvers_for(self, submission: Submission) -> Sequence["Resolver"]:
-        if submission.zone_paths and not self.resolver_specs:
-            return self._zone_resolver_factory(submission.zone_paths)
+    def _resolvers_for(self, request: AnalysisRequest) -> Sequence[Resolver]:
+        # Zone files win over named servers, as in `check` (tui.request.resolvers_for).
+        if request.zone_paths and request.zone_paths != self.options.zone_paths:
+            return self._zone_resolver_factory(request.zone_paths)
         return self.lookup_resolvers()
 
-    def lookup_resolvers(self) -> Sequence["Resolver"]:
-        """The resolvers the user chose (ctrl+r), for lookups outside a training scenario.
-        Raises ValueError for a spec that is not IP[:PORT]."""
+    def lookup_resolvers(self) -> Sequence[Resolver]:
+        """The resolvers the options name (--zone, --resolver, or those chosen with ctrl+r),
+        for lookups outside a training scenario. Raises ValueError for a spec that is not
+        IP[:PORT], OSError for a zone file that cannot be read."""
         if self._resolvers is None:
-            self._resolvers = list(self._resolver_factory(self.resolver_specs, self.timeout))
+            if self.options.zone_paths:
+                self._resolvers = list(self._zone_resolver_factory(self.options.zone_paths))
+            else:
+                self._resolvers = list(self._resolver_factory(self.resolver_specs, self.timeout))
         return self._resolvers
 
     @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
-    def _run_analysis(self, generation: int, submission: Submission, resolvers: Sequence["Resolver"]) -> None:
+    def _run_analysis(self, generation: int, request: AnalysisRequest, resolvers: Sequence[Resolver]) -> None:
         # A thread with its own event loop: dkimpy's crypto and any blocking call inside the
         # engine stay off the UI loop. post_message is thread-safe.
         import asyncio
 
         from wizard.input.classify import UnreadableInput
 
-        def progress(report: "Report") -> None:
+        def progress(report: Report) -> None:
             self.post_message(ReportUpdated(generation, report, final=False))
 
+        from wizard.pipeline.analyze import analyze
+
         try:
-            if submission.is_domain:
-                from wizard.pipeline.domain import analyze_domain
-
-                coro = analyze_domain(
-                    submission.domain, list(submission.selectors), resolvers=list(resolvers),
-                    now=submission.now or self.clock(), timeout=self.timeout, on_progress=progress,
-                    source=submission.source,
-                )
-            else:
-                from wizard.pipeline.analyze import analyze
-
-                coro = analyze(
-                    submission.raw, source=submission.source, resolvers=list(resolvers),
-                    now=submission.now or self.clock(), timeout=self.timeout, on_progress=progress,
-                    ip=submission.ip, mail_from=submission.mail_from, helo=submission.helo,
-                    original=submission.original,
-                )
-            report = asyncio.run(coro)
+            report = asyncio.run(analyze(request, resolvers=list(resolvers), on_progress=progress))
         except UnreadableInput as exc:  # empty or binary input: its message is for people
             self.post_message(AnalysisFailed(generation, str(exc)))
         except Exception as exc:  # noqa: BLE001 - shown to the user, the paste is kept
@@ -264,7 +283,7 @@ class MailTriageApp(App[None]):
     # --- actions -----------------------------------------------------------------------
 
     def action_help(self) -> None:
-        from tui.screens.dialogs import HelpScreen
+        from tui.dialogs.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
@@ -278,16 +297,15 @@ class MailTriageApp(App[None]):
             self.push_screen(KeysScreen())
 
     def action_resolvers(self) -> None:
-        from tui.screens.dialogs import ResolverDialog
+        from tui.dialogs.resolvers import ResolverDialog
 
         def chosen(specs: tuple[str, ...] | None) -> None:
             if specs is None:
                 return
-            self.resolver_specs = specs
-            self._resolvers = None
             where = ", ".join(specs) if specs else "the system resolver"
-            if self.submission is not None:
-                self.rerun(specs)
+            analysing = self.submission is not None
+            self.rerun(specs)
+            if analysing:
                 safe.notify(self, f"Analysing again, asking {where}.", title="Resolvers")
             else:
                 safe.notify(self, f"Lookups will ask {where}.", title="Resolvers")
@@ -297,7 +315,7 @@ class MailTriageApp(App[None]):
     async def action_quit(self) -> None:
         """Quit, unless a paste would be lost: then offer to save it or quit anyway
         (pasted text is never lost without the user choosing so)."""
-        from tui.screens.dialogs import QuitDialog
+        from tui.dialogs.quit import QuitDialog
         from tui.screens.start import StartScreen
 
         if isinstance(self.screen, QuitDialog):  # ctrl+q twice: quit anyway
@@ -320,7 +338,7 @@ class MailTriageApp(App[None]):
     def save_dialog(self, *, raw: bytes | None = None, then: Callable[[], None] | None = None) -> None:
         """Ask for a path and save there. `raw` is an unanalysed paste (Start screen);
         `then` runs once the file is written (quit after saving)."""
-        from tui.screens.dialogs import SaveDialog
+        from tui.dialogs.save import SaveDialog
 
         formats = SAVE_FORMATS if (self.report is not None and raw is None) else {".eml": SAVE_FORMATS[".eml"]}
         # A name with the time in it rarely exists already; saving never overwrites.
@@ -352,8 +370,9 @@ class MailTriageApp(App[None]):
                 safe.notify(self, "There is no report yet; save the input as .eml instead.",
                             title="Not saved", severity="error")
                 return False
-            from wizard.output.text import render_markdown, render_text
-            from wizard.model.report import report_to_json
+            from wizard.output.json import report_to_json
+            from wizard.output.markdown import render_markdown
+            from wizard.output.text import render_text
 
             writer = {".md": render_markdown, ".json": report_to_json, ".txt": render_text}[suffix]
             data = writer(self.report).encode("utf-8")

@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "keygen": ("tui.cmd_fix", "generate a DKIM key pair and print its DNS record in every form"),
     "record-check": ("tui.cmd_fix", "compare a published DKIM record with a private key"),
     "rotate": ("tui.cmd_fix", "walk the five-step DKIM key rotation, checking each step live"),
+    "schema": ("tui.cmd_schema", "print the JSON Schema of `check --json` (generated from the model)"),
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

@@ -3,8 +3,9 @@
 Two routes, because neither works everywhere: OSC 52 (`App.copy_to_clipboard`) reaches the
 clipboard of the machine the *terminal* runs on, so it works over SSH, but some terminals
 ignore it and we cannot detect that; pyperclip reaches the local desktop clipboard and fails
-on headless servers (the app's injected `system_clipboard`). We try both and say which ones were used. The text also always sits in
-a read-only TextArea, so it can be selected by hand when both routes fail.
+on headless servers (the app's injected `system_clipboard`). We try both and say which ones
+were used. The text also always sits in a read-only TextArea, so it can be selected by hand
+when both routes fail.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from tui.app import MailTriageApp
 
 
-def copy(app: "MailTriageApp", value: str, *, what: str = "command") -> str:
+def copy(app: MailTriageApp, value: str, *, what: str = "command") -> str:
     """Copy `value`; notify the user which route carried it and return that sentence.
 
     What is copied is the sanitized text, exactly what the user sees on screen: a command

@@ -8,8 +8,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options
+from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options, add_zone_option
+
+if TYPE_CHECKING:
+    from tui.app import MailTriageApp
+    from wizard.model.request import AnalysisRequest
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024  # the same cap the engine applies (wizard.input.classify)
 
@@ -19,12 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mailtriage",
         description="Open the interactive troubleshooter, optionally on a message, bounce or "
         "headers (FILE, or - for stdin). Subcommands: check, domain, demo, keygen, "
-        "record-check, rotate (mailtriage COMMAND --help).",
+        "record-check, rotate, schema (mailtriage COMMAND --help).",
     )
     parser.add_argument("file", nargs="?", metavar="FILE", help="message, headers, bounce or status line; - for stdin")
     add_dns_options(parser)
-    parser.add_argument("--zone", action="append", default=[], metavar="ZONEFILE",
-                        help="answer DNS from this zone file instead of the network (repeatable)")
+    add_zone_option(parser)
     parser.add_argument("--now", metavar="ISO-TIME", help="judge expiry and dates as of this time")
     return parser
 
@@ -37,14 +41,19 @@ def _reopen_tty_as_stdin() -> bool:
         return False
     os.dup2(fd, 0)
     os.close(fd)
-    sys.stdin = sys.__stdin__ = open(0, "r", closefd=False)  # noqa: SIM115 - lives as long as the process
+    sys.stdin = sys.__stdin__ = open(0, closefd=False)  # noqa: SIM115 - lives as long as the process
     return True
 
 
 def main(argv: list[str]) -> int:
-    from tui.messages import Submission
+    from tui.request import request_from_args
 
     args = build_parser().parse_args(argv)
+    try:
+        request_from_args(args)
+    except ValueError as exc:  # a --now that is not an ISO time
+        print(f"mailtriage: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     initial = None
     if args.file:
         try:
@@ -61,7 +70,7 @@ def main(argv: list[str]) -> int:
         except OSError as exc:
             print(f"mailtriage: {args.file}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_FAILED
-        initial = Submission(source=source, raw=raw)
+        initial = request_from_args(args, raw=raw, source=source)
     if not sys.__stdout__.isatty():
         print("mailtriage: the app needs a terminal; `mailtriage check FILE` prints a report", file=sys.stderr)
         return EXIT_USAGE
@@ -70,19 +79,13 @@ def main(argv: list[str]) -> int:
     return EXIT_OK if app.return_code in (None, 0) else EXIT_FAILED
 
 
-def make_app(args: argparse.Namespace, initial=None):
+def make_app(args: argparse.Namespace, initial: AnalysisRequest | None = None) -> MailTriageApp:
+    """The app with the request the options describe (tui.request), as `check` builds it."""
     from tui.app import MailTriageApp
+    from tui.request import request_from_args
 
-    kwargs = {}
-    zones = list(args.zone)
-    if zones and not args.resolver:
-        from wizard.dns import ZoneFileResolver
-
-        kwargs["resolvers"] = [ZoneFileResolver(zones)]
-    if args.now:
-        from datetime import datetime, timezone
-
-        moment = datetime.fromisoformat(args.now)
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-        kwargs["clock"] = lambda: moment
-    return MailTriageApp(resolver_specs=tuple(args.resolver), timeout=args.timeout, initial=initial, **kwargs)
+    options = request_from_args(args)
+    moment = options.now
+    if moment is None:
+        return MailTriageApp(options=options, initial=initial)
+    return MailTriageApp(options=options, initial=initial, clock=lambda: moment)

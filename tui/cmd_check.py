@@ -3,12 +3,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options, add_output_options, add_zone_option
+from tui.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_dns_options,
+    add_output_options,
+    add_zone_option,
+)
 
 if TYPE_CHECKING:
+    from wizard.model.report import Report
+    from wizard.model.request import AnalysisRequest
     from wizard.transit.prefetch import BodyPrefetch
 
 
@@ -36,23 +44,6 @@ def read_input(path: str) -> bytes:
         return handle.read()
 
 
-def parse_now(value: str | None) -> datetime:
-    if not value:
-        return datetime.now(timezone.utc)
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def make_resolvers(args: argparse.Namespace) -> list:
-    from wizard.dns import ZoneFileResolver, resolvers_from_specs
-
-    if args.offline:
-        return []
-    if args.zone:
-        return [ZoneFileResolver(args.zone)]
-    return resolvers_from_specs(args.resolver, args.timeout)
-
-
 def usage_error(exc: Exception) -> int:
     """Say what was wrong with the command's input in one line; the usage exit code."""
     from wizard.common.safe_text import sanitize
@@ -62,53 +53,37 @@ def usage_error(exc: Exception) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tui.request import request_from_args
     from wizard.transit import prefetch as body_prefetch
 
     try:
         raw = read_input(args.file)
-        original = read_input(args.original) if args.original else None
-        now = parse_now(args.now)
+        request = request_from_args(args, raw=raw, source="stdin" if args.file == "-" else args.file)
     except (OSError, ValueError) as exc:
         return usage_error(exc)
     # Before the engine's imports and before any thread: a big body is hashed by a forked
     # child meanwhile (wizard.transit.prefetch says why).
     prefetch = body_prefetch.start(raw)
     try:
-        return _check(args, raw, original, now, prefetch)
+        return _check(args, request, prefetch)
     finally:
         if prefetch is not None:
             prefetch.close()
 
 
-def _check(args: argparse.Namespace, raw: bytes, original: bytes | None, now: datetime,
-           prefetch: BodyPrefetch | None) -> int:
+def _check(args: argparse.Namespace, request: AnalysisRequest, prefetch: BodyPrefetch | None) -> int:
     import asyncio  # imported after the fork, which never needs it
 
-    from wizard.pipeline.analyze import analyze
+    from tui.request import resolvers_for
     from wizard.input.classify import UnreadableInput
+    from wizard.pipeline.analyze import analyze
 
     try:
-        resolvers = make_resolvers(args)
+        resolvers = resolvers_for(request)
     except (OSError, ValueError) as exc:
         return usage_error(exc)
     try:
-        report = asyncio.run(
-            analyze(
-                raw,
-                source="stdin" if args.file == "-" else args.file,
-                resolvers=resolvers,
-                now=now,
-                timeout=args.timeout,
-                original=original,
-                ip=args.ip,
-                mail_from=args.mail_from,
-                helo=args.helo,
-                # Named resolvers mean "ask these and nowhere else"; the authoritative
-                # servers are compared only when the system resolver is in use.
-                compare=not (args.no_authoritative or args.resolver or args.zone or args.offline),
-                body_digests=prefetch,
-            )
-        )
+        report = asyncio.run(analyze(request, resolvers=resolvers, body_digests=prefetch))
     except UnreadableInput as exc:
         print(f"mailtriage: cannot analyse {args.file}: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -116,15 +91,15 @@ def _check(args: argparse.Namespace, raw: bytes, original: bytes | None, now: da
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
-def emit(report, args: argparse.Namespace) -> None:
+def emit(report: Report, args: argparse.Namespace) -> None:
     """Print the report in the format the flags chose."""
-    # Each renderer is imported only when chosen: --json never needs wizard.output.text.
+    # Each renderer is imported only when chosen: --json never needs wizard.output.sections.
     if args.json:
-        from wizard.model.report import report_to_json
+        from wizard.output.json import report_to_json
 
         out = report_to_json(report)
     elif args.markdown:
-        from wizard.output.text import render_markdown
+        from wizard.output.markdown import render_markdown
 
         out = render_markdown(report)
     else:

@@ -35,13 +35,9 @@ def run(args: argparse.Namespace) -> int:
         print("mailtriage demo: the app needs a terminal; `mailtriage demo --list` lists them", file=sys.stderr)
         return EXIT_USAGE
     from tui.app import MailTriageApp
-    from tui.messages import Submission
+    from tui.request import request_from_args, scenario_request
 
-    submission = Submission(
-        source=f"scenario {scenario.name}", raw=scenario.read(),
-        zone_paths=tuple(str(p) for p in scenario.zone_paths),
-        now=scenario.now, ip=scenario.ip, mail_from=scenario.mail_from, helo=scenario.helo,
-    )
-    app = MailTriageApp(initial=submission)
+    options = request_from_args(args)
+    app = MailTriageApp(options=options, initial=scenario_request(scenario, options))
     app.run()
     return EXIT_OK

@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 
-from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options, add_output_options, add_zone_option
+from tui.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    add_dns_options,
+    add_output_options,
+    add_zone_option,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -18,22 +23,15 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from datetime import datetime, timezone
+    from tui.cmd_check import emit, usage_error
+    from tui.request import request_from_args, resolvers_for
+    from wizard.pipeline.analyze import analyze
 
-    from tui.cmd_check import emit
-    from wizard.dns import ZoneFileResolver, resolvers_from_specs
-    from wizard.pipeline.domain import analyze_domain
-    from wizard.common.safe_text import sanitize
-
+    request = request_from_args(args)
     try:
-        resolvers = [ZoneFileResolver(args.zone)] if args.zone else resolvers_from_specs(args.resolver, args.timeout)
+        resolvers = resolvers_for(request)
     except (OSError, ValueError) as exc:
-        print(f"mailtriage: {sanitize(str(exc), one_line=True)}", file=sys.stderr)
-        return EXIT_USAGE
-    report = asyncio.run(
-        analyze_domain(args.domain, args.selector, resolvers=resolvers,
-                       now=datetime.now(timezone.utc), timeout=args.timeout,
-                       compare=not args.no_authoritative)
-    )
+        return usage_error(exc)
+    report = asyncio.run(analyze(request, resolvers=resolvers))
     emit(report, args)
     return EXIT_FAILED if report.failed else EXIT_OK

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options
@@ -62,7 +62,7 @@ def _iso_time(value: str) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time such as 2026-11-23T12:00: {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _ttl(value: str) -> int:
@@ -100,10 +100,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _keygen(args: argparse.Namespace) -> int:
-    from wizard.keys import keygen
     from wizard.common.dnsname import check_name
-    from wizard.model.findings import FixCommand
     from wizard.fixes import dkim_key_name
+    from wizard.keys import keygen
+    from wizard.model.findings import FixCommand
 
     # Names first: a bad name must stop us before a key file is created.
     dkim_key_name(args.domain, args.selector)
@@ -138,7 +138,8 @@ def _keygen(args: argparse.Namespace) -> int:
         _indent(forms.opendkim_txt.rstrip("\n")),
         "",
         "Or make the key with OpenSSL on your own machine instead (not in addition):",
-        *[_indent(c.shell) + f"\n      # {c.purpose}" for c in keygen.openssl_equivalents(str(path), key.key_type, key.bits)],
+        *[_indent(c.shell) + f"\n      # {c.purpose}"
+          for c in keygen.openssl_equivalents(str(path), key.key_type, key.bits)],
         "",
         "After publishing, check it:",
         _indent(FixCommand(("mailtriage", "record-check", "--domain", domain, "--selector", selector,
@@ -151,16 +152,19 @@ def _keygen(args: argparse.Namespace) -> int:
 
 
 def _session(args: argparse.Namespace):
-    from wizard.dns import resolvers_from_specs
+    # The request `domain` would build for the same options: the same resolvers and the
+    # same rule for asking the zone's own name servers (AnalysisRequest.asks_authoritative).
+    from tui.request import request_from_args, resolvers_for
     from wizard.dns.session import DnsSession
 
+    request = request_from_args(args)
     try:
-        resolvers = resolvers_from_specs(args.resolver, args.timeout)
+        resolvers = resolvers_for(request)
     except ValueError as exc:
         from wizard.common.dnsname import InvalidName
 
         raise InvalidName(str(exc)) from exc
-    return DnsSession(resolvers, timeout=args.timeout, compare=not args.no_authoritative)
+    return DnsSession(resolvers, timeout=request.timeout, compare=request.asks_authoritative)
 
 
 def _read_key(path: str):
@@ -182,8 +186,8 @@ def _print_fix(fix) -> None:
 
 def _record_check(args: argparse.Namespace) -> int:
     from wizard import fixes
-    from wizard.keys.match import check_record
     from wizard.common.safe_text import sanitize
+    from wizard.keys.match import check_record
 
     fixes.dkim_key_name(args.domain, args.selector)
     key = _read_key(args.key)
@@ -226,7 +230,7 @@ def _record_check(args: argparse.Namespace) -> int:
 def _rotate(args: argparse.Namespace) -> int:
     from wizard.keys import rotation
 
-    now = args.now or datetime.now(timezone.utc)
+    now = args.now or datetime.now(UTC)
     key = _read_key(args.key) if args.key else None
     message = None
     if args.message:

@@ -35,7 +35,7 @@ def text(value: object, style: str = "", *, one_line: bool = False, limit: int |
     return Content.styled(clean(value, one_line=one_line, limit=limit), style)
 
 
-def line(*parts: "Content | tuple[object, str] | object") -> Content:
+def line(*parts: Content | tuple[object, str] | object) -> Content:
     """Join pieces on one Content line.
 
     A `Content` part is trusted (built here or from our own markup); a `(value, style)` tuple
@@ -58,7 +58,7 @@ def label(markup: str) -> Content:
     return Content.from_markup(markup)
 
 
-def cell(value: object, style: str = "", *, limit: int = CELL_LIMIT) -> "Text":
+def cell(value: object, style: str = "", *, limit: int = CELL_LIMIT) -> Text:
     """Untrusted `value` as a one-line rich Text for a DataTable cell, cut to `limit`
     characters with an ellipsis (the pane below the table shows the whole value)."""
     from rich.text import Text
@@ -69,7 +69,8 @@ def cell(value: object, style: str = "", *, limit: int = CELL_LIMIT) -> "Text":
     return Text(out, style=style, no_wrap=True)
 
 
-def notify(node: "DOMNode", message: object, *, title: object = "", severity: str = "information", timeout: float | None = None) -> None:
+def notify(node: DOMNode, message: object, *, title: object = "", severity: str = "information",
+           timeout: float | None = None) -> None:
     """`App.notify` for messages that may hold data: sanitized, and never parsed as markup."""
     kwargs = {"timeout": timeout} if timeout is not None else {}
     node.app.notify(

@@ -13,32 +13,38 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from wizard.common.dnsname import InvalidName, check_name, is_valid_name
 from wizard.dns.resolvers import format_spec, parse_spec
-from wizard.common.dnsname import InvalidName, check_name
+from wizard.dns.types import Resolver
 from wizard.model.findings import FixCommand, RecordFix
 
 __all__ = [
     "InvalidName",
-    "dkim_key_name",
-    "dig_short",
-    "dig_txt",
     "dig_answer",
-    "dig_trace",
     "dig_authoritative",
+    "dig_command",
+    "dig_commands",
     "dig_dnssec_compare",
-    "opendkim_testkey",
-    "openssl_key_size",
-    "openssl_generate_key",
-    "openssl_public_key_b64",
+    "dig_query",
+    "dig_reverse",
+    "dig_short",
+    "dig_trace",
+    "dig_txt",
+    "dkim_key_name",
     "dkimverify",
-    "spf_check",
     "dmarc_check",
     "fcrdns",
+    "opendkim_testkey",
+    "openssl_generate_key",
+    "openssl_key_size",
+    "openssl_public_key_b64",
     "publish_dkim_key",
-    "revoke_dkim_key",
     "publish_dmarc",
+    "revoke_dkim_key",
+    "spf_check",
+    "txt_record",
 ]
 
 # Record types a fix may ask dig for; anything else is a programming error, not user input.
@@ -136,6 +142,57 @@ def dig_dnssec_compare(name: str, rdtype: str = "TXT") -> tuple[FixCommand, FixC
         FixCommand(("dig", qtype, qname), f"query {qname} with DNSSEC validation (the normal way)"),
         FixCommand(("dig", "+cd", qtype, qname), f"query {qname} with DNSSEC checking disabled"),
     )
+
+
+# The commands and records DNS, SPF and DMARC findings offer. These describe a name the
+# finding is already about, so they never raise: a name that is not a DNS name (an over-long
+# `_dmarc.` name, say) gets no command, and the finding's own text says what is wrong.
+
+
+def dig_command(resolver: Resolver | None, name: str, rdtype: str, *options: str,
+                purpose: str = "") -> FixCommand | None:
+    """`dig +short TYPE name @server -p port` asking `resolver` (None or a system resolver:
+    plain `dig`), with `options` in place of `+short`; None when the resolver is not a server
+    (zone files, whose `spec` is None) or the name is not a DNS name."""
+    spec = "system" if resolver is None else getattr(resolver, "spec", "system")
+    if spec is None or not is_valid_name(name) or not rdtype.isalnum():
+        return None
+    server, _ = _dig_server(spec)
+    label = resolver.label if resolver is not None else "the system's resolver"
+    return FixCommand(("dig", *(options or ("+short",)), rdtype, name, *server),
+                      purpose or f"ask {label} again")
+
+
+def dig_commands(name: str, rdtype: str, resolvers: Iterable[Resolver | None], *options: str,
+                 purpose: str = "") -> tuple[FixCommand, ...]:
+    """One `dig_command` per resolver that can be asked, without duplicates."""
+    out: list[FixCommand] = []
+    for resolver in resolvers:
+        command = dig_command(resolver, name, rdtype, *options, purpose=purpose)
+        if command is not None and command.argv not in [c.argv for c in out]:
+            out.append(command)
+    return tuple(out)
+
+
+def dig_query(name: str, rdtype: str = "TXT", *options: str, purpose: str) -> tuple[FixCommand, ...]:
+    """The question as the user's own resolver answers it: `dig +short TYPE name` (or with
+    `options`); empty when `name` is not a DNS name."""
+    return dig_commands(name, rdtype, (None,), *options, purpose=purpose)
+
+
+def dig_reverse(ip: str, purpose: str) -> tuple[FixCommand, ...]:
+    """`dig +short -x ip`: the PTR name of an address; empty when `ip` is not an IP address."""
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return ()
+    return (FixCommand(("dig", "+short", "-x", str(address)), purpose),)
+
+
+def txt_record(name: str, value: str, purpose: str) -> tuple[RecordFix, ...]:
+    """The TXT record to publish at `name` (a whole SPF or DMARC record the caller built);
+    empty when `name` is not a DNS name."""
+    return (RecordFix(name, "TXT", value, purpose),) if is_valid_name(name) else ()
 
 
 def opendkim_testkey(domain: str, selector: str, private_key_path: str | None = None) -> FixCommand:
@@ -252,7 +309,8 @@ def fcrdns(ip: str, hostname: str | None = None) -> tuple[FixCommand, ...]:
     return tuple(commands)
 
 
-def publish_dkim_key(domain: str, selector: str, public_key_b64: str, key_type: str = "rsa", ttl: int = 3600) -> RecordFix:
+def publish_dkim_key(domain: str, selector: str, public_key_b64: str, key_type: str = "rsa",
+                     ttl: int = 3600) -> RecordFix:
     """The key record to publish under `selector._domainkey.domain`."""
     if key_type not in _KEY_TYPES:
         raise ValueError(f"key type {key_type!r} is not rsa or ed25519")
@@ -260,7 +318,8 @@ def publish_dkim_key(domain: str, selector: str, public_key_b64: str, key_type: 
     if not key or not _BASE64.match(key):
         raise ValueError("the public key must be base64 (A-Z a-z 0-9 + / and = padding)")
     name = dkim_key_name(domain, selector)
-    return RecordFix(name, "TXT", f"v=DKIM1; k={key_type}; p={key}", f"publish the DKIM key for selector {check_name(selector)}", ttl)
+    return RecordFix(name, "TXT", f"v=DKIM1; k={key_type}; p={key}",
+                     f"publish the DKIM key for selector {check_name(selector)}", ttl)
 
 
 def revoke_dkim_key(domain: str, selector: str, ttl: int = 3600) -> RecordFix:

@@ -72,6 +72,7 @@ def bench_message(body: bytes | None = None) -> bytes:
 
 
 def critical_path(server: BindServer) -> float:
+    from wizard.model.request import AnalysisRequest
     from wizard.pipeline.analyze import analyze
 
     raw = bench_message()
@@ -79,8 +80,9 @@ def critical_path(server: BindServer) -> float:
         times = []
         for _ in range(RUNS):
             start = time.perf_counter()
-            report = asyncio.run(analyze(raw, source="bench", resolvers=[proxy.resolver()],
-                                         now=datetime.now(timezone.utc), compare=False))
+            request = AnalysisRequest(source="bench", raw=raw, now=datetime.now(timezone.utc),
+                                      authoritative=False)
+            report = asyncio.run(analyze(request, resolvers=[proxy.resolver()]))
             times.append(time.perf_counter() - start)
             assert report.signatures[0].result == "pass" and report.spf.result == "pass"
     wall = statistics.median(times)

@@ -83,3 +83,24 @@ def test_domain_mode_refuses_a_name_that_is_not_a_domain(dns_server):
     assert b"Traceback" not in proc.stderr
     assert b"not a valid DNS name" in proc.stdout
     assert proc.returncode == 1
+
+
+def findings_of(path: Path, dns_server) -> list[dict]:
+    code, out = run(str(path), "--resolver", dns_server.spec, "--json")
+    return json.loads(out)["findings"]
+
+
+def test_empty_body_signature_is_said_once(dns_server, tmp_path):
+    # CANON-06: verification owns it; forensics proves the change but does not say it again.
+    raw = sign(message(body=""), "rsa2048", "rsa2048a") + b"Body added after signing.\r\n"
+    (tmp_path / "m.eml").write_bytes(raw)
+    found = [f for f in findings_of(tmp_path / "m.eml", dns_server) if f["id"] == "CANON-06"]
+    assert len(found) == 1 and found[0]["severity"] == "info"
+
+
+def test_length_limit_with_a_footer_is_said_once(dns_server, tmp_path):
+    # DKIM-SIG-14: the tag checks own it (they see l= first); verification and forensics read it.
+    raw = sign(message(), "rsa2048", "rsa2048a", length=True) + FOOTER
+    (tmp_path / "m.eml").write_bytes(raw)
+    found = [f for f in findings_of(tmp_path / "m.eml", dns_server) if f["id"] == "DKIM-SIG-14"]
+    assert len(found) == 1 and "team-leave@lists.example.org" in " ".join(found[0]["evidence"])

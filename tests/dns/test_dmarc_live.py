@@ -8,7 +8,7 @@ import time
 import pytest
 
 from dnsproxy import DelayProxy
-from wizard.dmarc.evaluate import check_dmarc, check_dmarc_domain
+from wizard.dmarc.check import check_dmarc, check_dmarc_domain
 from wizard.dns import DnsSession
 from wizard.model.findings import RecordFix, Severity
 

@@ -5,15 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from wizard.dns import (
-    Status,
-    ZoneFileResolver,
-    answer_lines,
-    is_cname_loop,
-    lookup_finding,
-    size_finding,
-    summary,
-)
+from wizard.dns import Status, ZoneFileResolver
+from wizard.dns.findings import answer_lines, is_cname_loop, lookup_finding, size_finding, summary
 from wizard.model.findings import Severity
 
 KEY = "the DKIM key for {}"

@@ -9,6 +9,7 @@ import dns.zone
 import pytest
 
 from dnsproxy import DelayProxy
+from wizard import fixes
 from wizard.dns import (
     DnsAnswer,
     ServerResolver,
@@ -211,8 +212,12 @@ def test_resolver_specs(spec, host, port):
 def test_resolver_labels_and_dig_arguments():
     assert ServerResolver("::1", 5353).label == "[::1]:5353"
     assert ServerResolver("9.9.9.9").label == "9.9.9.9"
-    assert ServerResolver("127.0.0.1", 5353).dig_args == ("@127.0.0.1", "-p", "5353")
-    assert ServerResolver("9.9.9.9").dig_args == ("@9.9.9.9",)
+    ask = lambda resolver: fixes.dig_command(resolver, "example.com", "TXT").shell  # noqa: E731
+    assert ask(ServerResolver("127.0.0.1", 5353)) == "dig +short TXT example.com @127.0.0.1 -p 5353"
+    assert ask(ServerResolver("::1", 5353)) == "dig +short TXT example.com @::1 -p 5353"
+    assert ask(ServerResolver("9.9.9.9")) == "dig +short TXT example.com @9.9.9.9"
+    assert ask(SystemResolver()) == "dig +short TXT example.com"
+    assert fixes.dig_command(ZoneFileResolver({}), "example.com", "TXT") is None
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ import time
 import pytest
 
 from dnsproxy import DelayProxy
-from wizard.dns import DnsSession, Status, ZoneFileResolver, answer_findings, compare_findings
+from wizard.dns import DnsSession, Status, ZoneFileResolver
+from wizard.dns.findings import answer_findings, compare_findings
 from wizard.model.findings import Severity
 
 DELAY_MS = 200

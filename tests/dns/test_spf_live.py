@@ -9,7 +9,8 @@ import pytest
 from dnsproxy import DelayProxy
 from wizard.dns import DnsSession
 from wizard.model.findings import RecordFix, Severity
-from wizard.spf.evaluate import check_spf, spf_tree
+from wizard.spf.check import check_spf
+from wizard.spf.walk import spf_tree
 
 LISTED = "192.0.2.5"  # in pass.spf.test's ip4:192.0.2.0/24
 UNLISTED = "198.51.100.7"

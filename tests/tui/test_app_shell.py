@@ -6,6 +6,7 @@ from textual import events
 from textual.widgets import Input, TextArea
 
 from tui_support import DMARC_REPLY, make_app, notices, screen_text, settle
+from wizard.model.request import AnalysisRequest
 
 
 async def paste(pilot, text: str) -> None:
@@ -164,7 +165,7 @@ async def test_resolvers_can_be_changed_and_the_analysis_reruns():
         asked.append((tuple(specs), timeout))
         return []
 
-    app = make_app(resolvers=None, resolver_factory=factory, timeout=2.0)
+    app = make_app(resolvers=None, resolver_factory=factory, options=AnalysisRequest(timeout=2.0))
     async with app.run_test(size=(80, 24)) as pilot:
         await paste(pilot, DMARC_REPLY)
         await pilot.press("ctrl+s")

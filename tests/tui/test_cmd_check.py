@@ -74,7 +74,7 @@ def test_headers_only_still_checks_the_header_signature():
     raw = get_scenario("valid").read().split(b"\r\n\r\n")[0] + b"\r\n"
     s = get_scenario("valid")
     zones = [a for z in s.zone_paths for a in ("--zone", str(z))]
-    code, out, err = check("-", "--json", "--now", s.now.isoformat(), *zones, stdin=raw)
+    _, out, _ = check("-", "--json", "--now", s.now.isoformat(), *zones, stdin=raw)
     data = json.loads(out)
     assert data["input"]["kind"] == "headers"
     sig = data["signatures"][0]
@@ -90,7 +90,7 @@ def test_headers_only_still_checks_the_header_signature():
     ],
 )
 def test_unreadable_input_exits_2_with_a_reason(raw, needle):
-    code, out, err = check("-", stdin=raw)
+    code, _, err = check("-", stdin=raw)
     assert code == 2
     assert needle in err
     assert "Traceback" not in err
@@ -108,7 +108,8 @@ def test_missing_file_exits_2():
         b"Subject: x\r\nno colon here\r\nFrom: a@example.com\r\n\r\nbody\r\n",
         b"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=QUJD=\r\n"
         b"From: a@example.com\r\nContent-Transfer-Encoding: base64\r\n\r\nQUJDRE",
-        b"".join(b"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s%d; h=from; bh=AAAA; b=AAAA\r\n" % i for i in range(500))
+        b"".join(b"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s%d; h=from; bh=AAAA; b=AAAA\r\n" % i
+                 for i in range(500))
         + b"From: a@example.com\r\n\r\nbody\r\n",
     ],
     ids=["non-utf8", "no-colon", "truncated-base64", "500-signatures"],
@@ -139,3 +140,49 @@ def test_large_file_is_analysed_from_its_headers(tmp_path):
     code, out, err = check(str(path), "--offline")
     assert code in (0, 1), err
     assert "Limits applied" in out or "LIMITS APPLIED" in out
+
+
+ZONE = str(get_scenario("valid").zone_paths[0])
+
+
+@pytest.mark.parametrize(
+    ("options", "asks_authoritative"),
+    [
+        ((), True),  # the system resolver: compared with the zones' own servers
+        (("--no-authoritative",), False),
+        (("--resolver", "192.0.2.1", "--resolver", "198.51.100.2:5353", "--timeout", "1.5"), False),
+        (("--zone", ZONE), False),
+    ],
+    ids=["system", "no-authoritative", "named", "zone"],
+)
+def test_the_app_and_check_analyse_the_same_file_with_the_same_request(tmp_path, options, asks_authoritative):
+    from tui import cmd_app
+    from tui.cli import build_parser
+    from tui.request import request_from_args
+
+    path = tmp_path / "m.eml"
+    path.write_bytes(get_scenario("valid").read())
+    argv = [str(path), "--now", "2026-11-20T12:00:00", *options]
+    for_check = request_from_args(build_parser("check").parse_args(["check", *argv]),
+                                  raw=path.read_bytes(), source=str(path))
+    app_args = cmd_app.build_parser().parse_args(argv)
+    app = cmd_app.make_app(app_args)
+    # What `mailtriage FILE` hands the app, and what the app then analyses.
+    initial = request_from_args(app_args, raw=path.read_bytes(), source=str(path))
+    assert app.request_for(initial) == for_check
+    assert for_check.asks_authoritative is asks_authoritative
+
+
+def test_domain_mode_asks_the_authoritative_servers_beside_named_resolvers():
+    from tui.cli import build_parser
+    from tui.request import request_from_args
+
+    named = ["domain", "example.com", "--resolver", "192.0.2.1"]
+    assert request_from_args(build_parser("domain").parse_args(named)).asks_authoritative
+    quiet = build_parser("domain").parse_args([*named, "--no-authoritative"])
+    assert not request_from_args(quiet).asks_authoritative
+
+
+def test_a_bad_now_is_a_usage_error():
+    code, _, err = check("-", "--offline", "--now", "yesterday", stdin=b"550 5.7.1 no\n")
+    assert code == 2 and "yesterday" in err

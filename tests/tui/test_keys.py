@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, TextArea
-from tui_support import make_app, notices, screen_text, settle
 
-from tui.screens.keys import FormBox, KeysScreen
+from tui.screens.keys import KeysScreen
 from tui.widgets.fix import FixBox
+from tui.widgets.key_record import FormBox
+from tui_support import make_app, notices, screen_text, settle
 from wizard.keys import keygen
 
 ZONES = Path(__file__).parent.parent / "zones"

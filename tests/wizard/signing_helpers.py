@@ -9,6 +9,7 @@ import dkim
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from wizard.dkim.signature import Signature, parse_signatures
 from wizard.input.message import Message, parse_message
 
 SELECTOR = b"sel"
@@ -37,13 +38,10 @@ def sign(raw: bytes, *, canon=(b"relaxed", b"relaxed"), length=False, include=No
     return header + raw
 
 
-def sig_value(msg: Message) -> str:
-    return msg.get("DKIM-Signature").value
-
-
-def parsed(raw: bytes) -> tuple[Message, str]:
+def parsed(raw: bytes) -> tuple[Message, Signature]:
+    """The message and its top-most DKIM-Signature, parsed once (wizard.dkim.signature)."""
     msg = parse_message(raw)
-    return msg, sig_value(msg)
+    return msg, parse_signatures(msg)[0]
 
 
 def plain(body: bytes, *, subject: bytes = b"Invoice 42", extra: bytes = b"",

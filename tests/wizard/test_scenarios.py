@@ -2,8 +2,9 @@
 diagnosis it was built to teach."""
 import pytest
 
-from wizard.pipeline.analyze import analyze
 from wizard.dns import ZoneFileResolver
+from wizard.model.request import AnalysisRequest
+from wizard.pipeline.analyze import analyze
 from wizard.scenarios import list_scenarios
 
 EXPECTED = {
@@ -31,11 +32,12 @@ def test_there_are_at_least_twelve_scenarios_and_all_are_checked():
 
 @pytest.mark.parametrize("scenario", list_scenarios(), ids=lambda s: s.name)
 async def test_scenario_names_its_diagnosis(scenario):
-    report = await analyze(
-        scenario.read(), source=scenario.name,
-        resolvers=[ZoneFileResolver(scenario.zone_paths)], now=scenario.now,
+    request = AnalysisRequest(
+        source=scenario.name, raw=scenario.read(), now=scenario.now,
         ip=scenario.ip, mail_from=scenario.mail_from, helo=scenario.helo,
+        zone_paths=tuple(str(p) for p in scenario.zone_paths),
     )
+    report = await analyze(request, resolvers=[ZoneFileResolver(scenario.zone_paths)])
     ids = {f.id for f in report.all_findings}
     expected, failed = EXPECTED[scenario.name]
     assert expected <= ids, sorted(ids)

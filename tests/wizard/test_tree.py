@@ -2,18 +2,18 @@
 given Report, what each says, and which are skipped (and why)."""
 from __future__ import annotations
 
-from msgspec.structs import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from msgspec.structs import replace
 
-from wizard.receiver.bounce import analyze_bounce
 from wizard.dns.types import DnsAnswer, Status
+from wizard.guide.tree import QUESTIONS, area_of, confirm_commands, walk
 from wizard.model.findings import Finding, FixCommand, RecordFix, Severity
 from wizard.model.report import InputInfo, Report
-from wizard.guide.tree import QUESTIONS, area_of, confirm_commands, walk
+from wizard.receiver.bounce import analyze_bounce
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 DMARC_REPLY = (
     b"550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's "
     b"DMARC policy. Please contact the administrator of example.com domain.\n"
@@ -141,7 +141,7 @@ def test_counts_read_as_words():
 
 def test_a_failed_signature_is_named_even_when_its_cause_is_a_later_question():
     """A missing key is a DNS finding, but the identity step must not say nothing failed."""
-    from wizard.pipeline.analyze import SignatureReport
+    from wizard.model.report import SignatureReport
 
     sig = SignatureReport(index=0, d="example.com", s="mail2026", a="rsa-sha256", result="permerror",
                           reason="key_not_found", warnings=(), decoded=None)

@@ -9,8 +9,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from tui.screens.inspect import PANES
 from tui.screens.result import ResultScreen
+from tui.widgets.panes import PANES
+from tui.widgets.panes.base import status_line
 
 
 class AllPanesScreen(ResultScreen):
@@ -34,8 +35,6 @@ class AllPanesScreen(ResultScreen):
         yield Footer()
 
     def refresh_report(self) -> None:
-        from tui.widgets.panes import status_line
-
         self.query_one("#all-status", Static).update(status_line(self.app))  # type: ignore[arg-type]
         for key, _, cls in PANES:
             self.query_one(f"#{key}-pane", cls).refresh_report()

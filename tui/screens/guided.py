@@ -13,8 +13,8 @@ from textual.widgets import Footer, Header, Static
 from tui import safe
 from tui.screens.result import ResultScreen
 from tui.widgets.fix import FixBox
-from tui.widgets.panes import SEVERITY_STYLE, status_line
-from tui.widgets.panes import advice as advice_content
+from tui.widgets.panes.base import SEVERITY_STYLE, status_line
+from tui.widgets.panes.fix import advice as advice_content
 
 
 class GuidedScreen(ResultScreen):
@@ -81,14 +81,16 @@ class GuidedScreen(ResultScreen):
             return
         step = self.steps[self.index]
         self._key = step.key
-        dots = Content.assemble(*(("●" if i == self.index else "○", "bold $accent" if i == self.index else "dim") for i in range(len(self.steps))))
+        dots = Content.assemble(*(("●" if i == self.index else "○", "bold $accent" if i == self.index else "dim")
+                                  for i in range(len(self.steps))))
         progress.update(Content("\n").join([
             safe.line(safe.label(f"[b]Step {self.index + 1} of {len(self.steps)} [/b] "), dots),
             status,
         ]))
         severity = step.severity
         show_badge = severity is not None and severity.value != "info" and step.key != "fix"
-        badge = safe.text(f" {severity.value.upper()} ", SEVERITY_STYLE[severity.value] + " reverse") if show_badge else Content("")
+        badge = (safe.text(f" {severity.value.upper()} ", SEVERITY_STYLE[severity.value] + " reverse")
+                 if show_badge else Content(""))
         self.query_one("#question", Static).update(safe.line(safe.text(step.question, "bold"), " ", badge))
         self.query_one("#found", Static).update(safe.line(safe.label("[b]What we found: [/b]"), safe.text(step.found)))
         why = self.query_one("#why", Static)

@@ -13,20 +13,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from tui.screens.result import ResultScreen
-from tui.widgets import panes
-
-PANES: tuple[tuple[str, str, type], ...] = (
-    ("summary", "Summary", panes.SummaryPane),
-    ("dkim", "DKIM", panes.DkimPane),
-    ("dns", "DNS", panes.DnsPane),
-    ("verify", "Verify", panes.VerifyPane),
-    ("body", "Body", panes.BodyPane),
-    ("bounce", "Bounce", panes.BouncePane),
-    ("policy", "DMARC/SPF", panes.PolicyPane),
-    ("hops", "Hops", panes.HopsPane),
-    ("fix", "Fix", panes.FixPane),
-    ("raw", "Raw", panes.RawPane),
-)
+from tui.widgets.panes import PANES
 
 
 class InspectScreen(ResultScreen):

@@ -1,51 +1,30 @@
 """Keys: make a DKIM key and its DNS record, and plan a key rotation ("Fix it").
 
-The same engine as `mailtriage keygen | rotate` (tui/cmd_fix.py). The private key is never
-shown, only written to a file the user names (mode 0600, never over an existing file). Key
-generation (crypto) and the rotation's lookups (DNS) run in thread workers and come back as
-typed messages (DESIGN.md rule 7). Nothing here changes DNS or a signer: each step says what
-to run or publish and what "done" looks like.
+One form (domain, selectors, key type) feeds two panes, each with its own job and file: the
+record pane (tui/widgets/key_record.py) makes the key, shows its record and saves it; the
+rotation pane (tui/widgets/rotation_plan.py) checks the rotation against DNS. The screen holds
+what they share: the form, checked names, the status line both report through, and copy.
 """
 from __future__ import annotations
 
-from msgspec.structs import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, RadioButton, RadioSet, Static
 
 from tui import clipboard, safe
 from tui.widgets.fix import FixBox
+from tui.widgets.key_record import KeyRecordPane, NotSaved
+from tui.widgets.rotation_plan import RotationPlanPane
 
 if TYPE_CHECKING:
-    from wizard.keys.keygen import DkimKey, RecordForms
-    from wizard.model.findings import RecordFix
+    from wizard.keys.keygen import DkimKey
     from wizard.keys.rotation import Plan
-
-# How each rotation state reads, and in which colour.
-STATE_STYLE = {
-    "done": "bold $success",
-    "to do": "bold $accent",
-    "waiting": "bold $warning",
-    "problem": "bold $error",
-    "not yet": "dim",
-}
-
-
-class FormBox(FixBox):
-    """One form of the DNS record (zone line, multi-string, unsplit, opendkim .txt): a FixBox
-    holding that form's text, so it is shown and copied like every other fix."""
-
-    def __init__(self, record: RecordFix, purpose: str, text: str) -> None:
-        super().__init__(replace(record, purpose=purpose))
-        self.text = safe.clean(text)
 
 
 class KeysScreen(Screen[None]):
@@ -62,33 +41,27 @@ class KeysScreen(Screen[None]):
         Binding("escape", "leave", "Back", id="keys.back", show=False, tooltip="Back to the previous screen"),
     ]
 
-    class KeyMade(Message):
-        def __init__(self, domain: str, selector: str, key: DkimKey) -> None:
-            super().__init__()
-            self.domain = domain
-            self.selector = selector
-            self.key = key
-
-    class PlanMade(Message):
-        def __init__(self, plan: Plan) -> None:
-            super().__init__()
-            self.plan = plan
-
-    class Failed(Message):
-        def __init__(self, title: str, error: str) -> None:
-            super().__init__()
-            self.title = title
-            self.error = error
-
     def __init__(self) -> None:
         super().__init__()
-        self.key: DkimKey | None = None
-        self.key_domain = ""
-        self.key_selector = ""
-        self.key_path: str | None = None  # where the key was saved, for the commands shown
-        self.forms: RecordForms | None = None
-        self.plan: Plan | None = None
         self.sub_title = "DKIM keys and rotation"
+
+    @property
+    def record(self) -> KeyRecordPane:
+        return self.query_one("#keys-record", KeyRecordPane)
+
+    @property
+    def rotation(self) -> RotationPlanPane:
+        return self.query_one("#keys-plan", RotationPlanPane)
+
+    @property
+    def key(self) -> DkimKey | None:
+        """The generated key (in memory until saved), or None."""
+        return self.record.key
+
+    @property
+    def plan(self) -> Plan | None:
+        """The last rotation plan shown, or None."""
+        return self.rotation.plan
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -104,8 +77,8 @@ class KeysScreen(Screen[None]):
             yield Static(id="keys-note")
         with VerticalScroll(id="keys-out"):
             yield Static(id="keys-status")
-            yield Vertical(id="keys-record")
-            yield Vertical(id="keys-plan")
+            yield KeyRecordPane(id="keys-record")
+            yield RotationPlanPane(id="keys-plan")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -207,63 +180,26 @@ class KeysScreen(Screen[None]):
             self._refuse("Not generated", f"RSA keys are {MIN_BITS}–{MAX_BITS} bits (RFC 8301); type 2048.")
             return
         self._say(safe.label("[dim]Making the key…[/]"))
-        self._generate(names[0], names[1], key_type, bits)
+        self.record.generate(names[0], names[1], key_type, bits)
 
-    @work(thread=True, exclusive=True, group="keygen", exit_on_error=False)
-    def _generate(self, domain: str, selector: str, key_type: str, bits: int) -> None:
-        # A thread: a 4096-bit RSA key takes long enough to freeze the UI.
-        from wizard.keys.keygen import KeyProblem, generate_key
-
-        try:
-            key = generate_key(key_type, bits)
-        except KeyProblem as exc:
-            self.post_message(self.Failed("Not generated", str(exc)))
-        else:
-            self.post_message(self.KeyMade(domain, selector, key))
-
-    def on_keys_screen_key_made(self, message: KeyMade) -> None:
+    def on_key_record_pane_key_made(self, message: KeyRecordPane.KeyMade) -> None:
         self.show_key(message.domain, message.selector, message.key)
 
-    def on_keys_screen_failed(self, message: Failed) -> None:
+    def on_key_record_pane_failed(self, message: KeyRecordPane.Failed) -> None:
         self._refuse(message.title, message.error)
 
     def show_key(self, domain: str, selector: str, key: DkimKey) -> None:
-        """Show the record of `key` in every form (the private key stays in memory until
-        saved)."""
-        from wizard.keys import keygen
-        from wizard.model.findings import FixCommand
-
-        self.key, self.key_domain, self.key_selector, self.key_path = key, domain, selector, None
-        self.forms = forms = keygen.record_forms(domain, selector, key)
-        label = f"{'RSA' if key.key_type == 'rsa' else 'Ed25519'} {key.bits}-bit"
-        lines = [safe.line(safe.label("[b]TXT record at [/b]"), (forms.name, "bold"), f"  ({label})")]
-        lines += [safe.text(f"Warning: {w}", "$warning") for w in key.warnings]
-        lines.append(safe.label("[dim]Not saved yet: ctrl+s writes the private key to a file. "
-                                "Publish one of these forms:[/]"))
-        self._say(Content("\n").join(lines))
-        default_path = f"{selector}.private"
-        boxes: list = [
-            FormBox(forms.record, "Zone file (BIND): strings of at most 255 characters", forms.zone_line),
-            FormBox(forms.record, 'One field of quoted strings (Route 53, panels asking for "…" "…")', forms.multi_string),
-            FormBox(forms.record, "One unsplit value (panels that split long values; no quotes)", forms.unsplit),
-            FormBox(forms.record, "opendkim-genkey style SELECTOR.txt (name relative to the zone)", forms.opendkim_txt.rstrip("\n")),
-            Static(safe.label("[b]Or make the key with OpenSSL on your own machine instead[/b]"), classes="keys-heading"),
-            *(FixBox(c) for c in keygen.openssl_equivalents(default_path, key.key_type, key.bits)),
-            Static(safe.label("[b]After publishing, check it[/b]"), classes="keys-heading"),
-            FixBox(FixCommand(("mailtriage", "record-check", "--domain", domain, "--selector", selector,
-                               "--key", default_path), "compare the published record with the private key")),
-        ]
-        holder = self.query_one("#keys-record", Vertical)
-        holder.remove_children()
-        holder.mount_all(boxes)
+        """Show the record of `key` in every form, from the top."""
+        self._say(self.record.show_key(domain, selector, key))
         self.query_one("#keys-out").scroll_home(animate=False)
 
     # --- save --------------------------------------------------------------------------
 
     def action_save_key(self) -> None:
-        from tui.screens.dialogs import SaveDialog
+        from tui.dialogs.save import SaveDialog
 
-        if self.key is None:
+        record = self.record
+        if record.key is None:
             self._refuse("Nothing to save", "Generate a key first (ctrl+g).")
             return
 
@@ -272,25 +208,14 @@ class KeysScreen(Screen[None]):
                 self.save_key(Path(path).expanduser())
 
         formats = {".private": "the private key, PEM, readable by you only (0600)"}
-        self.app.push_screen(SaveDialog(f"{self.key_selector}.private", formats), chosen)
+        self.app.push_screen(SaveDialog(f"{record.selector}.private", formats), chosen)
 
     def save_key(self, path: Path) -> bool:
-        """Write the private key to `path` (0600); an existing file is never overwritten: it
-        may be the key signing mail now."""
-        from wizard.keys.keygen import KeyProblem, write_private_key
-
-        assert self.key is not None
         try:
-            write_private_key(path, self.key)
-        except FileExistsError:
-            self._refuse("Not saved", f"{path} already exists; refusing to overwrite a key (it may be "
-                         "the one signing mail now). Choose another name.")
+            message = self.record.save_key(path)
+        except NotSaved as exc:
+            self._refuse("Not saved", str(exc))
             return False
-        except (OSError, KeyProblem) as exc:
-            self._refuse("Not saved", f"{path}: {getattr(exc, 'strerror', None) or exc}")
-            return False
-        self.key_path = str(path)
-        message = f"Private key written to {path} (mode 0600). Keep it on the signing server only."
         self._say(safe.text(message, "$success"))
         safe.notify(self, message, title="Saved")
         return True
@@ -312,63 +237,18 @@ class KeysScreen(Screen[None]):
             return
         # The generated key, when it is for this very record: the plan then checks that
         # what DNS holds is exactly this key.
-        same = self.key is not None and (self.key_domain, self.key_selector) == (domain, new)
+        record = self.record
+        same = record.key is not None and (record.domain, record.selector) == (domain, new)
         self._say(safe.line(safe.label("[dim]Checking the rotation of [/]"), (domain, "bold"),
                             safe.label("[dim] in DNS…[/]")))
-        self._plan(domain, old, new, tuple(resolvers), self.key if same else None, self.key_path if same else None)
+        self.rotation.check(domain, old, new, tuple(resolvers), record.key if same else None,
+                            record.path if same else None)
 
-    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
-    def _plan(self, domain: str, old: str, new: str, resolvers, key, key_path) -> None:
-        # A thread with its own event loop, like the analysis: lookups never block the UI.
-        import asyncio
+    def on_rotation_plan_pane_plan_made(self, message: RotationPlanPane.PlanMade) -> None:
+        self._say(self.rotation.show_plan(message.plan))
 
-        from wizard.keys import rotation
-        from wizard.dns.session import DnsSession
-        from wizard.common.dnsname import InvalidName
-
-        app = self.app
-        try:
-            session = DnsSession(resolvers, timeout=app.timeout)  # type: ignore[attr-defined]
-            facts = asyncio.run(rotation.gather(
-                session, domain, old, new, now=app.clock(), new_key=key,  # type: ignore[attr-defined]
-                new_key_path=key_path, resolvers=app.resolver_specs,  # type: ignore[attr-defined]
-            ))
-            result = rotation.plan(facts)
-        except InvalidName as exc:
-            self.post_message(self.Failed("Not a rotation", str(exc)))
-        except Exception as exc:  # noqa: BLE001 - shown to the user; the form is kept
-            self.post_message(self.Failed("The check stopped", f"{type(exc).__name__}: {exc}"))
-        else:
-            self.post_message(self.PlanMade(result))
-
-    def on_keys_screen_plan_made(self, message: PlanMade) -> None:
-        self.show_plan(message.plan)
-
-    def show_plan(self, plan: Plan) -> None:
-        self.plan = plan
-        current = plan.current
-        if current is None:
-            summary = safe.label("[$success]Rotation complete.[/] Delete the revoked record some weeks from now.")
-        else:
-            summary = safe.line(safe.label("[b]Rotation: you are at step [/b]"), (f"{current.number}. ", "bold"), current.title)
-        self._say(summary)
-        widgets: list = []
-        for step in plan.steps:
-            state = step.state.value
-            here = safe.label("  [b $accent]← you are here[/]") if step is current else Content("")
-            lines = [
-                safe.line((f"[{state}] ", STATE_STYLE[state]), (f"{step.number}. ", "bold"), (step.title, "bold"), here),
-                safe.line(safe.label("[dim]Done when: [/]"), (step.done_when, "$text-muted")),
-            ]
-            lines += [safe.line(safe.label("[dim]Found: [/]"), line) for line in step.found]
-            widgets.append(Static(Content("\n").join(lines), classes="plan-step"))
-            if state != "done":
-                widgets += [FixBox(fix) for fix in step.run]
-        holder = self.query_one("#keys-plan", Vertical)
-        holder.remove_children()
-        holder.mount_all(widgets)
-        # The plan is what the user asked for last: bring it into view.
-        self.call_after_refresh(holder.scroll_visible, top=True, animate=False)
+    def on_rotation_plan_pane_failed(self, message: RotationPlanPane.Failed) -> None:
+        self._refuse(message.title, message.error)
 
     # --- copy / leave ------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """What the guided and inspect screens share: they render the app's current report."""
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 
 from textual.binding import Binding
 from textual.screen import Screen
@@ -40,7 +40,7 @@ class ResultScreen(Screen[None]):
 
     def action_original(self) -> None:
         """Ask for the sender's copy and analyse the same input again against it."""
-        from tui.screens.original import OriginalDialog
+        from tui.dialogs.original import OriginalDialog
 
         app = self.app
         submission = app.submission  # type: ignore[attr-defined]

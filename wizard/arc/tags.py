@@ -9,15 +9,16 @@ lists every one (missing member, duplicate, gap, cv= misuse) with the header tha
 from __future__ import annotations
 
 import re
-from msgspec import Struct
-from datetime import datetime
 
-from wizard.receiver.auth_results import AuthResult, parse_value
-from wizard.dkim.tags import TagInfo, b64_value, display_value, epoch_utc, explain_tag
-from wizard.input.message import Header, Message
-from wizard.model.findings import Cap, Finding, Severity
 from wizard.common.safe_text import shorten
+from wizard.dkim.meanings import TagInfo, b64_value, display_value, epoch_utc, explain_tag
 from wizard.dkim.taglist import Verdict, parse_tags, pointer
+from wizard.input.message import Header, Message
+from wizard.model.arc import ArcHeaderInfo as ArcHeaderInfo
+from wizard.model.arc import ArcSet as ArcSet
+from wizard.model.arc import ArcTagInstance as ArcInstance
+from wizard.model.findings import Cap, Finding, Severity
+from wizard.receiver.auth_results import parse_value
 
 MAX_INSTANCES = 50  # RFC 8617 §4.2.1: a chain longer than 50 sets fails
 KINDS = ("arc-authentication-results", "arc-message-signature", "arc-seal")
@@ -25,48 +26,6 @@ REQUIRED = {
     "arc-seal": ("i", "a", "b", "cv", "d", "s", "t"),
     "arc-message-signature": ("i", "a", "b", "bh", "d", "h", "s"),
 }
-
-
-class ArcHeaderInfo(Struct, frozen=True):
-    kind: str  # the header name as written
-    header: Header
-    instance: int | None  # i=, None when missing or unreadable
-    tags: tuple[TagInfo, ...]  # for ARC-Authentication-Results: only i=
-    d: str | None = None
-    s: str | None = None
-    a: str | None = None
-    cv: str | None = None
-    t: datetime | None = None
-    authserv_id: str | None = None  # ARC-Authentication-Results only
-    results: tuple[AuthResult, ...] = ()  # ARC-Authentication-Results only
-
-
-class ArcInstance(Struct, frozen=True):
-    i: int
-    auth_results: ArcHeaderInfo | None
-    message_signature: ArcHeaderInfo | None
-    seal: ArcHeaderInfo | None
-
-    @property
-    def cv(self) -> str | None:
-        return self.seal.cv if self.seal else None
-
-    def summary(self) -> str:
-        """What this hop saw, in one line ("spf=pass dkim=pass (d=…) dmarc=pass")."""
-        if self.auth_results is None:
-            return "no ARC-Authentication-Results"
-        parts = []
-        for r in self.auth_results.results:
-            d = r.prop("header.d") or r.prop("smtp.mailfrom") or r.prop("header.from")
-            parts.append(f"{r.method}={r.result}" + (f" ({d})" if d else ""))
-        return " ".join(parts) or "none"
-
-
-class ArcSet(Struct, frozen=True):
-    instances: tuple[ArcInstance, ...]  # by i=, ascending (1 = first forwarding hop)
-    findings: tuple[Finding, ...]
-    structure_ok: bool  # False: the chain fails whatever the signatures say (ARC-02/03)
-    cap: Cap | None = None
 
 
 def _instance(tags_value: str) -> int | None:

@@ -14,49 +14,25 @@ from __future__ import annotations
 
 import asyncio
 import re
-from msgspec import Struct
 
 import authres
-import dkim
 from dkim.canonicalization import Relaxed
 from dkim.util import InvalidTagValueList, parse_tag_value
+from msgspec import Struct
 
+import dkim
 from wizard import fixes
 from wizard.common.dnsname import InvalidName
-from wizard.dkim.keyrecord import KeyReport, analyze_key
-from wizard.input.message import Message
-from wizard.model.findings import Finding, Severity
 from wizard.common.safe_text import sanitize, shorten
+from wizard.dkim.keyrecord import KeyReport, analyze_key
 from wizard.dkim.verify import BodyHash, SignatureVerdict, check_crypto, dkim_headers
+from wizard.input.message import Message
+from wizard.model.arc import ArcReport as ArcReport
+from wizard.model.arc import ArcVerifiedInstance as ArcInstance
+from wizard.model.findings import Finding, Severity
 
 MAX_ARC_HEADERS = 150  # 50 instances (RFC 8617 §4.2.1) × 3 fields
 ARC_FIELDS = ("arc-seal", "arc-message-signature", "arc-authentication-results")
-
-
-class ArcInstance(Struct, frozen=True):
-    instance: int
-    seal_d: str  # the sealer: ARC-Seal d= / s=
-    seal_s: str
-    ams_d: str
-    ams_s: str
-    cv: str  # cv= as written in the ARC-Seal
-    ams: str  # "pass" | "fail" | "not_checked" (dkimpy's AMS verdict)
-    seal: str  # "pass" | "fail" | "not_checked" (dkimpy's AS verdict)
-    ams_body_hash: BodyHash  # the AMS split (ARC-04): body hash …
-    ams_header_signature: str  # … and header signature, each on its own
-    aar: str  # the ARC-Authentication-Results value (sanitised, one line)
-    aar_summary: str  # "spf=pass dkim=pass (d=…) dmarc=pass" as that hop saw it
-    ams_key: KeyReport | None
-    seal_key: KeyReport | None
-
-
-class ArcReport(Struct, frozen=True):
-    result: str  # "none" | "pass" | "fail"
-    reason: str  # dkimpy's reason ("success", "ARC-Seal[2] did not validate", …)
-    instances: tuple[ArcInstance, ...]  # i=1 first
-    broken_at: int | None  # the instance where validation broke (None when pass/none)
-    original: str  # what the first ARC hop saw (ARC-05), "" without a readable AAR i=1
-    findings: tuple[Finding, ...]
 
 
 class _Field(Struct, frozen=True):

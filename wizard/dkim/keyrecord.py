@@ -2,7 +2,7 @@
 (diagnoses.md §2, DNS-01/02/03/06, CAUSE-11/12/13).
 
 The tag list is read with `wizard.dkim.taglist.parse_tags` (every problem with its position) and the
-key with `cryptography` (type, size, DER fingerprint). dkimpy's `evaluate_pk` is not used for
+key with wizard.dkim.pubkey (type, size, DER fingerprint). dkimpy's `evaluate_pk` is not used for
 the diagnosis because it decodes `p=` with a lenient base64 that silently drops quotes,
 spaces and other junk, so it accepts records that OpenDKIM and large receivers reject; it
 also stops at the first problem. The verifier (wizard.dkim.verify) still hands the record to
@@ -10,23 +10,21 @@ dkimpy for the actual signature check.
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import itertools
 import re
+
 from msgspec import Struct
 from msgspec.structs import replace
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-
 from wizard import fixes
-from wizard.dns.types import DnsAnswer, Status
 from wizard.common.dnsname import InvalidName, is_valid_name
-from wizard.model.findings import Finding, FixCommand, RecordFix, Severity, quote_txt_chunks
 from wizard.common.safe_text import sanitize, shorten
+from wizard.dkim.keynames import esp_for, sibling_names, split_key_name, wrong_names
+from wizard.dkim.pubkey import ed25519_key, rsa_key, strict_b64
 from wizard.dkim.taglist import parse_tags
+from wizard.dns.types import DnsAnswer, Status
+from wizard.model.dkim import KeyReport as KeyReport
+from wizard.model.findings import Finding, FixCommand, RecordFix, Severity, quote_txt_chunks
 
 # Length of p= (base64 of the DER SubjectPublicKeyInfo) for common RSA sizes with e=65537
 # (diagnoses.md DKIM-KEY-07, computed with OpenSSL 3.0).
@@ -38,82 +36,19 @@ OBSOLETE_TAGS = {"g": "granularity (g=) was removed in RFC 6376; it is ignored n
 _BASE64_CHARS = re.compile(r"[A-Za-z0-9+/=]")
 _SMART_QUOTES = "\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb"
 _PEM_LINE = re.compile(r"-----(BEGIN|END) [A-Z ]+-----")
-# Where an ESP hosts delegated selectors (CAUSE-11). Only targets named in diagnoses.md.
-ESP_SUFFIXES = (
-    ("onmicrosoft.com", "Microsoft 365"),
-    ("sendgrid.net", "SendGrid"),
-    ("mcsv.net", "Mailchimp"),
-    ("amazonses.com", "Amazon SES"),
-)
-
-
-class KeyReport(Struct, frozen=True):
-    name: str  # the query name, s._domainkey.d
-    status: Status
-    strings: tuple[tuple[str, ...], ...]  # each record's character-strings as published
-    value: str  # the joined value of the record that was analysed ("" when none)
-    cname_chain: tuple[str, ...]
-    tags: tuple[tuple[str, str], ...]  # parsed tags of `value`, in order
-    key_type: str  # "rsa", "ed25519", or the k= value as written
-    key_bits: int | None
-    testing: bool  # t=y
-    revoked: bool  # empty p=
-    usable: bool  # a verifier can check a signature with this key (for sig_a / sig_i_domain)
-    findings: tuple[Finding, ...]
-    fingerprint: str  # sha256 hex of the DER SubjectPublicKeyInfo (DKIM-KEY-14 comparisons)
-    # Why a verifier cannot use the key, as wizard.dkim.verify's reason: key_not_found, key_revoked,
-    # key_syntax, key_type, key_hash, identity_mismatch (t=s), dns_temperror; "" when usable.
-    problem: str = ""
-    esp: str = ""  # the ESP named from a CNAME target (CAUSE-11), else ""
-    corrected: str = ""  # the value with panel/quoting mistakes removed, when we could repair it
-
-    def tag(self, name: str) -> str | None:
-        for key, value in self.tags:
-            if key == name:
-                return value
-        return None
-
-
-def esp_for(names: tuple[str, ...]) -> str:
-    for name in reversed(names):  # the final target says whose DNS answers
-        lower = name.lower().rstrip(".")
-        for suffix, esp in ESP_SUFFIXES:
-            if lower == suffix or lower.endswith("." + suffix):
-                return esp
-    return ""
-
-
-# Selectors worth trying beside a missing one (diagnoses.md DKIM-KEY-01 "Show").
-COMMON_SELECTORS = ("google", "selector1", "selector2", "s1", "s2", "k1", "default", "dkim", "mail")
-
-
-def wrong_names(name: str) -> tuple[str, ...]:
-    """Where a key meant for `name` is often published by mistake (DNS-07): the zone name
-    typed twice, the underscore lost, the labels swapped, or the parent domain."""
-    selector, domain = _split_name(name)
-    if not domain:
-        return ()
-    out = [f"{name}.{domain}", f"{selector}.domainkey.{domain}", f"_domainkey.{selector}.{domain}"]
-    if domain.count(".") >= 2:
-        out.append(f"{selector}._domainkey.{domain.split('.', 1)[1]}")
-    return tuple(n for n in out if is_valid_name(n))
-
-
-def sibling_names(name: str) -> tuple[str, ...]:
-    selector, domain = _split_name(name)
-    if not domain:
-        return ()
-    return tuple(n for n in (f"{s}._domainkey.{domain}" for s in COMMON_SELECTORS if s != selector) if is_valid_name(n))
 
 
 def nearby_names(name: str) -> tuple[str, ...]:
     """The names to ask when the key at `name` is missing; pass the answers as `nearby`."""
-    return wrong_names(name) + sibling_names(name)
+    return tuple(wrong for wrong, _ in _wrong_names(name)) + sibling_names(name)
 
 
-def _split_name(name: str) -> tuple[str, str]:
-    selector, _, domain = name.partition("._domainkey.")
-    return selector, domain
+def _wrong_names(name: str) -> tuple[tuple[str, str], ...]:
+    selector, domain = split_key_name(name)
+    try:
+        return wrong_names(domain, selector) if domain else ()
+    except InvalidName:  # a name no lookup was made for has no misplaced copies to find
+        return ()
 
 
 def _server_spec(resolver: str) -> str | None:
@@ -131,7 +66,7 @@ def _server_spec(resolver: str) -> str | None:
 def _publish_fixes(name: str) -> tuple[FixCommand, ...]:
     """How to get the record that is missing: from the signer's private key (the path is the
     usual OpenDKIM one, to be adjusted), or a new pair when that key is lost."""
-    selector, domain = _split_name(name)
+    selector, domain = split_key_name(name)
     if not (selector and domain and is_valid_name(name)):
         return ()
     from_key = fixes.openssl_public_key_b64(f"/etc/opendkim/keys/{domain}/{selector}.private")
@@ -146,7 +81,7 @@ def _publish_fixes(name: str) -> tuple[FixCommand, ...]:
 def _lookup_fixes(name: str, resolver: str = "") -> tuple[FixCommand, ...]:
     """`dig` for the answer with its chain (and at the server that gave it), and OpenDKIM's
     own key test."""
-    selector, domain = _split_name(name)
+    selector, domain = split_key_name(name)
     try:
         out = [fixes.dig_answer(name, "TXT")]
         if (spec := _server_spec(resolver)) is not None:
@@ -245,16 +180,15 @@ def analyze_key(
         found = {a.name: v for a in nearby if a.status.answered for v in a.values[:1] if "p=" in v}
         siblings = [n.split("._domainkey.", 1)[0] for n in sibling_names(name) if n in found]
         if siblings:
-            detail += f" Other selectors that do hold a key at {_s(_split_name(name)[1])}: {', '.join(siblings)}."
+            detail += f" Other selectors that do hold a key at {_s(split_key_name(name)[1])}: {', '.join(siblings)}."
             evidence.append("selectors with keys: " + ", ".join(siblings))
         draft.add(kid, Severity.CRITICAL, "DKIM key not found", detail, evidence=tuple(evidence),
                   fixes=lookup + _publish_fixes(name), about=about)
-        for wrong in wrong_names(name):
+        for wrong, why in _wrong_names(name):
             if wrong in found:
                 draft.add(
                     "DNS-07", Severity.CRITICAL, "Key published at the wrong name",
-                    f"Found your key record at {wrong}; it must be at {name}. (DNS panels that append the "
-                    "zone name, a lost underscore, or swapped labels put it there.)",
+                    f"Found your key record at {wrong}; it must be at {name} ({why}).",
                     evidence=(f"{wrong} TXT: {_s(found[wrong], 120)}",),
                     fixes=(RecordFix(name, "TXT", sanitize(found[wrong], one_line=True), "publish the key at the right name"),),
                     about=about,
@@ -342,31 +276,8 @@ def _decodes_as_key(value: str) -> bool:
     p = tags.get("p")
     if not tags.ok or not p:
         return False
-    raw = _strict_b64(p)
-    return raw is not None and _load_rsa(raw) is not None
-
-
-def _strict_b64(text: str) -> bytes | None:
-    """RFC 6376 base64: letters, digits, + / and = padding, with folding whitespace allowed."""
-    compact = re.sub(r"\s+", "", text)
-    try:
-        return base64.b64decode(compact, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _load_rsa(der: bytes) -> rsa.RSAPublicKey | None:
-    """The RSA key in `der`: SubjectPublicKeyInfo as RFC 6376 specifies, or a bare PKCS#1
-    RSAPublicKey, which dkimpy and OpenDKIM also accept."""
-    try:
-        key = serialization.load_der_public_key(der)
-    except (ValueError, TypeError):
-        pem = b"-----BEGIN RSA PUBLIC KEY-----\n" + base64.encodebytes(der) + b"-----END RSA PUBLIC KEY-----\n"
-        try:
-            key = serialization.load_pem_public_key(pem)
-        except (ValueError, TypeError):
-            return None
-    return key if isinstance(key, rsa.RSAPublicKey) else None
+    raw = strict_b64(p)
+    return raw is not None and rsa_key(raw) is not None
 
 
 def _repair(value: str) -> str:
@@ -461,12 +372,12 @@ def _repaired_ok(corrected: str) -> bool:
     p = tags.get("p")
     if not tags.ok or not p:
         return False
-    raw = _strict_b64(p)
+    raw = strict_b64(p)
     if raw is None:
         return False
     if (tags.get("k") or "rsa") == "ed25519":
         return len(raw) == 32
-    return _load_rsa(raw) is not None
+    return rsa_key(raw) is not None
 
 
 def _wildcard_note(name: str, value: str, probe: DnsAnswer | None) -> str:
@@ -525,7 +436,7 @@ def _unknown_tags(name: str, tags: tuple[tuple[str, str], ...], draft: _Draft) -
 
 def _key_material(answer: DnsAnswer, strings: tuple[str, ...], tag: dict[str, str], draft: _Draft, *, sig_a: str) -> None:
     name = answer.name
-    selector, domain = _split_name(name)
+    selector, domain = split_key_name(name)
     p = tag["p"]
     k = tag.get("k", "rsa").strip().lower()
     draft.key_type = k
@@ -577,28 +488,25 @@ def _key_material(answer: DnsAnswer, strings: tuple[str, ...], tag: dict[str, st
                 draft.fail("key_hash")
 
     compact = re.sub(r"\s+", "", p)
-    raw = _strict_b64(p)
+    raw = strict_b64(p)
     if raw is None:
         _bad_base64(name, strings, compact, draft)
         return
     if k == "ed25519":
-        try:
-            key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
-        except ValueError:
+        key = ed25519_key(raw)
+        if key is None:
             _unusable(name, f"an Ed25519 p= must be the raw 32-byte key (RFC 8463); this one decodes to {len(raw)} bytes", draft)
             return
-        draft.key_bits = 256
-        der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        draft.fingerprint = hashlib.sha256(der).hexdigest()
+        draft.key_bits = key.bits
+        draft.fingerprint = key.fingerprint
         return
-    key = _load_rsa(raw)
+    key = rsa_key(raw)
     if key is None:
         _unusable(name, _what_is_it(raw, compact), draft)
         return
-    draft.key_bits = key.key_size
-    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    draft.fingerprint = hashlib.sha256(der).hexdigest()
-    _key_size(name, selector, domain, key.key_size, draft)
+    draft.key_bits = key.bits
+    draft.fingerprint = key.fingerprint
+    _key_size(name, selector, domain, key.bits, draft)
 
 
 def _bad_base64(name: str, strings: tuple[str, ...], compact: str, draft: _Draft) -> None:
@@ -632,15 +540,17 @@ def _truncation_hints(strings: tuple[str, ...], compact: str) -> list[str]:
 
 def _what_is_it(raw: bytes, compact: str) -> str:
     """Name the thing that was pasted instead of a public key (DKIM-KEY-07)."""
+    # Imported here: only a record that is already broken gets this far, and importing
+    # cryptography would cost every `check` more than the rest of the key analysis.
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     try:
         serialization.load_der_private_key(raw, password=None)
         return ("p= holds a PRIVATE key. Anyone can read DNS: treat the key as leaked, generate a "
                 "new pair and publish only the public half")
     except (ValueError, TypeError):
         pass
-    # Imported here: only a record that is already broken gets this far, and x509 is a
-    # large part of cryptography's import time, which every `check` would otherwise pay.
-    from cryptography import x509
 
     try:
         x509.load_der_x509_certificate(raw)

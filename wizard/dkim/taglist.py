@@ -10,24 +10,17 @@ problem but still keep the tag, so decoding goes on.
 """
 from __future__ import annotations
 
-import enum
 import re
+
 from msgspec import Struct
 
 from wizard.common.safe_text import sanitize
+from wizard.model.dkim import Verdict as Verdict
 
 MAX_TAGS = 100  # a signature has about 12 tags; more is hostile or broken input
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _BAD_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class Verdict(enum.StrEnum):
-    """Per-tag verdict shown next to each decoded tag."""
-
-    OK = "ok"
-    WARN = "warn"
-    ERROR = "error"
 
 
 class Tag(Struct, frozen=True):

@@ -2,44 +2,46 @@
 
 The checks here need only the message: tag syntax, required tags, algorithm, canonicalisation,
 identity, header coverage, body length, times, the shape of b=/bh=, q=, z=. Key lookups and
-cryptographic verification live elsewhere (keyrecord, verify). dkimpy is the reference for
+cryptographic verification live elsewhere (keyrecord, verify); what each tag means is in
+wizard.dkim.meanings. dkimpy is the reference for
 what a verifier does, and its own pieces are used where they fit: `select_headers` decides
 which header instances h= covers, `CanonicalizationPolicy` gives the canonical body length.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import re
-from msgspec import Struct
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from dkim import select_headers
 from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
+from msgspec import Struct
 
-from wizard.dkim.canon import canonicalize_body
-from wizard.common.durations import span
-
+from dkim import select_headers
 from wizard.common.dnsname import InvalidName, check_name
-from wizard.input.message import Header, Message
-from wizard.model.findings import Cap, Finding, Severity, signature_about
-from wizard.input.received import ReceivedChain, parse_received
+from wizard.common.durations import span
 from wizard.common.safe_text import decode, shorten
+from wizard.dkim.canon import canonicalize_body
+from wizard.dkim.meanings import (
+    ALGORITHMS,
+    CANON,
+    TagInfo,
+    b64_value,
+    decode_z,
+    display_value,
+    epoch_utc,
+    explain_tag,
+    split_h,
+    utc_text,
+)
 from wizard.dkim.taglist import TagList, Verdict, parse_tags, pointer
+from wizard.input.message import Header, Message
+from wizard.input.received import ReceivedChain, parse_received
+from wizard.model.dkim import DecodedSignature as DecodedSignature
+from wizard.model.findings import Cap, Finding, Severity, signature_about
 
 MAX_SIGNATURES = 50  # signatures examined per message; more is abuse (say so, stop there)
 
 REQUIRED = ("v", "a", "b", "bh", "d", "h", "s")  # RFC 6376 §3.5
-ALGORITHMS = {
-    "rsa-sha256": ("RSA key, SHA-256 hash: the standard choice", 32),
-    "ed25519-sha256": ("Ed25519 key, SHA-256 hash (RFC 8463); not every receiver verifies it", 32),
-    "rsa-sha1": ("RSA key, SHA-1 hash: no longer accepted by verifiers (RFC 8301)", 20),
-}
-CANON = {
-    "simple": "simple (any whitespace change breaks it)",
-    "relaxed": "relaxed (tolerates refolding and whitespace changes)",
-}
 # RFC 6376 §5.4.1's recommended list, plus RFC 8058's one-click header.
 RECOMMENDED = (
     "from", "reply-to", "subject", "date", "to", "cc", "resent-date", "resent-from",
@@ -68,154 +70,11 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 SHORT_VALIDITY = timedelta(hours=24)
 
 
-class TagInfo(Struct, frozen=True):
-    name: str
-    value: str  # as written (whitespace-trimmed)
-    meaning: str  # plain language
-    verdict: Verdict
-    note: str = ""
-
-
-class DecodedSignature(Struct, frozen=True):
-    index: int  # 0 = top-most DKIM-Signature
-    header: Header
-    tags: tuple[TagInfo, ...]
-    d: str | None
-    s: str | None
-    a: str | None
-    c_header: str | None  # "simple"/"relaxed" (default simple), or the invalid text
-    c_body: str | None
-    i: str | None
-    l: int | None
-    t: datetime | None
-    x: datetime | None
-    q: str | None
-    h: tuple[str, ...]  # header names as listed in h=, case kept
-    bh: str | None  # whitespace removed
-    b: str | None  # whitespace removed
-    syntax_ok: bool
-    warnings: tuple[str, ...]
-    findings: tuple[Finding, ...]
-
-    @property
-    def label(self) -> str:
-        return signature_about(self.index, self.d, self.s)
-
-
 class SignatureSet(Struct, frozen=True):
     signatures: tuple[DecodedSignature, ...]  # top-most first
     findings: tuple[Finding, ...]  # every finding: the set's own and each signature's
     total: int = 0  # DKIM-Signature fields in the message (may exceed those examined)
     cap: Cap | None = None
-
-
-def epoch_utc(epoch: int) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(epoch, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def _when(stamp: datetime) -> str:
-    return stamp.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def b64_value(value: str) -> tuple[bytes | None, str]:
-    """Decode a base64 tag value (whitespace ignored, §3.5); (bytes, "") or (None, why)."""
-    compact = re.sub(r"\s+", "", value)
-    if not compact:
-        return None, "empty"
-    if re.fullmatch(r"[A-Za-z0-9+/]*={0,2}", compact) is None:
-        return None, "contains characters that are not base64"
-    if len(compact) % 4:
-        return None, f"length {len(compact)} is not a multiple of 4 (truncated or padding lost)"
-    try:
-        return base64.b64decode(compact, validate=True), ""
-    except binascii.Error as exc:
-        return None, f"not valid base64 ({exc})"
-
-
-def display_value(name: str, value: str) -> str:
-    """A tag value on one line: base64 with its folding removed, other values with folding
-    collapsed to single spaces (the raw header keeps the original layout)."""
-    if name in ("b", "bh"):
-        return re.sub(r"\s+", "", value)
-    return " ".join(value.split())
-
-
-def split_h(value: str) -> tuple[str, ...]:
-    """h= names as listed: colon-separated, folding whitespace around names ignored."""
-    return tuple(n.strip() for n in value.split(":"))
-
-
-def decode_z(value: str) -> list[tuple[str, str]]:
-    """z= copies: 'name:value|name:value', DKIM-quoted-printable, whitespace ignored."""
-    copies = []
-    for part in re.sub(r"\s+", "", value).split("|"):
-        name, sep, qp = part.partition(":")
-        if not sep:
-            continue
-        # binascii.a2b_qp decodes the =XX escapes; DKIM-QP has no soft line breaks left
-        # once whitespace is removed.
-        copies.append((name, binascii.a2b_qp(qp.encode("ascii", "replace")).decode("utf-8", "replace")))
-    return copies
-
-
-def explain_tag(name: str, value: str, *, arc: bool = False) -> str:
-    """Plain-language meaning of one DKIM-Signature / ARC tag (shared by arc_tags)."""
-    if arc and name == "d":
-        return (f"sealing domain (the forwarder): key at <s>._domainkey.{value}; ARC domains "
-                "are not used for DMARC alignment")
-    if arc and name == "i":
-        return "instance: the ARC set this hop added (1 = first forwarder)"
-    if name == "v":
-        return "version of the DKIM spec; must be 1"
-    if name == "a":
-        meaning = ALGORITHMS.get(value.lower(), ("unknown algorithm: verifiers reject it", 0))[0]
-        return f"signing algorithm: {meaning}"
-    if name == "c":
-        head, _, body = value.lower().partition("/")
-        body = body or "simple"
-        return (f"canonicalisation: headers {CANON.get(head, repr(head) + ' (unknown)')}, "
-                f"body {CANON.get(body, repr(body) + ' (unknown)')}")
-    if name == "d":
-        return ("signing domain: the key is looked up under <s>._domainkey." + value
-                + "; DMARC compares this domain with the From domain")
-    if name == "s":
-        return f"selector: names the key record {value}._domainkey.<d>"
-    if name == "h":
-        names = ", ".join(n for n in split_h(value) if n)
-        return f"signed header fields, bottom-most instance first: {names}"
-    if name == "bh":
-        raw, _ = b64_value(value)
-        size = f"{len(raw)} bytes" if raw is not None else "unreadable"
-        return f"hash of the canonical body ({size}); a changed body no longer matches it"
-    if name == "b":
-        raw, _ = b64_value(value)
-        if raw is None:
-            return "the signature itself (unreadable)"
-        return (f"the signature itself: {len(raw)} bytes, which fits a "
-                f"{len(raw) * 8}-bit RSA key (Ed25519 signatures are 64 bytes)")
-    if name == "i":
-        return "identity of the signing user or agent; its domain must be d= or a subdomain"
-    if name == "l":
-        return (f"body length limit: only the first {value} bytes of the canonical body are "
-                "signed; anything after them is not protected")
-    if name == "q":
-        return "how to fetch the key: dns/txt (the only defined method)"
-    if name in ("t", "x"):
-        stamp = epoch_utc(int(value)) if value.isdigit() and len(value) <= 12 else None
-        when = _when(stamp) if stamp else "an unreadable time"
-        return f"signed at {when}" if name == "t" else f"expires at {when}"
-    if name == "z":
-        return f"copies of {len(decode_z(value))} header fields as they were at signing (diagnostic only)"
-    if name == "cv":
-        return {
-            "none": "chain validation: none (first ARC set, nothing before it)",
-            "pass": "chain validation: the earlier ARC sets verified at this hop",
-            "fail": "chain validation: the earlier ARC sets failed at this hop; the chain is broken",
-        }.get(value.lower(), "chain validation: unknown value")
-    return "tag not defined by RFC 6376: verifiers ignore it"
 
 
 class _Builder:
@@ -273,7 +132,7 @@ def _message_date(msg: Message) -> datetime | None:
         stamp = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def _canonical_body(ctx: _Context, algorithm: str) -> bytes | None:
@@ -544,14 +403,14 @@ def _check_times(b: _Builder, sig: dict, ctx: _Context) -> None:
             # clock at composition, so a day of queueing and skew is allowed for.
             refs.append((ctx.date + timedelta(days=1), "one day after the message's Date",
                          f"Date: {ctx.msg.value('Date')}"))
-        refs.append((ctx.now, "the time of this check", f"checked at {_when(ctx.now)}"))
+        refs.append((ctx.now, "the time of this check", f"checked at {utc_text(ctx.now)}"))
         for stamp, label, line in refs:
             if t > stamp + FUTURE_TOLERANCE:
                 skew = t - stamp
                 b.note("t", Verdict.WARN, f"{span(skew)} after {label}")
                 b.find("DKIM-SIG-15", Severity.WARN, f"Signing time is {span(skew)} in the future",
-                       f"t= says the message was signed at {_when(t)}, {span(skew)} after {label} "
-                       f"({_when(stamp)}). Some verifiers reject signatures from the future; "
+                       f"t= says the message was signed at {utc_text(t)}, {span(skew)} after {label} "
+                       f"({utc_text(stamp)}). Some verifiers reject signatures from the future; "
                        "the usual cause is a wrong clock on the signing server.",
                        (b.evidence, line))
                 if "Received" in label:
@@ -565,7 +424,7 @@ def _check_times(b: _Builder, sig: dict, ctx: _Context) -> None:
     if t is not None and x <= t:
         b.note("x", Verdict.ERROR, "not after t=")
         b.find("DKIM-SIG-16", Severity.ERROR, "x= is not later than t=",
-               f"The signature expires ({_when(x)}) before or when it was made ({_when(t)}); "
+               f"The signature expires ({utc_text(x)}) before or when it was made ({utc_text(t)}); "
                "x= MUST be greater than t= (RFC 6376 §3.5), so verifiers reject it.")
         b.warn("expired")
         return
@@ -573,15 +432,15 @@ def _check_times(b: _Builder, sig: dict, ctx: _Context) -> None:
     if arrival is not None and x < arrival.timestamp:
         b.note("x", Verdict.ERROR, "expired before delivery")
         b.find("DKIM-SIG-16", Severity.ERROR, "Signature expired before delivery",
-               f"Signed at {_when(t) if t else '?'}, expired at {_when(x)}{validity}; the "
-               f"message was received at {_when(arrival.timestamp)}. Receivers treat it as "
+               f"Signed at {utc_text(t) if t else '?'}, expired at {utc_text(x)}{validity}; the "
+               f"message was received at {utc_text(arrival.timestamp)}. Receivers treat it as "
                "invalid (\"signature expired\"). Use a longer x= (days) or none.",
                (b.evidence, f"{arrival.header.name}: {shorten(arrival.raw, 200)}"))
         b.warn("expired")
     elif x < ctx.now:
         b.note("x", Verdict.WARN, "expired since delivery")
         b.find("DKIM-SIG-16", Severity.WARN, "Signature has expired since delivery",
-               f"Expired at {_when(x)}{validity}, before this check ({_when(ctx.now)}) but "
+               f"Expired at {utc_text(x)}{validity}, before this check ({utc_text(ctx.now)}) but "
                "after the message arrived: the receiver could verify it, a check now cannot.")
         b.warn("expired")
     if t is not None and x - t < SHORT_VALIDITY:
@@ -697,7 +556,7 @@ def decode_signatures(msg: Message, *, now: datetime) -> SignatureSet:
     """Decode and check every DKIM-Signature (top-most first). Never raises."""
     fields = msg.get_all("DKIM-Signature")
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     ctx = _Context(msg, now, parse_received(msg), _message_date(msg), {})
     findings: list[Finding] = []
     if not fields:

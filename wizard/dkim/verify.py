@@ -7,7 +7,8 @@ header signature would have held, and it reads the clock itself (t=/x= checks). 
 of its `verify_sig_process` are run here one by one with dkimpy's own pieces (tag parser,
 `validate_signature_fields`, canonicalisation, `hash_headers`, `load_pk_from_dns`, RSA and
 Ed25519 checks) — the header hash covers the `bh=` value as written, not the body, so it can
-be checked whatever the body hash says. Keys are fetched first, all at once, through the
+be checked whatever the body hash says. Each signature arrives parsed once
+(wizard.dkim.signature); its dkimpy view is what these steps read. Keys are fetched first, all at once, through the
 DnsSession (so every lookup is in the report); dkimpy's `dnsfunc` then answers from those
 answers inside a worker thread.
 
@@ -20,32 +21,34 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-from msgspec import Struct
-from msgspec.structs import replace
 from datetime import datetime, timezone
 
-import dkim
 import nacl.exceptions
 from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
 from dkim.crypto import HASH_ALGORITHMS, EMSA_PKCS1_v1_5_encode, int2str, rsa_encrypt
-from dkim.util import InvalidTagValueList, parse_tag_value
+from msgspec import Struct
+from msgspec.structs import replace
+
+import dkim
+from wizard import fixes
+from wizard.common.dnsname import InvalidName
+from wizard.common.safe_text import sanitize
 
 # dkimpy's own body canonicalisation is regex-based and the slow spot on large bodies;
 # wizard.dkim.canon produces the same bytes (tested against dkimpy) several times faster.
-from wizard.dkim.canon import BodyDigests, body_digest, canonicalize_body
-
-from wizard import fixes
-from wizard.common.dnsname import InvalidName
-from wizard.dns.types import Status
+from wizard.dkim.canon import BodyDigests, body_digest
 from wizard.dkim.keyrecord import KeyReport, analyze_key, nearby_names
+from wizard.dkim.signature import Signature, parse_signatures
+from wizard.dns.types import Status
 from wizard.input.message import Header, Message
+from wizard.model.dkim import BodyHash as BodyHash
+from wizard.model.dkim import SignatureVerdict as SignatureVerdict
 from wizard.model.findings import Finding, Severity, signature_about
-from wizard.common.safe_text import sanitize, shorten
 
 MAX_SIGNATURES = 20  # a message with more is broken or hostile; each costs a key lookup
 FUTURE_SKEW = 300  # seconds of clock difference we do not mention
 FUTURE_REJECT = 36000  # dkimpy (and others) reject t= more than 10 h ahead
-# RFC 6376 §3.4.3/§3.4.4 (CANON-06): the bh= of an empty body.
+# RFC 6376 §3.4.3/§3.4.4 (CANON-06, reported here only): the bh= of an empty body.
 EMPTY_BODY_BH = {
     "simple": "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=",
     "relaxed": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
@@ -53,36 +56,13 @@ EMPTY_BODY_BH = {
 RESULTS = ("pass", "fail", "permerror", "temperror", "neutral", "policy", "none")
 
 
-class BodyHash(Struct, frozen=True):
-    result: str  # "pass" | "fail" | "not_checked"
-    computed: str = ""  # base64 of the hash of the body we have ("" when not computed)
-    expected: str = ""  # bh= as written, whitespace removed
-
-
-class SignatureVerdict(Struct, frozen=True):
-    index: int  # 0 = top-most DKIM-Signature
-    d: str
-    s: str
-    a: str
-    result: str  # one of RESULTS
-    reason: str  # body_hash, signature, key_not_found, key_revoked, key_syntax, key_type, key_hash,
-    # expired, future, weak_key, sha1, identity_mismatch, dns_temperror, sig_syntax,
-    # body_not_checked (headers-only input), or "" on pass
-    warnings: tuple[str, ...]  # body_length, testing, weak_key, sha1, future, duplicate_from
-    body_hash: BodyHash
-    header_signature: str  # "pass" | "fail" | "not_checked"
-    key: KeyReport | None
-    findings: tuple[Finding, ...]  # the key record's findings first, then the signature's own
-    header: Header | None = None  # the DKIM-Signature field itself
-    key_matches: bool | None = None  # RSA only: the signature decodes with this key (see module doc)
-
-
 class _Prepared(Struct, frozen=True):
     """One signature after parsing, before any DNS: what to fetch, or why not."""
 
     index: int
     header: Header
-    tags: dict[bytes, bytes]
+    signature: Signature
+    tags: dict[bytes, bytes]  # dkimpy's view (the signature's)
     d: str
     s: str
     a: str
@@ -116,20 +96,19 @@ def _text(value: bytes | None) -> str:
     return "" if value is None else value.decode("utf-8", errors="backslashreplace")
 
 
-def _prepare(index: int, header: Header) -> _Prepared:
-    raw_value = header.raw[header.raw.index(b":") + 1:]
+def _prepare(sig: Signature) -> _Prepared:
+    index, header = sig.index, sig.header
     about = f"DKIM-Signature #{index + 1}"
-    try:
-        tags = parse_tag_value(raw_value)
-    except InvalidTagValueList as exc:
-        why = f"the tag list does not parse (at {_text(exc.args[0]) if exc.args else '?'!r})"
-        return _Prepared(index, header, {}, "", "", "", "", None, (_syntax_finding(about, why),), "sig_syntax")
+    tags = sig.dkimpy_tags
+    if sig.dkimpy_error:
+        return _Prepared(index, header, sig, {}, "", "", "", "", None,
+                         (_syntax_finding(about, sig.dkimpy_error),), "sig_syntax")
     # Shown in findings, so made safe here; a name with control characters then fails check_name.
     d, s, a = (sanitize(_text(tags.get(k)).strip(), one_line=True) for k in (b"d", b"s", b"a"))
     i_domain = None
 
     def refuse(why: str) -> _Prepared:
-        return _Prepared(index, header, tags, d, s, a, "", i_domain, (_syntax_finding(about, why),), "sig_syntax")
+        return _Prepared(index, header, sig, tags, d, s, a, "", i_domain, (_syntax_finding(about, why),), "sig_syntax")
 
     if b"i" in tags:
         i_value = sanitize(_text(tags[b"i"]).strip(), one_line=True)
@@ -141,7 +120,7 @@ def _prepare(index: int, header: Header) -> _Prepared:
                 "signature with \"domain mismatch\" (RFC 6376 §3.5, §6.1.1).",
                 evidence=(f"i={i_value}", f"d={d}"), about=about,
             )
-            return _Prepared(index, header, tags, d, s, a, "", i_domain, (finding,), "identity_mismatch")
+            return _Prepared(index, header, sig, tags, d, s, a, "", i_domain, (finding,), "identity_mismatch")
     # Time is checked later against the injected clock; dkimpy's check uses the real one.
     untimed = {k: v for k, v in tags.items() if k not in (b"t", b"x")}
     try:
@@ -167,7 +146,7 @@ def _prepare(index: int, header: Header) -> _Prepared:
         name = fixes.dkim_key_name(d, s)
     except InvalidName as exc:
         return refuse(f"the key name cannot be looked up: {exc}")
-    return _Prepared(index, header, tags, d, s, a, name, i_domain, (), "")
+    return _Prepared(index, header, sig, tags, d, s, a, name, i_domain, (), "")
 
 
 def _syntax_finding(about: str, why: str) -> Finding:
@@ -184,12 +163,16 @@ def _probe_name(key_name: str) -> str:
 
 
 async def verify_signatures(msg: Message, session, *, now: datetime,
-                            body_digests: BodyDigests | None = None) -> tuple[SignatureVerdict, ...]:
+                            body_digests: BodyDigests | None = None,
+                            signatures: tuple[Signature, ...] | None = None) -> tuple[SignatureVerdict, ...]:
     """One verdict per DKIM-Signature, top-most first (at most MAX_SIGNATURES; a finding on
     the last verdict says when more were left out). Never raises for message or DNS content.
-    `body_digests` answers body hashes computed ahead for this message (wizard.transit.prefetch)."""
+    `body_digests` answers body hashes computed ahead for this message (wizard.transit.prefetch);
+    `signatures` are `msg`'s, already parsed (wizard.dkim.signature), else they are parsed here."""
     headers = msg.get_all("DKIM-Signature")
-    prepared = [_prepare(i, h) for i, h in enumerate(headers[:MAX_SIGNATURES])]
+    if signatures is None:
+        signatures = parse_signatures(msg)
+    prepared = [_prepare(sig) for sig in signatures[:MAX_SIGNATURES]]
     names = sorted({p.key_name for p in prepared if p.key_name})
     answers = dict(zip(names, await asyncio.gather(*(session.lookup(n, "TXT") for n in names))))
     # A key name answering with something that is not a key may be a wildcard (DNS-06):
@@ -344,8 +327,9 @@ def _verify_one(msg: Message, headers: list[list[bytes]], p: _Prepared, report: 
             evidence=tuple(sanitize(h.raw.decode("utf-8", "replace"), one_line=True) for h in msg.get_all("From")),
             about=about,
         ))
-    if b"l" in p.tags and msg.body is not None:
-        _body_length(p, msg.body, findings, warnings, about)
+    if b"l" in p.tags:
+        # DKIM-SIG-14 itself is wizard.dkim.tags' finding (it sees l= first, without DNS).
+        warnings.append("body_length")
     if report is not None and report.testing:
         warnings.append("testing")
     weak = report is not None and report.key_type == "rsa" and report.key_bits is not None and report.key_bits < 2048
@@ -385,7 +369,8 @@ def _verify_one(msg: Message, headers: list[list[bytes]], p: _Prepared, report: 
     return SignatureVerdict(
         index=p.index, d=p.d, s=p.s, a=p.a, result=result, reason=reason,
         warnings=tuple(dict.fromkeys(warnings)), body_hash=crypto.body, header_signature=crypto.header_signature,
-        key=report, findings=(report.findings if report else ()) + tuple(findings), header=p.header, key_matches=crypto.key_matches,
+        key=report, findings=(report.findings if report else ()) + tuple(findings), header=p.header,
+        key_matches=crypto.key_matches,
     )
 
 
@@ -421,25 +406,6 @@ def _time_checks(p: _Prepared, stamp: int, findings: list[Finding], warnings: li
     return ""
 
 
-def _body_length(p: _Prepared, body: bytes, findings: list[Finding], warnings: list[str], about: str) -> None:
-    warnings.append("body_length")
-    limit = int(p.tags[b"l"])
-    policy = CanonicalizationPolicy.from_c_value(p.tags.get(b"c", b"simple/simple"))
-    canon = canonicalize_body(body, policy.body_algorithm.name.decode())
-    extra = canon[limit:]
-    detail = f"l={limit}: only the first {limit} bytes of the canonical body are signed"
-    if extra:
-        detail += f"; {len(extra)} bytes were added after them and are not covered by the signature"
-    elif len(canon) < limit:
-        detail += f"; the body is now only {len(canon)} bytes, so the body hash cannot match"
-    findings.append(Finding(
-        "DKIM-SIG-14", Severity.WARN, "Body length limit l=",
-        detail + ". Content after l= is unauthenticated, a known abuse path (RFC 6376 §8.2); sign without l=.",
-        evidence=(f"unsigned tail: {shorten(sanitize(extra.decode('utf-8', 'replace')), 300)}",) if extra else (),
-        about=about,
-    ))
-
-
 def _body_findings(p: _Prepared, msg: Message, crypto: Crypto, report: KeyReport | None,
                    findings: list[Finding], about: str) -> None:
     body, header = crypto.body, crypto.header_signature
@@ -448,12 +414,7 @@ def _body_findings(p: _Prepared, msg: Message, crypto: Crypto, report: KeyReport
         + (f" (expected {body.expected}, computed {body.computed})" if body.result == "fail" else ""),
         f"Header signature: {header.upper() if header != 'not_checked' else 'not checked'}",
     )
-    if msg.body is None:
-        findings.append(Finding(
-            "EVID-04", Severity.INFO, "Only the headers are available",
-            "The body hash cannot be checked without the body; the header signature was still checked.",
-            evidence=lines, about=about,
-        ))
+    # A missing body is wizard.input.fidelity's EVID-04; the verdict says "not checked".
     if body.result == "fail":
         title = "Body changed after signing" + (" (headers intact)" if header == "pass" else "")
         findings.append(Finding(

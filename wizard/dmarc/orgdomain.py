@@ -5,8 +5,13 @@
   give the same answer offline and in tests). Private-section entries (github.io, …) count,
   as they do in OpenDMARC and most receivers.
 * RFC 9989 §4.10: a DNS tree walk over `_dmarc` records, at most eight queries, where `psd=`
-  marks public-suffix operators. The queries are made by wizard.dmarc.evaluate (it owns the record
-  parser); this module holds the pure parts: which names to ask and what the answers mean.
+  marks public-suffix operators. The queries are made by wizard.dmarc.discovery (with the
+  record parser); this module holds the pure parts: which names to ask and what the answers
+  mean.
+
+`publicsuffixlist` is imported only when an organisational domain is first computed: the walk
+rules are needed on every check (the prefetch asks the walk's names first), the list only by
+RFC 7489's answer, which the pipeline computes in a worker thread meanwhile.
 """
 from __future__ import annotations
 
@@ -16,11 +21,13 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Sequence
-from msgspec import Struct
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import publicsuffixlist
-from publicsuffixlist import PublicSuffixList
+from msgspec import Struct
+
+if TYPE_CHECKING:
+    from publicsuffixlist import PublicSuffixList
 
 MAX_WALK_QUERIES = 8  # RFC 9989 §4.10: the author domain, then at most seven shorter names
 _SHORTCUT_LABELS = 7  # a name of eight or more labels jumps straight to its last seven
@@ -49,6 +56,8 @@ def _psl_for(top: str) -> PublicSuffixList:
     match a name that ends in the rule's last label, so those are all the rules the
     library's lookup could use for such a name. Without a usable cache the whole list is
     parsed (and the cache written for next time)."""
+    from publicsuffixlist import PublicSuffixList
+
     cached = _cached_rules()
     if cached is None:
         return _whole_list()
@@ -59,6 +68,8 @@ def _psl_for(top: str) -> PublicSuffixList:
 
 @functools.cache
 def _whole_list() -> PublicSuffixList:
+    from publicsuffixlist import PublicSuffixList
+
     psl = PublicSuffixList()
     # `_publicsuffix` is the parsed rule set; publicsuffixlist has no public accessor.
     rules = getattr(psl, "_publicsuffix", None)
@@ -93,6 +104,8 @@ def _cached_rules() -> list[str] | None:
 def _cache_path() -> Path | None:
     """Keyed by the package version and the shipped list's size and mtime, so an upgrade of
     publicsuffixlist (or a refreshed list) never reads an old cache."""
+    import publicsuffixlist
+
     try:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
         listing = os.stat(publicsuffixlist.PSLFILE)

@@ -1,6 +1,9 @@
-"""The one DNS layer (DESIGN.md rule 3): resolvers, the per-analysis session, and the
-plain-language findings for what DNS answered."""
-from wizard.dns.types import DnsAnswer, Resolver, Status
+"""The one DNS layer (DESIGN.md rule 3): resolvers and the per-analysis session.
+
+The plain-language findings for what DNS answered are in wizard.dns.findings, imported where
+they are judged: they build their `dig` commands with wizard.fixes, which itself uses the
+resolver specs here, so this package does not load them.
+"""
 from wizard.dns.resolvers import (
     DEFAULT_TIMEOUT,
     EDNS_PAYLOAD,
@@ -12,23 +15,11 @@ from wizard.dns.resolvers import (
     resolvers_from_specs,
 )
 from wizard.dns.session import DnsSession, is_authoritative
-from wizard.dns.findings import (
-    LARGE_RESPONSE,
-    answer_findings,
-    answer_lines,
-    compare_findings,
-    dig_command,
-    dig_commands,
-    is_cname_loop,
-    lookup_finding,
-    size_finding,
-    summary,
-)
+from wizard.dns.types import DnsAnswer, Resolver, Status
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "EDNS_PAYLOAD",
-    "LARGE_RESPONSE",
     "DnsAnswer",
     "DnsSession",
     "Resolver",
@@ -36,17 +27,8 @@ __all__ = [
     "Status",
     "SystemResolver",
     "ZoneFileResolver",
-    "answer_findings",
-    "answer_lines",
-    "compare_findings",
-    "dig_command",
-    "dig_commands",
     "format_spec",
     "is_authoritative",
-    "is_cname_loop",
-    "lookup_finding",
     "parse_spec",
     "resolvers_from_specs",
-    "size_finding",
-    "summary",
 ]

@@ -6,18 +6,18 @@ every timeout, SERVFAIL, NXDOMAIN, NODATA, REFUSED, CNAME loop and oversized ans
 explained the same way everywhere. Disagreement between resolvers and the zone's own name
 servers (DNS-04/05/10/14) is judged from `DnsSession.lookup_everywhere` answers.
 
-Every value from DNS goes through `sanitize` before it lands in a title or evidence line, and
-commands are argv lists built only from names that passed `check_name` (DESIGN.md rules 4, 5).
+Every value from DNS goes through `sanitize` before it lands in a title or evidence line; the
+`dig` commands come from wizard.fixes (DESIGN.md rules 4, 5).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from wizard.common.safe_text import sanitize, shorten
 from wizard.dns.session import is_authoritative
 from wizard.dns.types import DnsAnswer, Resolver, Status
-from wizard.common.dnsname import is_valid_name
-from wizard.model.findings import Finding, FixCommand, Severity
-from wizard.common.safe_text import sanitize, shorten
+from wizard.fixes import dig_commands
+from wizard.model.findings import Finding, Severity
 
 LARGE_RESPONSE = 1232  # bytes: the common EDNS UDP buffer size (DNS Flag Day 2020), DNS-09
 
@@ -80,32 +80,6 @@ def answer_lines(answer: DnsAnswer) -> tuple[str, ...]:
     return tuple(lines)
 
 
-# -- commands ------------------------------------------------------------------------------
-
-
-def dig_command(resolver: Resolver | None, name: str, rdtype: str, *extra: str,
-                purpose: str = "") -> FixCommand | None:
-    """`dig +short TYPE name @server -p port` for one resolver (plain `dig` for the system's),
-    or None when the resolver is not a server (zone files) or the name is not a DNS name."""
-    dig_args = getattr(resolver, "dig_args", ()) if resolver is not None else ()
-    if dig_args is None or not is_valid_name(name) or not rdtype.isalnum():
-        return None
-    label = resolver.label if resolver is not None else "the system's resolver"
-    return FixCommand(("dig", *(extra or ("+short",)), rdtype, name, *dig_args),
-                      purpose or f"ask {label} again")
-
-
-def dig_commands(name: str, rdtype: str, resolvers: Iterable[Resolver], *extra: str,
-                 purpose: str = "") -> tuple[FixCommand, ...]:
-    """One `dig` per resolver that can be asked, without duplicates."""
-    out: list[FixCommand] = []
-    for resolver in resolvers:
-        command = dig_command(resolver, name, rdtype, *extra, purpose=purpose)
-        if command is not None and command.argv not in [c.argv for c in out]:
-            out.append(command)
-    return tuple(out)
-
-
 def _for(answer: DnsAnswer, resolvers: Iterable[Resolver]) -> list[Resolver]:
     """The resolver that gave `answer` first (when known), then the others."""
     resolvers = list(resolvers)
@@ -155,7 +129,8 @@ def lookup_finding(answer: DnsAnswer, what: str, *, finding_id: str,
             detail += (f" Resolvers keep this negative answer for up to {answer.ttl} s (the "
                        "zone's negative TTL), so a record published just now can still look "
                        "missing to receivers for that long (DNS-04).")
-        return Finding(finding_id, missing, title, detail, answer_lines(answer), fixes, about=name)
+        return Finding(finding_id, missing, title, detail, answer_lines(answer), tuple(fixes),
+                       about=name)
     if is_cname_loop(answer):
         title = f"{what} could not be fetched: CNAME loop"
         detail = (f"The CNAMEs at {name} lead back to themselves ({chain}), so no resolver can "
@@ -184,7 +159,7 @@ def lookup_finding(answer: DnsAnswer, what: str, *, finding_id: str,
     else:
         title = f"{what} could not be fetched"
         detail = f"{_clean(answer.error, 300) or 'The lookup failed.'} " + transient
-    return Finding(finding_id, Severity.ERROR, title, detail, answer_lines(answer), fixes,
+    return Finding(finding_id, Severity.ERROR, title, detail, answer_lines(answer), tuple(fixes),
                    about=name)
 
 
@@ -231,7 +206,7 @@ def _table(answers: Sequence[DnsAnswer], odd: set[str]) -> tuple[str, ...]:
 
 def _odd_ones(answers: Sequence[DnsAnswer]) -> set[str]:
     """Labels outside the one largest group of agreeing answers (none if there is a tie)."""
-    groups: dict[tuple, list[str]] = {}
+    groups: dict[tuple | None, list[str]] = {}
     for a in answers:
         groups.setdefault(_view(a), []).append(a.resolver)
     sizes = sorted((len(v) for v in groups.values()), reverse=True)
@@ -350,8 +325,9 @@ def answer_findings(answers: Sequence[DnsAnswer], *, resolvers: Iterable[Resolve
     for (name, rdtype), group in groups.items():
         what = f"the {rdtype} record at {_clean(name)}"
         big = next((a for a in group if size_finding(a, what) is not None), None)
-        if big is not None:
-            out.append(size_finding(big, what, resolvers=resolvers))
+        large = size_finding(big, what, resolvers=resolvers) if big is not None else None
+        if large is not None:
+            out.append(large)
         if len({a.resolver for a in group}) > 1:
             out.extend(compare_findings(group, what, resolvers=resolvers))
     return out

@@ -14,9 +14,9 @@ testable and visible. A server that rejects EDNS with FORMERR is asked once more
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from msgspec.structs import replace
 from pathlib import Path
 
 import dns.asyncquery
@@ -30,6 +30,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
 import dns.rrset
+from msgspec.structs import replace
 
 from wizard.common.dnsname import InvalidName, check_name
 from wizard.common.safe_text import decode, sanitize, shorten
@@ -215,12 +216,9 @@ class ServerResolver:
         self.timeout = timeout
         self.payload = payload
         self.chase = chase
-        self.label = label or format_spec(host, port)
-
-    @property
-    def dig_args(self) -> tuple[str, ...]:
-        """How `dig` reaches this server (for FixCommands)."""
-        return (f"@{self.host}",) if self.port == 53 else (f"@{self.host}", "-p", str(self.port))
+        # How `--resolver` names this server; wizard.fixes turns it into dig's arguments.
+        self.spec = format_spec(host, port)
+        self.label = label or self.spec
 
     def __repr__(self) -> str:
         return f"ServerResolver({self.label!r})"
@@ -265,7 +263,7 @@ class SystemResolver:
     Each server gets the full timeout, as resolv.conf's `timeout:` works per server."""
 
     label = "system"
-    dig_args: tuple[str, ...] = ()  # plain `dig` asks the system's resolvers too
+    spec = "system"  # plain `dig` asks the system's resolvers too
 
     def __init__(self, timeout: float = DEFAULT_TIMEOUT, *,
                  resolv_conf: str | Path = "/etc/resolv.conf") -> None:
@@ -317,19 +315,15 @@ class ZoneFileResolver:
     `zones`: zone file paths (origin = file name without `.zone`), directories of them, or
     a mapping {origin: zone text}."""
 
-    dig_args = None  # nothing to point dig at
+    spec = None  # no server: nothing to point dig at
 
     def __init__(self, zones: Iterable[str | Path] | Mapping[str, str], *, label: str = "zone") -> None:
-        # Imported here: only zone-file resolvers parse zones, and the parser's import is
-        # a cost every `check` against real DNS would otherwise pay at start-up.
-        import dns.zone
-
         self.label = label
         self._zones: dict[dns.name.Name, dns.zone.Zone] = {}
         self.load_errors: dict[str, str] = {}
         if isinstance(zones, Mapping):
             for origin, text in zones.items():
-                self._load(origin, lambda o, t=text: dns.zone.from_text(t, o, relativize=False))
+                self._load(origin, functools.partial(_zone_from_text, text))
             return
         for entry in zones:
             path = Path(entry)
@@ -339,14 +333,13 @@ class ZoneFileResolver:
                     text = file.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError) as exc:
                     raise ValueError(f"cannot read zone file {file}: {exc}") from None
-                self._load(_origin_of(file),
-                           lambda o, t=text, f=file: dns.zone.from_text(t, o, relativize=False, filename=str(f)))
+                self._load(_origin_of(file), functools.partial(_zone_from_text, text, filename=str(file)))
 
     def _load(self, origin: str, parse: Callable[[dns.name.Name], dns.zone.Zone]) -> None:
         name = dns.name.from_text(check_name(origin))
         try:
             self._zones[name] = parse(name)
-        except Exception as exc:  # dnspython's zone parser raises assorted classes on bad text
+        except Exception as exc:  # noqa: BLE001 (dnspython's zone parser raises assorted classes)
             # Like BIND: the zone stays configured and its names get SERVFAIL.
             self.load_errors[_text(name)] = f"zone {_text(name)} did not load: {exc}"
 
@@ -413,8 +406,18 @@ def _add(response: dns.message.Message, section: list, owner: dns.name.Name, rda
     response.find_rrset(section, owner, rdataset.rdclass, rdataset.rdtype, create=True).update(rdataset)
 
 
+def _zone_from_text(text: str, origin: dns.name.Name, filename: str = "<string>") -> dns.zone.Zone:
+    # Imported here: only zone-file resolvers parse zones, and the parser's import is a cost
+    # every `check` against real DNS would otherwise pay at start-up.
+    import dns.zone
+
+    return dns.zone.from_text(text, origin, relativize=False, filename=filename)
+
+
 def _add_soa(response: dns.message.Message, zone: dns.zone.Zone) -> None:
-    _add(response, response.authority, zone.origin, zone.find_rdataset(zone.origin, _SOA))
+    origin = zone.origin
+    assert origin is not None  # zones are loaded with their origin (relativize=False)
+    _add(response, response.authority, origin, zone.find_rdataset(origin, _SOA))
 
 
 def _find(zone: dns.zone.Zone, name: dns.name.Name):
@@ -434,7 +437,7 @@ def _find(zone: dns.zone.Zone, name: dns.name.Name):
     encloser = name.parent()
     while not exists(encloser):
         encloser = encloser.parent()
-    wildcard = zone.get_node(dns.name.Name(("*".encode(),) + encloser.labels))
+    wildcard = zone.get_node(dns.name.Name((b"*",) + encloser.labels))
     return (wildcard, True) if wildcard is not None else (None, False)
 
 

@@ -12,6 +12,7 @@ import concurrent.futures
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from wizard.common.dnsname import InvalidName, check_name
 from wizard.dns.resolvers import (
     DEFAULT_TIMEOUT,
     MAX_CNAME_LINKS,
@@ -21,7 +22,6 @@ from wizard.dns.resolvers import (
     shown_name,
 )
 from wizard.dns.types import DnsAnswer, Resolver, Status
-from wizard.common.dnsname import InvalidName, check_name
 
 T = TypeVar("T")
 
@@ -94,13 +94,11 @@ class DnsSession:
             name = check_name(name)
         except InvalidName:
             return (await self.lookup(name, rdtype),)
-        asks = [self._ask(r, name, rdtype) for r in self.resolvers]
-        if self.compare:
-            asks.append(self._ask_authorities(name, rdtype))
-        results = await asyncio.gather(*asks)
-        mine = results[: len(self.resolvers)]
-        theirs = results[len(self.resolvers):]
-        return tuple(mine) + (theirs[0] if theirs else ())
+        mine = asyncio.gather(*(self._ask(r, name, rdtype) for r in self.resolvers))
+        if not self.compare:
+            return tuple(await mine)
+        answers, theirs = await asyncio.gather(mine, self._ask_authorities(name, rdtype))
+        return tuple(answers) + theirs
 
     async def _ask_authorities(self, name: str, rdtype: str) -> tuple[DnsAnswer, ...]:
         servers = await self.authorities(name)
@@ -118,7 +116,7 @@ class DnsSession:
             return ()
         candidates = [".".join(labels[i:]) for i in range(len(labels))]
         ns_answers = await asyncio.gather(*(self.lookup(c, "NS") for c in candidates))
-        for apex, ns in zip(candidates, ns_answers):
+        for apex, ns in zip(candidates, ns_answers):  # noqa: B007 (the apex found is used below)
             if ns.status.answered and not ns.cname_chain:
                 break
         else:

@@ -15,13 +15,16 @@ Textual; the TUI only renders what `walk()` returns.
 """
 from __future__ import annotations
 
+import itertools
+
 from msgspec import Struct
 from msgspec.structs import replace
 
 from wizard.common.dnsname import InvalidName
+from wizard.common.safe_text import shorten
 from wizard.model.findings import Finding, FixCommand, RecordFix, Severity, worst
 from wizard.model.report import Report
-from wizard.common.safe_text import shorten
+from wizard.output.words import ordered, plural
 
 QUESTIONS: tuple[tuple[str, str], ...] = (
     ("input", "What do you have?"),
@@ -145,12 +148,6 @@ def area_of(finding_id: str) -> str:
     return "identity"
 
 
-def ordered(findings) -> tuple[Finding, ...]:
-    """Worst first, then by id and subject: DNS answers land in whatever order the network
-    gives, and the same report must always read (and snapshot) the same way."""
-    return tuple(sorted(findings, key=lambda f: (-f.severity.rank, f.id, f.about, f.title)))
-
-
 def findings_for(report: Report, area: str) -> tuple[Finding, ...]:
     """The report's findings that answer question `area`, worst first."""
     return ordered(f for f in report.all_findings if area_of(f.id) == area)
@@ -158,11 +155,6 @@ def findings_for(report: Report, area: str) -> tuple[Finding, ...]:
 
 def _problems(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.severity is not Severity.INFO)
-
-
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """'1 thing', '3 things': counts in the guided text read as sentences, not '3 thing(s)'."""
-    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
 
 
 def _from_where(source: str) -> str:
@@ -223,7 +215,7 @@ def _step(report: Report, key: str, found: str, evidence: list[str], *, pending:
           findings_first: bool = False) -> Step:
     number = next(i for i, (k, _) in enumerate(QUESTIONS, 1) if k == key)
     findings = findings_for(report, key)
-    fixes: dict[object, None] = {}
+    fixes: dict[FixCommand | RecordFix, None] = {}
     for finding in findings:
         for fix in finding.fixes:
             fixes[fix] = None
@@ -366,7 +358,8 @@ def step_identity(report: Report) -> Step | Skipped:
     elif inner.signatures:
         found = "No identity failed: every check we could make passed."
     else:
-        found = "The message is not DKIM-signed; only SPF can align it for DMARC." if inner.message else _titles(findings)
+        found = ("The message is not DKIM-signed; only SPF can align it for DMARC."
+                 if inner.message else _titles(findings))
     facts = inner.message
     if facts is not None:
         if facts.from_domain:
@@ -434,7 +427,10 @@ def step_transit(report: Report) -> Step | Skipped:
             return _skip("transit", "The body is not in the input, so changes to it cannot be seen.")
         return _skip("transit", "No signature shows a change in transit.")
     problems = _problems(findings)
-    found = ("The message changed after it was signed: " + _titles(problems, mid_sentence=True) + ".") if problems else _titles(findings) + "."
+    if problems:
+        found = "The message changed after it was signed: " + _titles(problems, mid_sentence=True) + "."
+    else:
+        found = _titles(findings) + "."
     # With the sender's original, say which copy the signature vouches for, and lead the
     # evidence with the diff's changed lines (the whole diff is in the Body pane).
     evidence: list[str] = []
@@ -460,7 +456,8 @@ def original_verdict(body) -> str:
             "(it may have been changed before signing).")
 
 
-def confirm_commands(fixes: tuple[FixCommand | RecordFix, ...], resolvers: tuple[str, ...] = ()) -> tuple[FixCommand, ...]:
+def confirm_commands(fixes: tuple[FixCommand | RecordFix, ...],
+                     resolvers: tuple[str, ...] = ()) -> tuple[FixCommand, ...]:
     """How to confirm each published record: ask for it back (per resolver when several
     were used, because the point is that every server sees it)."""
     from wizard.fixes import dig_short
@@ -488,7 +485,7 @@ def _looks_only(fix: FixCommand | RecordFix) -> bool:
 
 
 def step_fix(report: Report) -> Step:
-    fixes: dict[object, int] = {}
+    fixes: dict[FixCommand | RecordFix, int] = {}
     for finding in ordered(report.all_findings):
         for fix in finding.fixes:
             fixes.setdefault(fix, finding.severity.rank)
@@ -533,6 +530,9 @@ def walk(report: Report) -> Walk:
         step_transit(report),
         step_fix(report),
     ):
-        (steps if isinstance(result, Step) else skipped).append(result)
-    announced = [replace(step, next=_ANNOUNCE[after.key]) for step, after in zip(steps, steps[1:])]
+        if isinstance(result, Step):
+            steps.append(result)
+        else:
+            skipped.append(result)
+    announced = [replace(step, next=_ANNOUNCE[after.key]) for step, after in itertools.pairwise(steps)]
     return Walk(tuple(announced + steps[-1:]), tuple(skipped))

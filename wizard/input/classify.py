@@ -1,4 +1,5 @@
-"""What did the user give us, and how faithful is it? (diagnoses.md §0, EVID-01…04, 06)
+"""What did the user give us? (diagnoses.md §0, EVID-01, EVID-06; how faithful the copy is,
+EVID-02…04, is wizard.input.fidelity)
 
 Classification comes before every other check because it decides which checks can be
 trusted: a body-hash verdict on a re-wrapped paste would blame an innocent sender.
@@ -6,14 +7,16 @@ trusted: a body-hash verdict on a re-wrapped paste would blame an innocent sende
 from __future__ import annotations
 
 import re
-from msgspec import Struct
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from msgspec import Struct
+
 from wizard.common.dnsname import is_valid_name
+from wizard.common.safe_text import decode
+from wizard.input.fidelity import fidelity_findings
 from wizard.input.message import Message, parse_message
 from wizard.model.findings import Cap, Finding, Severity
-from wizard.common.safe_text import decode, shorten
 
 # Inputs larger than this are analysed from their headers only: nothing a support engineer
 # pastes is that big, and holding several copies of a larger body would exhaust memory.
@@ -89,16 +92,9 @@ def classify(raw: bytes) -> Evidence:
 
     def done(kind: str, message: Message | None = None) -> Evidence:
         findings = [_kind_finding(kind)]
-        if message is not None and kind in ("message", "headers"):
-            findings += fidelity_findings(message, kind)
-        if caps:
-            findings.append(
-                Finding(
-                    "EVID-04", Severity.WARN, "Input too large: only the headers were analysed",
-                    f"The input is {caps[0].seen:,} bytes; mailtriage reads at most "
-                    f"{MAX_INPUT_BYTES:,}. The body was left out, so body hashes cannot be checked.",
-                )
-            )
+        if message is not None and kind in ("message", "headers", "dkim_signature"):
+            findings += fidelity_findings(message, kind, too_large=caps[0].seen if caps else None,
+                                          limit=MAX_INPUT_BYTES)
         return Evidence(kind, raw, text, message, tuple(findings), tuple(caps))
 
     if "\n" not in stripped and " " not in stripped and "." in stripped and is_valid_name(stripped):
@@ -119,7 +115,7 @@ def classify(raw: bytes) -> Evidence:
         # Free text with no header block: treat as a bounce/reply transcript.
         return done("smtp_reply")
     # = body.strip() != b"", without copying a big body
-    has_body = bool(message.body) and not message.body.isspace()
+    has_body = message.body is not None and message.body != b"" and not message.body.isspace()
     return done("message" if has_body else "headers", message)
 
 
@@ -136,65 +132,6 @@ def _kind_finding(kind: str) -> Finding:
         "check, headers allow the header signature and DNS checks, a bounce tells what the "
         "receiver said.",
     )
-
-
-def fidelity_findings(message: Message, kind: str) -> list[Finding]:
-    """EVID-02/03/04: is this copy good enough to re-verify signatures?"""
-    out: list[Finding] = []
-    if message.line_endings in ("lf", "cr", "mixed"):
-        detail = {
-            "lf": "The input uses LF line endings; it was converted to CRLF for DKIM "
-            "verification (RFC 6376 hashes CRLF). That is normal for files saved on Unix.",
-            "cr": "The input uses bare CR line endings (classic Mac or a paste); it was "
-            "converted to CRLF. Verification may still fail if the copy was altered.",
-            "mixed": "The input mixes CRLF and LF line endings. A mix suggests the message "
-            "was edited or re-saved after it arrived; body-hash verdicts may be unreliable.",
-        }[message.line_endings]
-        severity = Severity.INFO if message.line_endings == "lf" else Severity.WARN
-        out.append(Finding("EVID-02", severity, "Line endings converted for verification", detail))
-
-    damage = _paste_damage(message)
-    if damage:
-        out.append(
-            Finding(
-                "EVID-03", Severity.ERROR,
-                "This looks like pasted or re-formatted text, not the original message",
-                "DKIM needs the exact bytes the receiver saw. This copy shows signs of copy/paste "
-                "or export damage, so a failed signature here does not prove the sender is "
-                "broken: rely on the receiver's Authentication-Results, and get the original "
-                "(Gmail: Show original → Download original; Outlook/OWA: View message source; or "
-                "ask for the .eml as an attachment).",
-                evidence=tuple(damage),
-            )
-        )
-    if kind == "headers" or message.body is None:
-        out.append(
-            Finding(
-                "EVID-04", Severity.INFO, "Body not available: the body hash cannot be checked",
-                "Only headers were given. The header signature can still be checked, because it "
-                "covers the bh= value, not the body itself.",
-            )
-        )
-    return out
-
-
-def _paste_damage(message: Message) -> list[str]:
-    """Evidence lines that the copy was damaged by a paste or export (EVID-03)."""
-    signs: list[str] = []
-    for lineno, line in message.bad_lines[:5]:
-        signs.append(f"line {lineno} is not a header and not a folded continuation: {shorten(line, 80)!r}")
-    for header in message.headers:
-        if "\u00a0" in header.value:
-            signs.append(f"{header.name} contains non-breaking spaces (a web page copy)")
-            break
-    for header in message.headers:
-        if len(header.raw) > 998 and b"\r\n" not in header.raw:
-            signs.append(
-                f"{header.name} (line {header.line}) is one {len(header.raw)}-character line: "
-                "headers were unfolded"
-            )
-            break
-    return signs
 
 
 def message_age_finding(message: Message, now: datetime) -> Finding | None:

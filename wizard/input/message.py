@@ -10,27 +10,14 @@ from __future__ import annotations
 
 import functools
 import re
+
 from msgspec import Struct
 
 from wizard.common.safe_text import decode
+from wizard.model.header import Header as Header
 
 _HEADER_START = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
 _LONE_CR = re.compile(rb"\r(?!\n)")
-
-
-class Header(Struct, frozen=True):
-    name: str  # as written (case kept)
-    value: str  # text after the colon, folding kept, trailing CRLF removed
-    raw: bytes  # the whole field as it appeared, CRLF line ends, no final CRLF
-    index: int  # 0 = top-most field
-    line: int  # 1-based line number in the input where the field starts
-
-    __json_hidden__ = ("raw",)
-
-    @property
-    def unfolded(self) -> str:
-        """The value on one line, as RFC 5322 §2.2.3 unfolding gives it."""
-        return re.sub(r"\r?\n(?=[ \t])", "", self.value).strip()
 
 
 class Message(Struct, frozen=True, dict=True):  # dict: room for cached_property

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from msgspec import Struct
-from msgspec.structs import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from msgspec.structs import replace
+
 from wizard.common.durations import span
+from wizard.common.safe_text import shorten
 from wizard.input.message import Header, Message
 from wizard.model.findings import Cap, Finding, Severity
-from wizard.common.safe_text import shorten
+from wizard.model.received import Hop as Hop
+from wizard.model.received import ReceivedChain as ReceivedChain
 
 MAX_HOPS = 100  # real mail rarely has more than 20; loops and floods are capped here
 BIG_DELAY = 3600  # seconds between two hops before we call the message "queued"
@@ -31,62 +33,8 @@ _BRACKET_IP = re.compile(rf"\[({_IPV4}|{_IPV6})\]")
 _BARE_IP = re.compile(rf"(?<![\w.:])({_IPV4}|{_IPV6})(?![\w.:])")
 _HELO_IN_COMMENT = re.compile(r"\b(?:helo|ehlo)[= ]\s*([^\s)\]]+)", re.I)
 _TLS_HINT = re.compile(r"\bTLS|using TLSv|version=TLS|cipher=|\bSSL", re.I)
-_INTERNAL = tuple(
-    ipaddress.ip_network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
-)
 _TLS_PROTOCOLS = {"esmtps", "esmtpsa", "utf8smtps", "utf8smtpsa", "lmtps", "lmtpsa", "smtps"}
 _PLAIN_PROTOCOLS = {"smtp", "esmtp", "esmtpa", "utf8smtp", "utf8smtpa", "lmtp", "lmtpa", "local"}
-
-
-class Hop(Struct, frozen=True):
-    position: int  # 0 = newest (top-most Received)
-    header: Header
-    from_helo: str | None  # the name the client gave in HELO/EHLO
-    from_rdns: str | None  # the client's reverse-DNS name as the receiver recorded it
-    from_ip: str | None
-    by: str | None
-    with_protocol: str | None  # ESMTP, ESMTPS, SMTP, LMTP, "Microsoft SMTP Server", ...
-    tls: bool | None  # None when the field does not say
-    id: str | None
-    for_: str | None
-    timestamp: datetime | None  # aware; None when the date is missing or unreadable
-    delay_from_previous: float | None  # seconds since the older hop; negative = clock skew
-    raw: str  # the field value on one line
-
-    @property
-    def external(self) -> bool:
-        """True unless the client address is loopback, link-local, RFC 1918 / ULA private,
-        carrier-grade NAT or unspecified. Documentation ranges (192.0.2.0/24, 2001:db8::/32)
-        count as external on purpose: anonymised samples use them for public addresses."""
-        if self.from_ip is None:
-            return False
-        try:
-            addr = ipaddress.ip_address(self.from_ip)
-        except ValueError:
-            return False
-        if addr.is_loopback or addr.is_link_local or addr.is_unspecified:
-            return False
-        return not any(addr in net for net in _INTERNAL if net.version == addr.version)
-
-
-class ReceivedChain(Struct, frozen=True):
-    hops: tuple[Hop, ...]  # newest first
-    findings: tuple[Finding, ...]
-    cap: Cap | None = None
-
-    def client(self) -> tuple[str, str | None] | None:
-        """(ip, helo) of the newest hop that received from a public address: the SPF
-        client as the receiving border saw it. Best effort: internal relays of big providers
-        use private addresses and are skipped; returns None when no hop qualifies."""
-        for hop in self.hops:
-            if hop.external and hop.from_ip is not None:
-                return hop.from_ip, hop.from_helo
-        return None
-
-    def before(self, header_index: int) -> tuple[Hop, ...]:
-        """Hops recorded above header `header_index` (later in time), newest first."""
-        return tuple(h for h in self.hops if h.header.index < header_index)
 
 
 def _clauses(text: str) -> dict[str, str]:
@@ -158,7 +106,7 @@ def _timestamp(date_text: str) -> datetime | None:
         return None
     if stamp.tzinfo is None:
         # "-0000" (RFC 5322: time zone unknown) parses naive; UTC is the honest reading.
-        stamp = stamp.replace(tzinfo=timezone.utc)
+        stamp = stamp.replace(tzinfo=UTC)
     return stamp
 
 

@@ -1,7 +1,9 @@
 """DKIM key pairs and the DNS record for them in every form a user meets (CAUSE-12/13/14).
 
-Keys come from `cryptography`; the record value is what RFC 6376 §3.6.1 (RSA: base64 of the
-DER SubjectPublicKeyInfo) and RFC 8463 (Ed25519: base64 of the raw 32-byte key) define.
+Keys come from `cryptography`, imported only when a key is generated or a private key is read:
+its import costs more than the rest of `check`, and record-check and rotation need only
+`DkimKey`. The record value is what RFC 6376 §3.6.1 (RSA: base64 of the DER
+SubjectPublicKeyInfo) and RFC 8463 (Ed25519: base64 of the raw 32-byte key) define.
 The private key is written with O_CREAT|O_EXCL and mode 0600 so an existing key (perhaps the
 one currently signing mail) is never overwritten and the new one is never world-readable.
 """
@@ -9,11 +11,8 @@ from __future__ import annotations
 
 import base64
 import os
-from msgspec import Struct
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from msgspec import Struct
 
 from wizard import fixes
 from wizard.common.dnsname import check_name
@@ -66,6 +65,9 @@ class DkimKey(Struct, frozen=True):
 
 
 def _public_b64(public_key) -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
     if isinstance(public_key, ed25519.Ed25519PublicKey):
         raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     else:
@@ -76,6 +78,9 @@ def _public_b64(public_key) -> str:
 
 
 def _from_private(private_key) -> DkimKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     pem = private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -88,6 +93,8 @@ def _from_private(private_key) -> DkimKey:
 
 def generate_key(key_type: str = "rsa", bits: int = DEFAULT_BITS) -> DkimKey:
     """A new key pair. RSA sizes outside 1024–4096 are refused (RFC 8301)."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     if key_type == "ed25519":
         return _from_private(ed25519.Ed25519PrivateKey.generate())
     if key_type != "rsa":
@@ -103,6 +110,9 @@ def generate_key(key_type: str = "rsa", bits: int = DEFAULT_BITS) -> DkimKey:
 def load_private_key(data: bytes) -> DkimKey:
     """Read a private key in PEM (PKCS#8 or PKCS#1, as opendkim-genkey and `openssl genrsa`
     write) or DER. Encrypted keys are refused: signers read them unencrypted too."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
     loader = serialization.load_pem_private_key if b"-----BEGIN" in data else serialization.load_der_private_key
     try:
         private_key = loader(data, password=None)

@@ -14,25 +14,23 @@ Record values are parsed with a tolerant tag splitter of our own rather than dki
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import enum
 import itertools
 import re
 from collections.abc import Sequence
-from msgspec import Struct
 from typing import Protocol
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from msgspec import Struct
 
 from wizard import fixes
+from wizard.common.dnsname import check_name
+from wizard.common.safe_text import sanitize, shorten
+from wizard.dkim.keynames import wrong_names
+from wizard.dkim.pubkey import PublishedKey, describe_public_key
+from wizard.dkim.taglist import parse_tags
 from wizard.dns.types import DnsAnswer, Status
-from wizard.common.dnsname import InvalidName, check_name
 from wizard.keys.keygen import DkimKey
 from wizard.model.findings import Finding, FixCommand, RecordFix, Severity
-from wizard.common.safe_text import sanitize, shorten
-from wizard.dkim.taglist import parse_tags
 
 TXT_STRING_LIMIT = 255  # RFC 1035 §3.3.14: one character-string holds at most 255 octets
 _EVIDENCE_LIMIT = 2000  # characters of one evidence line; shorten() says how much was cut
@@ -95,38 +93,6 @@ _IDS: dict[Kind, tuple[str, Severity]] = {
 class Difference(Struct, frozen=True):
     kind: Kind
     detail: str  # one plain sentence, values already sanitised
-
-
-class PublishedKey(Struct, frozen=True):
-    """What a p= value holds, when it decodes to a key at all."""
-
-    key_type: str  # "rsa" or "ed25519"
-    bits: int
-
-    @property
-    def label(self) -> str:
-        return f"{'RSA' if self.key_type == 'rsa' else 'Ed25519'} {self.bits}-bit"
-
-
-def describe_public_key(p_b64: str, key_type: str = "rsa") -> PublishedKey | None:
-    """Key type and size of a p= value (DKIM-KEY-08), or None when it is not a usable key."""
-    try:
-        raw = base64.b64decode("".join(p_b64.split()), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if key_type == "ed25519":
-        return PublishedKey("ed25519", 256) if len(raw) == 32 else None
-    try:
-        public_key = serialization.load_der_public_key(raw)
-    except (ValueError, TypeError):
-        return None
-    except Exception:  # UnsupportedAlgorithm and kin: DER that is some other kind of key
-        return None
-    if isinstance(public_key, rsa.RSAPublicKey):
-        return PublishedKey("rsa", public_key.key_size)
-    if isinstance(public_key, ed25519.Ed25519PublicKey):
-        return PublishedKey("ed25519", 256)
-    return None
 
 
 def key_type_of(value: str) -> str:
@@ -345,32 +311,6 @@ def compare_answer(key: DkimKey, answer: DnsAnswer) -> tuple[Difference, ...]:
     return (Difference(
         Kind.SEVERAL_RECORDS, f"{len(records)} TXT records at this name and none is the right key"
     ),) + min(per_record, key=len)
-
-
-def wrong_names(domain: str, selector: str) -> tuple[tuple[str, str], ...]:
-    """Names where panels and typos put a key instead of `selector._domainkey.domain` (DNS-07),
-    each with a sentence saying what went wrong. Invalid results are skipped."""
-    d, s = check_name(domain), check_name(selector)
-    right = f"{s}._domainkey.{d}"
-    labels = d.split(".")
-    candidates = [
-        (f"{right}.{d}", "the full name was typed into a panel that appends the domain"),
-        (f"{s}.domainkey.{d}", "the underscore of _domainkey is missing"),
-        (f"_domainkey.{s}.{d}", "selector and _domainkey are swapped"),
-        (f"{s}_domainkey.{d}", "the dot between the selector and _domainkey is missing"),
-    ]
-    # A subdomain d= with the zone appended, or the key put under the parent (From) domain.
-    for cut in range(1, len(labels) - 1):
-        parent = ".".join(labels[cut:])
-        candidates.append((f"{right}.{parent}", f"the full name was typed into the panel of zone {parent}"))
-        candidates.append((f"{s}._domainkey.{parent}", f"the key was published under {parent}, but d= is {d}"))
-    out = []
-    for name, why in candidates:
-        try:
-            out.append((check_name(name), why))
-        except InvalidName:
-            continue  # too long once doubled: no panel could have created it either
-    return tuple(out)
 
 
 class Lookups(Protocol):

@@ -17,21 +17,22 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections.abc import Sequence
-from msgspec import Struct
 from datetime import UTC, datetime, timedelta
 
-import dkim
+from msgspec import Struct
 
+import dkim
 from wizard import fixes
+from wizard.common.dnsname import InvalidName, check_name
+from wizard.common.safe_text import sanitize, shorten
+from wizard.dkim.pubkey import describe_public_key
+from wizard.dkim.taglist import TagList, parse_tags
 from wizard.dns.session import is_authoritative
 from wizard.dns.types import DnsAnswer
-from wizard.common.dnsname import InvalidName, check_name
-from wizard.keys.keygen import DkimKey
 from wizard.input.message import Message, parse_message
+from wizard.keys.keygen import DkimKey
+from wizard.keys.match import Lookups, compare_answer, key_type_of, published_p
 from wizard.model.findings import FixCommand, RecordFix
-from wizard.keys.match import Lookups, compare_answer, describe_public_key, published_p, key_type_of
-from wizard.common.safe_text import sanitize, shorten
-from wizard.dkim.taglist import TagList, parse_tags
 
 # Queued mail signed with the old key is retried for up to about five days (CAUSE-14); seven
 # days leaves margin for that and for late re-verification.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import shlex
+
 from msgspec import Struct
 from msgspec.structs import force_setattr
 
@@ -31,7 +32,7 @@ class Severity(enum.StrEnum):
 _RANK = {Severity.CRITICAL: 3, Severity.ERROR: 2, Severity.WARN: 1, Severity.INFO: 0}
 
 
-class FixCommand(Struct, frozen=True):
+class FixCommand(Struct, frozen=True, tag=True):
     """A command to run. Held as argv so values from a message are never spliced into a
     shell string by hand (DESIGN.md rule 5); `shell` is the one way to print it."""
 
@@ -48,7 +49,7 @@ class FixCommand(Struct, frozen=True):
         return shlex.join(self.argv)
 
 
-class RecordFix(Struct, frozen=True):
+class RecordFix(Struct, frozen=True, tag=True):
     """A DNS record to publish (or to change to this value)."""
 
     name: str  # fully qualified, without the trailing dot
@@ -81,6 +82,8 @@ def quote_txt_chunks(value: str, size: int = 255) -> list[str]:
     return out
 
 
+# Tagged (by class name) because msgspec can describe a union of Structs only when it can
+# tell them apart; the JSON writer tells them apart by their fields and prints no tag.
 Fix = FixCommand | RecordFix
 
 
@@ -109,7 +112,7 @@ def signature_about(index: int, d: str | None, s: str | None) -> str:
     return f"DKIM-Signature #{index + 1} (d={d or '?'} s={s or '?'})"
 
 
-def worst(findings: "tuple[Finding, ...] | list[Finding]") -> Severity | None:
+def worst(findings: tuple[Finding, ...] | list[Finding]) -> Severity | None:
     """The most severe severity among findings, or None when there are none."""
     return max((f.severity for f in findings), key=lambda s: s.rank, default=None)
 

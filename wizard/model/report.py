@@ -1,21 +1,25 @@
-"""The Report: everything one analysis found, and the three ways `check` prints it.
+"""The Report: everything one analysis found (wizard.output prints it three ways).
 
 A Report is immutable; the pipeline (wizard.pipeline.analyze) builds a new one as each stage lands,
 so the TUI can render partial reports while DNS answers are still arriving.
 """
 from __future__ import annotations
 
-import json
-import re
-from msgspec import Struct, field
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
-from wizard.dns.types import DnsAnswer
-from wizard.output.jsonable import to_data
+from msgspec import Struct
+
+from wizard.model.arc import ArcReport, ArcSet
+from wizard.model.auth_results import AuthResultsSet
+from wizard.model.bounce import Bounce
+from wizard.model.dkim import DecodedSignature, KeyReport, SignatureVerdict
+from wizard.model.dmarc import DmarcReport
+from wizard.model.dns import DnsAnswer
 from wizard.model.findings import Cap, Finding, Severity, worst
-
-JSON_SCHEMA_VERSION = 1
+from wizard.model.received import ReceivedChain
+from wizard.model.spf import SpfReport, SpfTree
+from wizard.model.transit import BodyForensics, HeaderForensics
 
 
 class InputInfo(Struct, frozen=True):
@@ -43,27 +47,53 @@ class MessageFacts(Struct, frozen=True):
     to: str | None
 
 
+class SignatureReport(Struct, frozen=True):
+    """One DKIM-Signature: its decoded tags, its verdict, and what forensics proved."""
+
+    index: int
+    d: str | None
+    s: str | None
+    a: str | None
+    result: str  # pass|fail|permerror|temperror|neutral|policy|none
+    reason: str
+    warnings: tuple[str, ...]
+    decoded: DecodedSignature
+    verdict: SignatureVerdict | None = None  # None until DNS answered
+    body: BodyForensics | None = None  # when the body hash failed
+    headers: HeaderForensics | None = None  # when the header signature failed
+
+
+class DomainReport(Struct, frozen=True):
+    """Domain mode (`mailtriage domain`): the DNS side of every check, without a message."""
+
+    domain: str
+    selectors: tuple[str, ...]  # as asked, or the common ones probed when none were named
+    probed: bool  # True when the selectors were guessed, not named
+    keys: tuple[KeyReport, ...]  # per selector that answered (all when named)
+    spf: SpfTree | None = None
+    dmarc: DmarcReport | None = None
+
+
 class Report(Struct, frozen=True):
     input: InputInfo
     analysed_at: datetime
     resolvers: tuple[str, ...] = ()
     message: MessageFacts | None = None
-    bounce: Any = None  # wizard.receiver.bounce.Bounce
-    signatures: tuple[Any, ...] = ()  # wizard.pipeline.analyze.SignatureReport, top-most first
-    arc: Any = None  # wizard.arc.verify.ArcReport
-    auth_results: Any = None  # wizard.receiver.auth_results.AuthResultsSet
-    received: Any = None  # wizard.input.received.ReceivedChain
-    dmarc: Any = None  # wizard.dmarc.evaluate.DmarcReport
-    spf: Any = None  # wizard.spf.evaluate.SpfReport
-    domain: Any = None  # domain-mode results (keys per selector)
+    bounce: Bounce | None = None
+    signatures: tuple[SignatureReport, ...] = ()  # top-most first
+    arc: ArcSet | ArcReport | None = None  # the decoded sets until verification replaces them
+    auth_results: AuthResultsSet | None = None
+    received: ReceivedChain | None = None
+    dmarc: DmarcReport | None = None
+    spf: SpfReport | None = None
+    domain: DomainReport | None = None
     dns: tuple[DnsAnswer, ...] = ()
     findings: tuple[Finding, ...] = ()
     caps: tuple[Cap, ...] = ()
     pending: tuple[str, ...] = ()  # stages still running (partial reports in the TUI)
-    returned: "Report | None" = None  # the analysis of a DSN's returned message
-    extra: dict = field(default_factory=dict)
+    returned: Report | None = None  # the analysis of a DSN's returned message
 
-    __json_hidden__ = ("extra", "pending")
+    __json_hidden__ = ("pending",)
 
     @property
     def worst(self) -> Severity | None:
@@ -84,32 +114,11 @@ class Report(Struct, frozen=True):
         """Short warning codes across all signatures (the JSON's top-level `warnings`)."""
         seen: dict[str, None] = {}
         for sig in self.signatures:
-            for w in getattr(sig, "warnings", ()):
+            for w in sig.warnings:
                 seen[w] = None
         return tuple(seen)
 
 
-def sort_findings(findings) -> tuple[Finding, ...]:
+def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """Worst first; stable within a severity so related findings stay together."""
     return tuple(sorted(findings, key=lambda f: -f.severity.rank))
-
-
-def report_to_data(report: Report) -> dict:
-    data = to_data(report)
-    data["schema"] = JSON_SCHEMA_VERSION
-    data["warnings"] = list(report.warnings)
-    data["result"] = {
-        "failed": report.failed,
-        "worst": report.worst.value if report.worst else None,
-    }
-    return data
-
-
-# JSON escapes C0 controls itself; C1 controls and bidi marks would reach a terminal raw as
-# UTF-8 (U+009B acts as CSI on some terminals), so they are escaped too.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
-
-def report_to_json(report: Report) -> str:
-    text = json.dumps(report_to_data(report), indent=2, ensure_ascii=False)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

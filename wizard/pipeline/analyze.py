@@ -9,35 +9,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from msgspec import Struct
-from msgspec.structs import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import getaddresses
+
+from msgspec.structs import replace
 
 from wizard.dkim.canon import BodyDigests
 from wizard.dns.types import Resolver
 from wizard.input.classify import Evidence, classify, message_age_finding
 from wizard.input.message import Message, parse_message
+from wizard.model.arc import ArcSet
 from wizard.model.findings import Finding
-from wizard.model.report import InputInfo, MessageFacts, Report, sort_findings
+from wizard.model.report import InputInfo, MessageFacts, Report, SignatureReport, sort_findings
+from wizard.model.request import AnalysisRequest
 
 Progress = Callable[[Report], None]
-
-
-class SignatureReport(Struct, frozen=True):
-    """One DKIM-Signature: its decoded tags, its verdict, and what forensics proved."""
-
-    index: int
-    d: str | None
-    s: str | None
-    a: str | None
-    result: str  # pass|fail|permerror|temperror|neutral|policy|none
-    reason: str
-    warnings: tuple[str, ...]
-    decoded: object  # wizard.dkim.tags.DecodedSignature
-    verdict: object = None  # wizard.dkim.verify.SignatureVerdict (None until DNS answered)
-    body: object = None  # wizard.transit.forensics.BodyForensics, when the body hash failed
-    headers: object = None  # wizard.transit.forensics.HeaderForensics, when the header signature failed
 
 
 def _domain_of(address: str | None) -> str | None:
@@ -80,56 +66,52 @@ def _dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:
 
 
 async def analyze(
-    raw: bytes,
+    request: AnalysisRequest,
     *,
-    source: str,
     resolvers: Sequence[Resolver],
-    now: datetime,
-    timeout: float = 3.0,
-    original: bytes | None = None,
-    ip: str | None = None,
-    mail_from: str | None = None,
-    helo: str | None = None,
-    compare: bool = True,
     on_progress: Progress | None = None,
     body_digests: BodyDigests | None = None,
 ) -> Report:
-    """Analyse one piece of evidence. With `compare`, the key, DMARC and SPF records are
-    also asked of the zones' authoritative servers (DNS-04/05/14); with several resolvers
-    they are always compared among those. `body_digests` may answer the body hashes of
-    `raw`'s own signatures, computed ahead (wizard.transit.prefetch). Raises
+    """Analyse what `request` holds (evidence, or a domain) asking `resolvers` (none:
+    offline). Whether the zones' authoritative servers are also asked is the request's rule
+    (AnalysisRequest.asks_authoritative, DNS-04/05/14); with several resolvers their answers
+    are always compared. `body_digests` may answer the body hashes of the evidence's own
+    signatures, computed ahead (wizard.transit.prefetch). Raises
     wizard.input.classify.UnreadableInput for input that cannot be analysed at all (empty,
     binary); everything else yields a Report."""
-    evidence = classify(raw)
+    if request.now is None:
+        request = replace(request, now=datetime.now(UTC))
+    if request.is_domain:
+        return await _domain(request, request.domain, request.selectors, resolvers, on_progress)
+    evidence = classify(request.raw)
     if evidence.kind == "domain":
-        from wizard.pipeline.domain import analyze_domain
+        return await _domain(request, evidence.text.strip(), (), resolvers, on_progress)
+    return await _analyze_evidence(evidence, request, resolvers=resolvers, on_progress=on_progress,
+                                   body_digests=body_digests)
 
-        return await analyze_domain(
-            evidence.text.strip(), (), resolvers=resolvers, now=now, timeout=timeout,
-            compare=compare, on_progress=on_progress, source=source,
-        )
-    return await _analyze_evidence(
-        evidence, source=source, resolvers=resolvers, now=now, timeout=timeout,
-        original=original, overrides=(ip, mail_from, helo), compare=compare,
-        on_progress=on_progress, body_digests=body_digests,
+
+async def _domain(request: AnalysisRequest, domain: str, selectors: Sequence[str],
+                  resolvers: Sequence[Resolver], on_progress: Progress | None) -> Report:
+    from wizard.pipeline.domain import analyze_domain
+
+    assert request.now is not None  # filled in by analyze()
+    return await analyze_domain(
+        domain, selectors, resolvers=resolvers, now=request.now, timeout=request.timeout,
+        compare=request.asks_authoritative, on_progress=on_progress, source=request.source,
     )
 
 
 async def _analyze_evidence(
     evidence: Evidence,
+    request: AnalysisRequest,
     *,
-    source: str,
     resolvers: Sequence[Resolver],
-    now: datetime,
-    timeout: float,
-    original: bytes | None,
-    overrides: tuple[str | None, str | None, str | None],
-    compare: bool,
     on_progress: Progress | None,
     body_digests: BodyDigests | None = None,
 ) -> Report:
     from wizard.receiver.signs import plainly_not_a_bounce
 
+    assert request.now is not None  # filled in by analyze()
     kind = evidence.kind
     findings: list[Finding] = list(evidence.findings)
     bounce = None
@@ -148,14 +130,14 @@ async def _analyze_evidence(
     info = InputInfo(
         kind=kind,
         label=_label(kind, bounce),
-        source=source,
+        source=request.source,
         size=len(evidence.raw),
         line_endings=msg.line_endings if msg else "n/a",
         has_body=bool(msg and msg.body and not msg.body.isspace()),  # no copy of a big body
     )
     report = Report(
         input=info,
-        analysed_at=now,
+        analysed_at=request.now,
         resolvers=tuple(r.label for r in resolvers),
         bounce=bounce,
         findings=_dedupe(findings),
@@ -164,16 +146,15 @@ async def _analyze_evidence(
 
     returned_task = None
     if returned_raw:
-        returned_task = asyncio.ensure_future(
-            _analyze_returned(returned_raw, resolvers=resolvers, now=now, timeout=timeout,
-                              overrides=overrides, compare=compare)
-        )
+        # DSN-12: every check on the message the bounce carried back, with the same
+        # identities and DNS, but no original of its own.
+        returned = replace(request, source="returned message", raw=returned_raw, original=None)
+        returned_task = asyncio.ensure_future(_analyze_returned(returned, resolvers))
     if msg is not None:
         report = await _analyze_message(
-            report, msg, resolvers=resolvers, now=now, timeout=timeout,
-            original=parse_message(original) if original else None,
-            overrides=overrides, compare=compare, on_progress=on_progress,
-            body_digests=body_digests,
+            report, msg, request, resolvers=resolvers,
+            original=parse_message(request.original) if request.original else None,
+            on_progress=on_progress, body_digests=body_digests,
         )
     if returned_task is not None:
         report = replace(report, returned=await returned_task)
@@ -182,25 +163,22 @@ async def _analyze_evidence(
     return report
 
 
-async def _analyze_returned(raw: bytes, *, resolvers, now, timeout, overrides, compare) -> Report | None:
-    """DSN-12: run every check on the message the bounce carried back."""
+async def _analyze_returned(request: AnalysisRequest, resolvers: Sequence[Resolver]) -> Report | None:
     from wizard.input.classify import UnreadableInput
 
     try:
-        evidence = classify(raw)
+        evidence = classify(request.raw)
     except UnreadableInput:
         return None
     if evidence.kind not in ("message", "headers"):
         return None
-    return await _analyze_evidence(
-        evidence, source="returned message", resolvers=resolvers, now=now, timeout=timeout,
-        original=None, overrides=overrides, compare=compare, on_progress=None,
-    )
+    return await _analyze_evidence(evidence, request, resolvers=resolvers, on_progress=None)
 
 
 def _bounce_kind(kind: str, bounce) -> str:
     if bounce.kind == "not_a_bounce":
-        return "report" if "arf" in (bounce.layout or "").lower() or "feedback" in (bounce.layout or "").lower() else "auto_reply"
+        layout = (bounce.layout or "").lower()
+        return "report" if "arf" in layout or "feedback" in layout else "auto_reply"
     if kind == "smtp_reply":
         return "smtp_reply"
     return "dsn" if "3464" in (bounce.layout or "") or "dsn" in (bounce.layout or "").lower() else "bounce"
@@ -218,27 +196,26 @@ def _label(kind: str, bounce) -> str:
 async def _analyze_message(
     report: Report,
     msg: Message,
+    request: AnalysisRequest,
     *,
     resolvers: Sequence[Resolver],
-    now: datetime,
-    timeout: float,
     original: Message | None,
-    overrides: tuple[str | None, str | None, str | None],
-    compare: bool,
     on_progress: Progress | None,
     body_digests: BodyDigests | None,
 ) -> Report:
     from wizard.arc.tags import decode_arc
-    from wizard.receiver.auth_results import parse_auth_results
+    from wizard.dkim.signature import parse_signatures
     from wizard.dkim.tags import decode_signatures
     from wizard.input.received import parse_received
+    from wizard.receiver.auth_results import parse_auth_results
 
+    now = report.analysed_at
+    parsed = parse_signatures(msg)  # once: verify and transit forensics read these objects
     signatures = decode_signatures(msg, now=now)
     arc_set = decode_arc(msg)
     auth = parse_auth_results(msg)
     received = parse_received(msg)
-    ip, mail_from, helo = overrides
-    facts = message_facts(msg, received, ip=ip, mail_from=mail_from, helo=helo)
+    facts = message_facts(msg, received, ip=request.ip, mail_from=request.mail_from, helo=request.helo)
     findings = list(report.findings) + list(signatures.findings) + list(arc_set.findings)
     findings += list(auth.findings) + list(received.findings)
     if (age := message_age_finding(msg, now)) is not None:
@@ -262,24 +239,25 @@ async def _analyze_message(
 
     from wizard.dns.session import DnsSession
 
-    session = DnsSession(list(resolvers), timeout=timeout, compare=compare)
+    session = DnsSession(list(resolvers), timeout=request.timeout, compare=request.asks_authoritative)
     return await _analyze_online(
-        report, msg, session, signatures=signatures, facts=facts, now=now,
+        report, msg, session, signatures=signatures, parsed=parsed, facts=facts, now=now,
         original=original, on_progress=on_progress, body_digests=body_digests,
     )
 
 
 async def _analyze_online(
-    report: Report, msg: Message, session, *, signatures, facts: MessageFacts, now: datetime,
+    report: Report, msg: Message, session, *, signatures, parsed, facts: MessageFacts, now: datetime,
     original: Message | None, on_progress: Progress | None, body_digests: BodyDigests | None,
 ) -> Report:
-    from wizard.dmarc.evaluate import check_dmarc
-    from wizard.spf.evaluate import check_spf
     from wizard.dkim.verify import verify_signatures
+    from wizard.dmarc.check import check_dmarc
+    from wizard.spf.check import check_spf
 
-    _prewarm_dmarc(session, facts, signatures)
+    prewarm = _prewarm_dmarc(session, facts, signatures)
     comparing = asyncio.ensure_future(_compare_records(session, signatures, facts))
-    verdicts_task = asyncio.ensure_future(verify_signatures(msg, session, now=now, body_digests=body_digests))
+    verdicts_task = asyncio.ensure_future(verify_signatures(msg, session, now=now, body_digests=body_digests,
+                                                                 signatures=parsed))
     spf_task = asyncio.ensure_future(
         check_spf(ip=facts.client_ip, mail_from=facts.mail_from, helo=facts.helo,
                   lookup=session.lookup, sync_lookup=session.sync_lookup)
@@ -303,7 +281,7 @@ async def _analyze_online(
         on_progress(report)
 
     forensics_task = asyncio.ensure_future(
-        asyncio.to_thread(_forensics, msg, report.signatures, original)
+        asyncio.to_thread(_forensics, msg, report.signatures, original, parsed, report)
         if any(_needs_forensics(s) for s in report.signatures) or original is not None
         else _nothing(report.signatures)
     )
@@ -314,10 +292,12 @@ async def _analyze_online(
         facts.from_header, dkim_pass_domains=dkim_pass, spf_result=spf.result if spf else None,
         spf_domain=spf.domain if spf else None, lookup=session.lookup, dkim_fail_domains=dkim_fail,
     )
-    arc = await arc_task if arc_task else report.arc
     findings = list(report.findings) + list(spf.findings) + list(dmarc.findings)
+    arc = report.arc
     if arc_task:
-        findings += list(arc.findings)
+        verified = await arc_task
+        findings += list(verified.findings)
+        arc = verified
     report = replace(report, spf=spf, dmarc=dmarc, arc=arc, findings=_dedupe(findings),
                      dns=session.answers, pending=("forensics",))
     if on_progress:
@@ -325,6 +305,7 @@ async def _analyze_online(
 
     sig_reports, forensic_findings = await forensics_task
     await comparing
+    await asyncio.gather(*prewarm, return_exceptions=True)  # done long ago: DMARC awaited them
     findings = list(report.findings) + forensic_findings
     from wizard.dns.findings import answer_findings
 
@@ -333,7 +314,7 @@ async def _analyze_online(
                    dns=tuple(session.answers), pending=())
 
 
-def _prewarm_dmarc(session, facts: MessageFacts, signatures) -> None:
+def _prewarm_dmarc(session, facts: MessageFacts, signatures) -> list[asyncio.Future]:
     """Start DMARC's lookups now. Discovery and the organisational-domain tree walks need no
     DKIM or SPF verdict, only names the message already shows, so they overlap verification
     and the SPF chain instead of queueing behind them (the session shares the answers).
@@ -341,13 +322,14 @@ def _prewarm_dmarc(session, facts: MessageFacts, signatures) -> None:
     from wizard.dmarc.orgdomain import psl_org_domain, walk_names
 
     if not facts.from_domain:
-        return
+        return []
     domains = {facts.from_domain, facts.mail_from_domain, *(s.d for s in signatures.signatures)}
     names = {f"_dmarc.{n}" for d in domains if d for n in walk_names(d)}
-    for name in sorted(names):
-        asyncio.ensure_future(session.lookup(name, "TXT"))
-    asyncio.ensure_future(session.lookup(facts.from_domain, "A"))
-    asyncio.ensure_future(asyncio.to_thread(psl_org_domain, facts.from_domain))
+    # Held (and awaited at the end) so no task is collected before it has run.
+    tasks = [asyncio.ensure_future(session.lookup(name, "TXT")) for name in sorted(names)]
+    tasks.append(asyncio.ensure_future(session.lookup(facts.from_domain, "A")))
+    tasks.append(asyncio.ensure_future(asyncio.to_thread(psl_org_domain, facts.from_domain)))
+    return tasks
 
 
 async def _compare_records(session, signatures, facts: MessageFacts) -> None:
@@ -372,23 +354,29 @@ def _needs_forensics(sig: SignatureReport) -> bool:
     return v is not None and (v.body_hash.result == "fail" or v.header_signature == "fail")
 
 
-def _forensics(msg: Message, sigs: tuple[SignatureReport, ...], original: Message | None):
-    """Body and header forensics for the signatures that failed (CPU-bound: run in a thread)."""
-    from wizard.transit.forensics import analyze_body, analyze_headers
+def _forensics(msg: Message, sigs: tuple[SignatureReport, ...], original: Message | None, parsed, report: Report):
+    """Body and header forensics for the signatures that failed (CPU-bound: run in a thread).
+    `parsed` are the message's parsed signatures (wizard.dkim.signature), the ones verified."""
+    from wizard.transit.body import analyze_body, receiver_results
+    from wizard.transit.headers import analyze_headers
 
+    by_index = {p.index: p for p in parsed}
+    # `report` is the one from before ARC verification: its `arc` is still the decoded sets.
+    delivery = receiver_results(report.auth_results, report.arc if isinstance(report.arc, ArcSet) else None)
     out: list[SignatureReport] = []
     findings: list[Finding] = []
     for sig in sigs:
         verdict = sig.verdict
         body = headers = None
-        header_value = sig.decoded.header.value
-        if verdict is not None and verdict.body_hash.result == "fail" and msg.body is not None:
-            body = analyze_body(msg, header_value, original=original)
+        signature = by_index.get(sig.index)
+        if signature is not None and verdict is not None and verdict.body_hash.result == "fail" \
+                and msg.body is not None:
+            body = analyze_body(msg, signature, original=original, delivery=delivery)
             findings += body.findings
-        if verdict is not None and verdict.header_signature == "fail":
+        if signature is not None and verdict is not None and verdict.header_signature == "fail":
             key = verdict.key
             public = (key.tag("p") or "").encode() if key is not None else None
-            headers = analyze_headers(msg, header_value, public_key=public, original=original)
+            headers = analyze_headers(msg, signature, public_key=public, original=original)
             findings += headers.findings
         out.append(replace(sig, body=body, headers=headers))
     return tuple(out), findings

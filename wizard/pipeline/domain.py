@@ -8,22 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from msgspec import Struct
 from datetime import datetime
 
-from wizard.dns.types import Resolver
 from wizard.common.dnsname import InvalidName, check_name
+from wizard.dns.types import Resolver
 from wizard.model.findings import Finding, Severity
-from wizard.model.report import InputInfo, Report, sort_findings
-
-
-class DomainReport(Struct, frozen=True):
-    domain: str
-    selectors: tuple[str, ...]  # as asked, or the common ones probed when none were named
-    probed: bool  # True when the selectors were guessed, not named
-    keys: tuple[object, ...]  # wizard.dkim.keyrecord.KeyReport per selector that answered (all when named)
-    spf: object = None  # wizard.spf.evaluate.SpfTree
-    dmarc: object = None  # wizard.dmarc.evaluate.DmarcReport
+from wizard.model.report import DomainReport, InputInfo, Report, sort_findings
 
 
 def _invalid(domain: str, exc: InvalidName, source: str, now: datetime) -> Report:
@@ -44,11 +34,12 @@ async def analyze_domain(
     on_progress: Callable[[Report], None] | None = None,
     source: str = "command line",
 ) -> Report:
-    from wizard.dmarc.evaluate import check_dmarc_domain
+    from wizard.dkim.keynames import COMMON_SELECTORS
+    from wizard.dkim.keyrecord import analyze_key
+    from wizard.dmarc.check import check_dmarc_domain
     from wizard.dns.findings import answer_findings
     from wizard.dns.session import DnsSession
-    from wizard.dkim.keyrecord import COMMON_SELECTORS, analyze_key
-    from wizard.spf.evaluate import spf_tree
+    from wizard.spf.walk import spf_tree
 
     try:
         name = check_name(domain)

@@ -17,16 +17,23 @@ dmarc, arc, … result classes). Two things authres does not do, and why we add 
 """
 from __future__ import annotations
 
+import itertools
 import re
+
+import authres
 from msgspec import Struct
 from msgspec.structs import replace
 
-import authres
-
-from wizard.common.lazy_re import lazy  # the hint table's patterns compile on first use
-from wizard.input.message import Header, Message
-from wizard.model.findings import Finding, Severity
+# The hint table's patterns compile on first use.
+from wizard.common.lazy_re import LazyPattern, lazy
 from wizard.common.safe_text import shorten
+from wizard.input.message import Header, Message
+from wizard.model.auth_results import AuthResult as AuthResult
+from wizard.model.auth_results import AuthResultsField as AuthResultsField
+from wizard.model.auth_results import AuthResultsSet as AuthResultsSet
+from wizard.model.auth_results import CommentHint as CommentHint
+from wizard.model.auth_results import ReceivedSpf as ReceivedSpf
+from wizard.model.findings import Finding, Severity
 
 MAX_FIELDS = 30  # A-R / Received-SPF fields read per message (real mail: a handful)
 MAX_VALUE = 4096  # authres re-scans the remaining text per token (quadratic): real values are <2 KB
@@ -50,7 +57,7 @@ KNOWN_METHODS = {
 # AR-06: receivers' comment strings and the diagnosis each points to; the last column limits
 # an entry to some methods (None: any), since "signature failed" means different things for
 # dkim and arc.
-COMMENT_HINTS: tuple[tuple[re.Pattern[str], tuple[str, ...], str, frozenset[str] | None], ...] = tuple(
+COMMENT_HINTS: tuple[tuple[LazyPattern, tuple[str, ...], str, frozenset[str] | None], ...] = tuple(
     (lazy(p, re.I), ids, meaning, frozenset(methods) if methods else None)
     for p, ids, meaning, methods in (
         (r"body hash did not verify|does not hash to bh value|body hash mismatch",
@@ -73,90 +80,6 @@ COMMENT_HINTS: tuple[tuple[re.Pattern[str], tuple[str, ...], str, frozenset[str]
         (r"sender IP is\s*([0-9A-Fa-f.:]*)", ("EVID-07",), "the SPF client address", None),
     )
 )
-
-
-class CommentHint(Struct, frozen=True):
-    ids: tuple[str, ...]  # diagnoses.md ids the comment points to
-    meaning: str
-    quoted: str  # the part of the comment that matched
-
-
-class AuthResult(Struct, frozen=True):
-    authserv_id: str | None  # None when the field had none (Microsoft 365)
-    position: int  # which A-R field, 0 = top-most
-    trusted: bool  # added by the final receiver (AR-01)
-    method: str  # dkim, spf, dmarc, arc, compauth, …
-    result: str  # normalised (hardfail → fail)
-    raw_result: str  # as written
-    properties: tuple[tuple[str, str], ...]  # ("header.d", "example.com"), ("action", "none")
-    comment: str  # the clause's comments joined with " | "
-    reason: str | None
-    raw: str  # the clause as written
-    hints: tuple[CommentHint, ...] = ()
-    note: str = ""  # gloss: normalisation, unknown result, "not verified" for compauth
-
-    def prop(self, name: str) -> str | None:
-        for key, value in self.properties:
-            if key == name:
-                return value
-        return None
-
-
-class AuthResultsField(Struct, frozen=True):
-    position: int
-    header: Header
-    authserv_id: str | None
-    trusted: bool
-    results: tuple[AuthResult, ...]
-    repairs: tuple[str, ...]  # what had to be repaired before authres accepted it (AR-02)
-    unparsed: tuple[str, ...]  # clauses that could not be read at all
-
-
-class ReceivedSpf(Struct, frozen=True):
-    position: int
-    header: Header
-    result: str  # normalised, lower case
-    raw_result: str
-    comment: str
-    pairs: tuple[tuple[str, str], ...]  # client-ip, envelope-from, helo, receiver, identity, …
-    client_ip: str | None
-    envelope_from: str | None
-    helo: str | None
-
-
-class AuthResultsSet(Struct, frozen=True):
-    fields: tuple[AuthResultsField, ...]  # every Authentication-Results, top-most first
-    results: tuple[AuthResult, ...]  # all results of those fields, in order
-    original: tuple[AuthResult, ...]  # X-Original-Authentication-Results and the like (AR-10)
-    received_spf: tuple[ReceivedSpf, ...]
-    findings: tuple[Finding, ...]
-
-    @property
-    def trusted(self) -> tuple[AuthResult, ...]:
-        return tuple(r for r in self.results if r.trusted)
-
-    @property
-    def trusted_authserv_id(self) -> str | None:
-        return self.fields[0].authserv_id if self.fields else None
-
-    def for_signature(self, d: str | None, b: str | None, s: str | None = None) -> tuple[AuthResult, ...]:
-        """The receiver's dkim results for one signature (AR-08): header.b, when present, is
-        a prefix of the signature's b= and decides; otherwise header.d (and header.s)."""
-        found = []
-        b = re.sub(r"\s+", "", b or "")
-        for r in self.trusted:
-            if r.method != "dkim":
-                continue
-            hb = r.prop("header.b")
-            if hb:
-                if b and b.startswith(hb):
-                    found.append(r)
-                continue
-            rd = r.prop("header.d") or (r.prop("header.i") or "").rpartition("@")[2] or None
-            rs = r.prop("header.s")
-            if d and rd and rd.lower() == d.lower() and (not rs or not s or rs.lower() == s.lower()):
-                found.append(r)
-        return tuple(found)
 
 
 class _Segment(Struct, frozen=True):
@@ -243,7 +166,7 @@ def _split_merged(seg: _Segment) -> list[_Segment]:
         return [seg]
     parts = []
     bounds = [0, *cuts, len(seg.text)]
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in itertools.pairwise(bounds):
         parts.append(_Segment(seg.text[start:end], seg.bare[start:end],
                               tuple(c for c in _segments(seg.text[start:end])[0].comments)))
     return parts
@@ -356,7 +279,7 @@ def parse_value(value: str, header: Header, *, position: int, trusted: bool) -> 
         parsed_results = _authres(rebuilt)
     results: list[AuthResult] = []
     if parsed_results is not None and len(parsed_results) == len(resinfo):
-        pairs = zip(parsed_results, resinfo)
+        pairs = list(zip(parsed_results, resinfo))
     else:
         repairs.append("parsed clause by clause")
         pairs = []
@@ -439,7 +362,7 @@ def parse_auth_results(msg: Message) -> AuthResultsSet:
         fields.append(replace(field, trusted=trusted,
                               results=tuple(replace(r, trusted=trusted) for r in field.results)))
     results = tuple(r for f in fields for r in f.results)
-    original = []
+    original: list[AuthResult] = []
     for n, h in enumerate([x for x in msg.headers if x.name.lower() in _ORIGINAL][:MAX_FIELDS]):
         original.extend(parse_value(h.unfolded, h, position=n, trusted=False).results)
     spf = tuple(parse_received_spf(h, n) for n, h in enumerate(msg.get_all("Received-SPF")[:MAX_FIELDS]))

@@ -3,19 +3,25 @@
 The registry gives one meaning per code, but providers reuse numbers with their own meaning
 (DSN-07): Gmail's 4.7.30 is "DKIM did not pass", not REQUIRETLS. So a code is explained from
 three things together: the registry row, the provider that sent it, and the receiver's own
-words. The registry alone never decides.
+words. The registry alone never decides. Each provider's own meanings sit in its record in
+wizard.receiver.providers.
 
-The registry CSVs ship as package data (wizard/data) and are read lazily, once.
+The registry CSVs ship as package data (wizard/receiver/data) and are read lazily, once.
 """
 from __future__ import annotations
 
 import csv
 import functools
 import importlib.resources
+import io
 import re
+from importlib.resources.abc import Traversable
+
 from msgspec import Struct
 
-from wizard.common.lazy_re import lazy  # the tables' patterns compile on first use
+from wizard.common.lazy_re import LazyPattern, lazy  # the tables' patterns compile on first use
+from wizard.model.bounce import CodeExplanation as CodeExplanation
+from wizard.receiver.providers import CodeMeaning, Provider
 
 # RFC 3463 §2: class.subject.detail; class 2, 4 or 5; subject and detail 1-3 digits.
 _CODE = lazy(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
@@ -26,27 +32,6 @@ class RegistryEntry(Struct, frozen=True):
     title: str
     description: str
     reference: str
-
-
-class CodeExplanation(Struct, frozen=True):
-    code: str  # as given, e.g. "5.7.26"
-    valid: bool  # RFC 3463 §2 syntax
-    class_title: str  # "Permanent Failure"
-    subject_title: str  # "Security or Policy Status"
-    registry_title: str | None  # None when the registry has no such detail code
-    registry_description: str | None
-    registry_reference: str | None
-    provider: str | None
-    provider_meaning: str | None  # set when the provider's meaning differs from the registry
-    topic: str  # "dmarc", "dkim", "spf", "smtp_auth", "tls", "ptr", "rate", ... (see _TOPICS)
-    plain: str  # plain-language explanation
-    causes: tuple[str, ...]
-    next_steps: tuple[str, ...]
-
-    @property
-    def is_smtp_auth(self) -> bool:
-        """SMTP AUTH (RFC 4954) between client and server: no DNS record fixes it (CAUSE-20)."""
-        return self.topic == "smtp_auth"
 
 
 def split_code(code: str) -> tuple[int, int, int] | None:
@@ -73,28 +58,31 @@ def specificity(code: str) -> int:
     return 2
 
 
+def _csv_rows(resource: Traversable) -> csv.DictReader[str]:
+    # newline="": csv handles the line ends itself (quoted fields may hold newlines).
+    return csv.DictReader(io.StringIO(resource.read_bytes().decode("utf-8"), newline=""))
+
+
 @functools.cache
 def _registry() -> tuple[dict[str, RegistryEntry], dict[str, str]]:
     """Codes keyed "X.s.d", and class/subject titles keyed "5" / "X.7"."""
     data = importlib.resources.files("wizard.receiver") / "data"
     codes: dict[str, RegistryEntry] = {}
-    with (data / "enhanced-status-codes.csv").open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            title = " ".join((row.get("sample_text") or "").split())
-            codes[row["code"]] = RegistryEntry(
-                code=row["code"],
-                title=title,
-                description=" ".join((row.get("description") or "").split()),
-                reference=row.get("reference") or "",
-            )
+    for row in _csv_rows(data / "enhanced-status-codes.csv"):
+        title = " ".join((row.get("sample_text") or "").split())
+        codes[row["code"]] = RegistryEntry(
+            code=row["code"],
+            title=title,
+            description=" ".join((row.get("description") or "").split()),
+            reference=row.get("reference") or "",
+        )
     titles: dict[str, str] = {}
-    with (data / "enhanced-status-classes.csv").open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            key = row["code"]
-            if row["kind"] == "class":
-                titles[key.split(".")[0]] = row["summary"]
-            else:
-                titles[".".join(key.split(".")[:2])] = row["summary"]
+    for row in _csv_rows(data / "enhanced-status-classes.csv"):
+        key = row["code"]
+        if row["kind"] == "class":
+            titles[key.split(".")[0]] = row["summary"]
+        else:
+            titles[".".join(key.split(".")[:2])] = row["summary"]
     return codes, titles
 
 
@@ -354,80 +342,9 @@ _TOPICS: dict[str, _Topic] = {
 }
 
 
-# ---------------------------------------------------------------------------------------
-# Provider meanings that differ from the registry (DSN-07). Each rule: provider (or None =
-# any), code pattern (class "*" = 4 or 5), optional text pattern that must match, meaning,
-# topic, and whether it clashes with the registry meaning.
-
-class _ProviderRule(Struct, frozen=True):
-    provider: str | None
-    code: re.Pattern[str]
-    text: re.Pattern[str] | None
-    meaning: str
-    topic: str
-    clashes: bool = True
-
-
-def _rule(provider, code, meaning, topic, text=None, clashes=True):
-    return _ProviderRule(
-        provider,
-        lazy("^" + code.replace(".", r"\.").replace("*", "[45]") + "$"),
-        lazy(text, re.I) if text else None,
-        meaning,
-        topic,
-        clashes,
-    )
-
-
-_GMAIL, _MS, _YAHOO, _SES = "Gmail", "Microsoft", "Yahoo", "Amazon SES"
-
-_PROVIDER_RULES: tuple[_ProviderRule, ...] = (
-    _rule(_GMAIL, "*.7.27", "Gmail: SPF did not pass (Gmail's meaning; the registry meaning "
-          "'sender address has null MX' does not apply)", "spf"),
-    _rule(_GMAIL, "*.7.29", "Gmail: the message was not sent over a TLS connection (Gmail's "
-          "meaning; the registry meaning 'ARC validation failure' does not apply)", "tls"),
-    _rule(_GMAIL, "*.7.30", "Gmail: DKIM did not pass (Gmail's meaning; the registry meaning "
-          "'REQUIRETLS support required' does not apply)", "dkim"),
-    _rule(_GMAIL, "4.7.32", "Gmail: the From domain is not aligned with the SPF or DKIM domain "
-          "(not a registered code)", "alignment"),
-    _rule(_GMAIL, "4.7.28", "Gmail: unusual rate of mail from this sender (close to the "
-          "registry's 'mail flood detected')", "rate", clashes=False),
-    _rule(_GMAIL, "4.7.23", "Gmail: the sending IP has no PTR record or it does not match "
-          "(the registry meaning 'SPF validation failed' does not apply)", "ptr"),
-    _rule(_MS, "5.7.509", "Microsoft: the From domain does not pass DMARC and its policy is "
-          "reject", "dmarc"),
-    _rule(_MS, "5.7.515", "Microsoft: the sending domain does not meet the required "
-          "authentication level (Outlook.com bulk-sender rule: SPF and DKIM must both pass and "
-          "DMARC must pass)", "multiple_auth"),
-    _rule(_MS, "5.7.506", "Microsoft: bad HELO/EHLO name", "helo"),
-    _rule(_MS, "5.7.510", "Microsoft: the recipient does not accept mail over IPv6 from this "
-          "sender", "ipv6"),
-    _rule(_MS, "5.7.511", "Microsoft: the sender is banned", "blocklist"),
-    _rule(_MS, "5.7.512", "Microsoft: the message is not RFC 5322 §3.6.2 compliant (From/Sender "
-          "headers)", "rfc5322"),
-    _rule(_MS, "5.7.513", "Microsoft: the recipient's organisation blocks this sender (customer "
-          "block list)", "blocklist"),
-    _rule(_MS, r"5.7.6(0[6-9]|[1-4]\d)", "Microsoft: the sending IP is banned; request removal "
-          "at sender.office.com", "blocklist"),
-    _rule(_MS, r"4.7.6[5-9]\d", "Microsoft: temporarily rate limited because of the sending IP's "
-          "reputation", "rate"),
-    _rule(_MS, "5.1.10", "Microsoft: the recipient was not found (the registry meaning "
-          "'recipient address has null MX' does not apply)", "mailbox"),
-    _rule(_MS, "5.6.11", "Microsoft: the message contains bare line feeds (LF without CR)",
-          "bare_lf"),
-    _rule(_YAHOO, "*.7.9", "Yahoo: the sender is unauthenticated; Yahoo requires SPF or DKIM "
-          "(the registry meaning 'authentication mechanism too weak', an SMTP AUTH code, does "
-          "not apply)", "multiple_auth", text=r"unauthenticated|authenticate with"),
-    _rule(_YAHOO, "*.7.9", "Yahoo: message not accepted for policy reasons (authentication, "
-          "reputation or content; the registry meaning 'authentication mechanism too weak', an "
-          "SMTP AUTH code, does not apply)", "policy"),
-    _rule(_SES, "5.7.9", "Amazon SES: the message was rejected by SES policy (not an SMTP AUTH "
-          "mechanism problem as in the registry)", "policy"),
-)
-
 # Provider-independent wording that settles the meaning of a code whose number is ambiguous.
 # Order matters: the first match wins.
-_TEXT_MEANINGS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+_TEXT_MEANINGS: tuple[tuple[LazyPattern, str, str], ...] = tuple(
     (lazy(p, re.I), meaning, topic)
     for p, meaning, topic in (
         (r"DKIM[^.]{0,60}\b(required|mandatory)|(required|requires)[^.]{0,40}\bDKIM"
@@ -460,7 +377,7 @@ _SUBJECT_TOPICS = {0: "other", 1: "address", 2: "mailbox", 3: "system", 4: "netw
                    5: "protocol", 6: "media", 7: "policy"}
 
 # Words in the text that pin down the topic of a generic code (X.7.1, X.0.0, ...).
-_TEXT_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+_TEXT_TOPICS: tuple[tuple[LazyPattern, str], ...] = tuple(
     (lazy(p, re.I), t)
     for p, t in (
         (r"DMARC", "dmarc"),
@@ -529,17 +446,18 @@ def _subject_title(parts: tuple[int, int, int]) -> str:
     return titles.get(f"X.{parts[1]}", "Unknown subject")
 
 
-def explain_code(code: str, *, provider: str | None, text: str) -> CodeExplanation:
+def explain_code(code: str, *, provider: Provider | None, text: str) -> CodeExplanation:
     """Explain `code` for a bounce from `provider` whose reply text is `text`.
 
     Never raises: an invalid code gets an explanation that says so."""
     code = code.strip()
     parts = split_code(code)
     text = text or ""
+    provider_name = provider.name if provider else None
     if parts is None:
         topic = _TOPICS["other"]
         return CodeExplanation(
-            code, False, "Invalid", "Invalid", None, None, None, provider, None, "other",
+            code, False, "Invalid", "Invalid", None, None, None, provider_name, None, "other",
             f"'{code}' is not a valid enhanced status code (RFC 3463 §2: class 2, 4 or 5, then "
             "subject and detail of 1-3 digits).",
             topic.causes, topic.next_steps,
@@ -552,11 +470,11 @@ def explain_code(code: str, *, provider: str | None, text: str) -> CodeExplanati
 
     registry_topic = _REGISTRY_TOPICS.get(key) or _SUBJECT_TOPICS.get(subject, "other")
     provider_meaning: str | None = None
-    rule = _provider_rule(code, provider, text)
-    if rule is not None:
-        topic_name = rule.topic
-        if rule.clashes or entry is None:
-            provider_meaning = rule.meaning
+    own = _provider_meaning(code, provider, text)
+    if own is not None:
+        topic_name = own.topic
+        if own.clashes or entry is None:
+            provider_meaning = own.meaning
     else:
         topic_name, provider_meaning = _topic_by_text(key, registry_topic, text)
     if cls == 2:
@@ -579,7 +497,7 @@ def explain_code(code: str, *, provider: str | None, text: str) -> CodeExplanati
         registry_title=entry.title if entry else None,
         registry_description=entry.description if entry else None,
         registry_reference=entry.reference if entry else None,
-        provider=provider,
+        provider=provider_name,
         provider_meaning=provider_meaning,
         topic=topic_name,
         plain=plain,
@@ -588,18 +506,19 @@ def explain_code(code: str, *, provider: str | None, text: str) -> CodeExplanati
     )
 
 
-def _provider_rule(code: str, provider: str | None, text: str) -> _ProviderRule | None:
-    for rule in _PROVIDER_RULES:
-        if rule.provider != provider or not rule.code.match(code):
+def _provider_meaning(code: str, provider: Provider | None, text: str) -> CodeMeaning | None:
+    """The provider's own meaning of `code` (DSN-07), when its record has one and the text
+    does not contradict it."""
+    if provider is None:
+        return None
+    for meaning in provider.meanings:
+        if not meaning.code.match(code):
             continue
-        if rule.text is not None and not rule.text.search(text):
+        if meaning.text is not None and not meaning.text.search(text):
             continue
-        if rule.topic in ("tls", "dkim", "spf") and rule.provider == _GMAIL:
-            # Gmail's own reuse is certain only when the text agrees or says nothing else;
-            # a REQUIRETLS/ARC text from behind a Google relay keeps the registry meaning.
-            if re.search(r"REQUIRETLS|\bARC\b|null MX", text, re.I):
-                continue
-        return rule
+        if meaning.unless is not None and meaning.unless.search(text):
+            continue
+        return meaning
     return None
 
 

@@ -8,20 +8,13 @@ Returned as data (DiffLine tuples) so the report writers and the TUI render it t
 from __future__ import annotations
 
 import difflib
-from msgspec import Struct
 
 from wizard.common.safe_text import decode, sanitize
+from wizard.model.transit import DiffLine as DiffLine
 
 CONTEXT = 3
 MAX_MIDDLE_LINES = 4000  # difflib is quadratic in the worst case; beyond this, no alignment
 MAX_OUTPUT_LINES = 600
-
-
-class DiffLine(Struct, frozen=True):
-    kind: str  # "same", "removed" (only in the original), "added" (only in received), "skip"
-    old_no: int | None  # 1-based line number in the original canonical body
-    new_no: int | None  # 1-based line number in the received canonical body
-    text_visible: str
 
 
 def visible(line: bytes) -> str:
@@ -59,8 +52,8 @@ def diff_bodies(old: bytes, new: bytes) -> tuple[DiffLine, ...]:
     ops: list[tuple[str, int, int, int, int]] = [("equal", 0, head, 0, head)]
     ma, mb = a[head : len(a) - tail], b[head : len(b) - tail]
     if len(ma) <= MAX_MIDDLE_LINES and len(mb) <= MAX_MIDDLE_LINES:
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ma, mb, autojunk=False).get_opcodes():
-            ops.append((tag, head + i1, head + i2, head + j1, head + j2))
+        for opcode, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ma, mb, autojunk=False).get_opcodes():
+            ops.append((opcode, head + i1, head + i2, head + j1, head + j2))
     else:
         ops.append(("replace", head, len(a) - tail, head, len(b) - tail))
     ops.append(("equal", len(a) - tail, len(a), len(b) - tail, len(b)))

@@ -13,11 +13,13 @@ import binascii
 import re
 import string
 from collections.abc import Callable
-from msgspec import Struct
 from urllib.parse import unquote
 
-from wizard.input.message import Message
+from msgspec import Struct
+
 from wizard.common.safe_text import sanitize, shorten
+from wizard.input.message import Message
+from wizard.model.transit import Intermediary as Intermediary
 
 # Characters that end a URL in text or HTML attributes.
 _STOP = r"""[^\s"'<>]"""
@@ -209,17 +211,6 @@ def _safe_decode(wrapper: UrlWrapper, m: re.Match[str]) -> str | None:
 
 
 # --- intermediaries ---------------------------------------------------------------------
-
-class Intermediary(Struct, frozen=True):
-    """A system the message passed through that is known to change signed mail."""
-
-    cause: str  # CAUSE-01 … CAUSE-10
-    name: str
-    evidence: tuple[str, ...]  # the header lines / links it was recognised by (sanitised)
-    after_signing: bool | None  # True: a Received hop above the DKIM-Signature; None: unknown
-    changes: str  # what it typically changes, in one phrase
-    fix: str
-
 
 _FIX_LIST = ("list owner: stop adding footers and subject tags, or rewrite From for DMARC-strict "
              "domains and ARC-seal; the author has nothing to fix in DNS")

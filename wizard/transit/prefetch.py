@@ -10,10 +10,12 @@ which is why the Textual app never does this. The child parses the input with th
 only digests. Anything it cannot answer is computed by verification as usual.
 
 The child needs only wizard's own parser and canonicalisation, imported here before the
-fork (the analysis needs them too, so nothing is imported twice). It reads c=, a= and l= with
-wizard.dkim.taglist rather than dkimpy, whose import pulls in all of dnspython: the fork would come
-80 ms later. A key the two parsers read differently is simply not found, and verification
-hashes that body itself, so the answer never depends on the child.
+fork (the analysis needs them too, so nothing is imported twice). It reads c=, a= and l= from
+wizard.dkim.signature, the parse verification and forensics use, whose module imports no
+dkimpy (dkimpy pulls in all of dnspython: the fork would come 80 ms later). The child is
+another process, so it parses its own copy; a key it reads differently from verification
+(dkimpy's view decides there) is simply not found, and verification hashes that body itself,
+so the answer never depends on the child.
 """
 from __future__ import annotations
 
@@ -23,9 +25,8 @@ import signal
 import threading
 
 from wizard.dkim.canon import body_digest, hash_factory
+from wizard.dkim.signature import Signature, parse_signatures
 from wizard.input.classify import UnreadableInput, classify
-from wizard.common.safe_text import decode
-from wizard.dkim.taglist import parse_tags
 
 MIN_SIZE = 4 << 20  # below this the fork costs more than the overlap saves
 KEYS = 8  # distinct (canonicalisation, a=, l=) digests computed ahead; the rest as usual
@@ -104,22 +105,18 @@ def _digests(raw: bytes) -> list[tuple[str, str, int | None, str]]:
         return []
     if msg is None or msg.body is None:
         return []
-    keys = []
-    for header in msg.get_all("DKIM-Signature"):
-        key = _key(header.raw[header.raw.index(b":") + 1:])
+    body = msg.body
+    return [(alg, a, length, body_digest(body, alg, hash_factory(a), length).hex())
+            for alg, a, length in body_keys(parse_signatures(msg))]
+
+
+def body_keys(signatures: tuple[Signature, ...]) -> list[tuple[str, str, int | None]]:
+    """The first KEYS distinct (canonicalisation, a=, l=) the signatures' body hashes need."""
+    keys: list[tuple[str, str, int | None]] = []
+    for sig in signatures:
+        key = sig.body_key
         if key is not None and key not in keys:
             keys.append(key)
         if len(keys) == KEYS:
             break
-    return [(alg, a, length, body_digest(msg.body, alg, hash_factory(a), length).hex())
-            for alg, a, length in keys]
-
-
-def _key(value: bytes) -> tuple[str, str, int | None] | None:
-    """The digest one DKIM-Signature value asks for: body canonicalisation, a=, l=."""
-    tags = parse_tags(decode(value))
-    a_tag, c_tag, l_tag = tags.get("a"), tags.get("c") or "simple/simple", tags.get("l")
-    body = c_tag.partition("/")[2] or "simple"
-    if not a_tag or body not in ("simple", "relaxed") or (l_tag is not None and not l_tag.isdigit()):
-        return None
-    return body, a_tag, int(l_tag) if l_tag is not None else None
+    return keys

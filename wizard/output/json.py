@@ -1,0 +1,78 @@
+"""`check --json` (and the app's .json save): the Report in the shape README.md documents.
+
+Why a walk before msgspec encodes: msgspec encodes a Struct's fields and nothing else, while
+the shape also carries computed properties a reader needs (a command's shell line, a record's
+zone line, DMARC's verdict at the top: each class's `__json_extra__`), leaves out what only the
+engine uses (a header's raw bytes, a partial report's pending stages: `__json_hidden__`), shows
+raw bytes as cut text rather than base64, and times as Python's isoformat. So `to_data` maps
+each Struct to a dict by a plan made once per class, and msgspec does the encoding.
+wizard.output.schema describes the same shape from the same rules.
+"""
+from __future__ import annotations
+
+import enum
+import re
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from wizard.common.safe_text import decode, shorten
+from wizard.model.report import Report
+
+SCHEMA_VERSION = 1
+BYTES_SHOWN = 4000  # raw bytes inside a report (tails, returned parts) are shown cut to this
+
+# JSON escapes C0 controls itself; C1 controls and bidi marks would reach a terminal raw as
+# UTF-8 (U+009B acts as CSI on some terminals), so they are escaped too.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+_PLANS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def json_plan(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(fields shown, computed properties added) for a Struct class, in output order."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        hidden = getattr(cls, "__json_hidden__", ())
+        names: tuple[str, ...] = getattr(cls, "__struct_fields__", ())
+        fields = tuple(n for n in names if n not in hidden and not n.startswith("_"))
+        plan = _PLANS[cls] = (fields, tuple(getattr(cls, "__json_extra__", ())))
+    return plan
+
+
+def to_data(obj: Any) -> Any:
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj.value if isinstance(obj, enum.Enum) else obj
+    if isinstance(obj, msgspec.Struct):
+        fields, extra = json_plan(type(obj))
+        out = {name: to_data(getattr(obj, name)) for name in fields}
+        for name in extra:
+            out[name] = to_data(getattr(obj, name))
+        return out
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [to_data(v) for v in obj]
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    if isinstance(obj, (bytes, bytearray)):
+        return shorten(decode(bytes(obj)), BYTES_SHOWN)
+    if isinstance(obj, dict):
+        return {str(k): to_data(v) for k, v in obj.items()}
+    return str(obj)
+
+
+def report_to_data(report: Report) -> dict[str, Any]:
+    """The report's JSON data, with what only the top level carries: the shape's version,
+    the signatures' warnings together, and the verdict behind `check`'s exit status."""
+    data: dict[str, Any] = to_data(report)
+    data["schema"] = SCHEMA_VERSION
+    data["warnings"] = list(report.warnings)
+    data["result"] = {"failed": report.failed, "worst": report.worst.value if report.worst else None}
+    return data
+
+
+def report_to_json(report: Report) -> str:
+    text = msgspec.json.format(msgspec.json.encode(report_to_data(report)), indent=2).decode("utf-8")
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
