@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from wizard.dns.types import Resolver
     from wizard.model.report import Report
+    from wizard.verdict import Verdict
 
 ResolverFactory = Callable[[Sequence[str], float], Sequence["Resolver"]]
 ZoneResolverFactory = Callable[[Sequence[str]], Sequence["Resolver"]]
@@ -119,6 +120,7 @@ class MailTriageApp(App[None]):
         self._initial = initial
         self.submission: Submission | None = None
         self.report: Report | None = None
+        self.verdict: Verdict | None = None  # judged once per report; every screen reads it
         self.finished = False
         self.error: str | None = None
         self.saved_input: bytes | None = None  # what was last saved as .eml
@@ -181,6 +183,7 @@ class MailTriageApp(App[None]):
         as partial reports arrive."""
         self.submission = submission
         self.report = None
+        self.verdict = None
         self.finished = False
         self.error = None
         self._generation += 1
@@ -263,7 +266,10 @@ class MailTriageApp(App[None]):
     def on_report_updated(self, message: ReportUpdated) -> None:
         if message.generation != self._generation:
             return  # an analysis the user has since replaced
+        from wizard.verdict import judge
+
         self.report = message.report
+        self.verdict = judge(message.report)
         self.finished = message.final
         self._broadcast()
 

@@ -82,7 +82,7 @@ def test_domain_mode_refuses_a_name_that_is_not_a_domain(dns_server):
                            "--resolver", dns_server.spec], cwd=ROOT, capture_output=True, timeout=60)
     assert b"Traceback" not in proc.stderr
     assert b"not a valid DNS name" in proc.stdout
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # a usage error (ISSUE 11's exit statuses)
 
 
 def findings_of(path: Path, dns_server) -> list[dict]:

@@ -31,17 +31,23 @@ async def test_paste_then_ctrl_s_walks_the_guided_questions():
         await pilot.press("ctrl+s")
         await settle(pilot)
         text = screen_text(pilot.app)
-        assert "Step 1 of 3" in text and "What do you have?" in text
+        assert "Step 1 of 7" in text and "What happened?" in text
         await pilot.press("right")
         text = screen_text(pilot.app)
-        assert "Step 2 of 3" in text and "What did the receiver say?" in text
+        assert "Step 2 of 7" in text and "What did the receiver say?" in text
         assert "550 5.7.26" in text
+        # A bare reply names no identity, key or signature: those questions are skipped,
+        # each with its reason, and the count stays that of the whole tree.
+        skipped = str(pilot.app.screen.query_one("#skipped").content)  # below the fold at 80×24
+        assert skipped.startswith("Skipped 3 · Which identity failed? The input carries no message headers")
+        await pilot.press("n")
+        assert "Step 6 of 7" in screen_text(pilot.app) and "Who caused it?" in screen_text(pilot.app)
         await pilot.press("n")
         assert "The fix" in screen_text(pilot.app)
         await pilot.press("n")  # the last step stays
-        assert "Step 3 of 3" in screen_text(pilot.app)
-        await pilot.press("left", "b")
-        assert "Step 1 of 3" in screen_text(pilot.app)
+        assert "Step 7 of 7" in screen_text(pilot.app)
+        await pilot.press("left", "b", "b")
+        assert "Step 1 of 7" in screen_text(pilot.app)
 
 
 async def test_empty_paste_says_so_instead_of_analysing():
@@ -72,7 +78,7 @@ async def test_open_file_from_the_start_screen(tmp_path):
         await pilot.press("enter")
         await settle(pilot)
         assert pilot.app.submission.source == "reply.txt"
-        assert "Step 1 of 3" in screen_text(pilot.app)
+        assert "Step 1 of 7" in screen_text(pilot.app)
 
 
 async def test_a_missing_file_is_a_notice_not_a_crash(tmp_path):
@@ -118,7 +124,7 @@ async def test_palette_lists_this_screens_actions_and_runs_one():
         await pilot.press("enter")
         await settle(pilot)
         assert pilot.app.submission is not None
-        assert "Step 1 of 3" in screen_text(pilot.app)
+        assert "Step 1 of 7" in screen_text(pilot.app)
 
 
 async def test_save_report_and_input_never_overwriting(tmp_path):
@@ -177,7 +183,7 @@ async def test_resolvers_can_be_changed_and_the_analysis_reruns():
         await pilot.press("enter")
         await settle(pilot)
         assert asked[-1] == (("192.0.2.1", "198.51.100.2:5353"), 2.0)
-        assert "Step 1 of 3" in screen_text(pilot.app)
+        assert "Step 1 of 7" in screen_text(pilot.app)
 
 
 async def test_a_bad_resolver_spec_is_explained_in_the_dialog():
@@ -217,7 +223,7 @@ async def test_inspect_panes_are_reachable_by_digits_and_back():
         assert "Unauthenticated email" in screen_text(pilot.app)  # Raw input
         await pilot.press("g")
         await pilot.pause()
-        assert "Step 1 of 3" in screen_text(pilot.app)
+        assert "Step 1 of 7" in screen_text(pilot.app)
 
 
 async def test_unreadable_input_is_explained_and_the_paste_kept():

@@ -87,7 +87,7 @@ def test_paste_analyse_and_walk_at_80x24(tmux_session):
     term.keys(REPLY, literal=True)
     term.keys("C-s")
     screen = term.wait_for("Step 1 of")
-    assert "What do you have?" in screen
+    assert "What happened?" in screen
     term.keys("Right")
     screen = term.wait_for("What did the receiver say?")
     assert "5.7.26" in screen
@@ -108,7 +108,7 @@ def test_file_argument_opens_guided_in_a_plain_terminal(tmux_session):
     zones = [a for z in sorted(SCENARIO.glob("*.zone")) for a in ("--zone", str(z))]
     term = tmux_session(_cmd(*zones, "--now", "2026-11-20T12:00:00+00:00", str(message)), term="vt100")
     screen = term.wait_for("Step 1 of")
-    assert "What do you have?" in screen
+    assert "What happened?" in screen
     term.keys("i")
     screen = term.wait_for("Summary")
     assert "DKIM" in screen and "Raw" in screen
@@ -126,7 +126,7 @@ def test_stdin_dash_reads_the_message_then_the_keyboard(tmux_session):
 
 def test_demo_opens_a_training_scenario_offline(tmux_session):
     term = tmux_session(_cmd("demo", "list-footer"))
-    term.wait_for("Step 1 of 6")
+    term.wait_for("Step 1 of 7")
     for _ in range(4):
         term.keys("Right")
     screen = term.wait_for("What changed in transit?")

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Static
 from tui.screens.result import ResultScreen
 from tui.widgets.panes import PANES
 from tui.widgets.panes.base import status_line
+from tui.widgets.verdict import VerdictBanner
 
 
 class AllPanesScreen(ResultScreen):
@@ -26,6 +27,7 @@ class AllPanesScreen(ResultScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield VerdictBanner(id="verdict")
         yield Static(id="all-status", classes="pane-status")
         with VerticalScroll(id="all-panes"):
             for key, title, cls in PANES:
@@ -35,6 +37,7 @@ class AllPanesScreen(ResultScreen):
         yield Footer()
 
     def refresh_report(self) -> None:
+        self.query_one(VerdictBanner).show()
         self.query_one("#all-status", Static).update(status_line(self.app))  # type: ignore[arg-type]
         for key, _, cls in PANES:
             self.query_one(f"#{key}-pane", cls).refresh_report()

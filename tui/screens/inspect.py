@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from tui.screens.result import ResultScreen
 from tui.widgets.panes import PANES
+from tui.widgets.verdict import VerdictBanner
 
 
 class InspectScreen(ResultScreen):
@@ -36,6 +37,7 @@ class InspectScreen(ResultScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield VerdictBanner(id="verdict")
         with TabbedContent(id="panes"):
             for key, title, cls in PANES:
                 with TabPane(title, id=f"pane-{key}"):
@@ -43,6 +45,7 @@ class InspectScreen(ResultScreen):
         yield Footer()
 
     def refresh_report(self) -> None:
+        self.query_one(VerdictBanner).show()
         for key, _, cls in PANES:
             self.query_one(f"#{key}-pane", cls).refresh_report()
 

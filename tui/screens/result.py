@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from msgspec.structs import replace
-
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -62,23 +61,22 @@ class ResultScreen(Screen[None]):
 
     def copy_fix(self) -> None:
         """Copy the focused fix, else the first one on view; say so when there is none."""
-        from tui.widgets.fix import FixBox
+        from tui.widgets.fix import CopyBox
 
         focused = self.focused
         box = None
         while focused is not None and box is None:
-            if isinstance(focused, FixBox):
+            if isinstance(focused, CopyBox):
                 box = focused
             focused = focused.parent  # type: ignore[assignment]
         if box is None:
-            boxes = [b for b in self.query(FixBox) if b.display and b.region.height]
+            boxes = [b for b in self.query(CopyBox) if b.display and b.region.height]
             box = boxes[0] if boxes else None
         if box is None:
             safe.notify(self, "Nothing to copy here. The fix step and the Fix pane hold the commands.",
                         title="Copy", severity="warning")
             return
-        kind = "DNS record" if box.fix.__class__.__name__ == "RecordFix" else "command"
-        clipboard.copy(self.app, box.text, what=kind)
+        clipboard.copy(self.app, box.text, what=box.what)
 
     def action_copy(self) -> None:
         self.copy_fix()

@@ -47,13 +47,15 @@ class StartScreen(Screen[None]):
         Binding("f2", "save_paste", "Save paste", id="start.save", tooltip="Save the pasted text as .eml"),
         Binding("ctrl+l", "clear", "Clear", id="start.clear", show=False, tooltip="Empty the paste area"),
         # The app's f3 (it works from the result screens too), shown in this footer.
-        Binding("f3", "app.keys", "DKIM keys", id="start.keys", tooltip="Make a DKIM key and its DNS record; plan a key rotation"),
+        Binding("f3", "app.keys", "DKIM keys", id="start.keys",
+                tooltip="Make a DKIM key and its DNS record; plan a key rotation"),
     ]
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="paste-col"):
-            yield Label(safe.label("[b]1. What do you have? [/b]Paste a bounce, a message or its headers, then [b]ctrl+s[/b]."), id="paste-help")
+            yield Label(safe.label("[b]1. What do you have? [/b]Paste a bounce, a message or its headers, "
+                                   "then [b]ctrl+s[/b]."), id="paste-help")
             yield TextArea(id="paste", soft_wrap=False, tab_behavior="focus", show_line_numbers=False,
                            placeholder="Paste here (the whole message, a bounce, or one SMTP reply line)")
         with Vertical(id="side"):
@@ -103,7 +105,8 @@ class StartScreen(Screen[None]):
     def action_analyse(self) -> None:
         raw = self._paste()
         if not raw.strip():
-            safe.notify(self, "Paste a bounce, a message or its headers first.", title="Nothing to analyse", severity="warning")
+            safe.notify(self, "Paste a bounce, a message or its headers first.", title="Nothing to analyse",
+                        severity="warning")
             return
         self.app.analyse(Submission(source="paste", raw=raw))  # type: ignore[attr-defined]
 

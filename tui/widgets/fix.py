@@ -1,4 +1,5 @@
-"""A fix to copy: its purpose, and the command or record in a read-only TextArea.
+"""Something to copy: a fix (its purpose, and the command or record) or the root cause's
+advice (who must act and what to do), in a read-only TextArea.
 
 The TextArea is the last resort of DESIGN.md rule 6: when neither OSC 52 nor the system
 clipboard works, the text can still be selected by hand. It is read-only so a stray key
@@ -8,9 +9,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Static, TextArea
 
 from tui import safe
+from wizard.guide.steps import Advice
 from wizard.model.findings import FixCommand, RecordFix
 
 
@@ -19,28 +22,54 @@ def fix_text(fix: FixCommand | RecordFix) -> str:
     return fix.shell if isinstance(fix, FixCommand) else fix.zone_line
 
 
-class FixBox(Vertical):
-    """One copyable fix. `c` (bound on the screens) copies the focused FixBox."""
+class CopyBox(Vertical):
+    """One copyable text under its heading. `c` (bound on the screens) copies the focused
+    box, else the first on view. `what` names it in the "Copied …" notice."""
 
     DEFAULT_CSS = """
-    FixBox { height: auto; margin: 0 0 1 0; }
-    FixBox > Static { color: $text-muted; }
-    FixBox > TextArea { height: auto; max-height: 8; border: round $primary 50%; }
-    FixBox > TextArea:focus { border: round $accent; }
+    CopyBox { height: auto; margin: 0 0 1 0; }
+    CopyBox > Static { color: $text-muted; }
+    CopyBox > TextArea { height: auto; max-height: 8; border: round $primary 50%; }
+    CopyBox > TextArea:focus { border: round $accent; }
     """
 
-    def __init__(self, fix: FixCommand | RecordFix, number: int | None = None) -> None:
+    what = "text"
+
+    def __init__(self, text: str, heading: Content) -> None:
         super().__init__()
-        self.fix = fix
-        self.number = number
-        self.text = safe.clean(fix_text(fix))
+        self.text = safe.clean(text)
+        self._heading = heading
 
     def compose(self) -> ComposeResult:
-        kind = "DNS record" if isinstance(self.fix, RecordFix) else "command"
-        prefix = f"{self.number}. " if self.number is not None else ""
-        purpose = self.fix.purpose[:1].upper() + self.fix.purpose[1:]
-        # A Static, not a Label: a long purpose wraps instead of being cut at 80 columns.
-        yield Static(safe.line(safe.label(f"[b]{prefix}[/b]"), (purpose, "bold"), safe.label(f"  [dim]({kind})[/dim]")))
+        # A Static, not a Label: a long heading wraps instead of being cut at 80 columns.
+        yield Static(self._heading)
         area = TextArea(self.text, read_only=True, soft_wrap=True, show_cursor=False, compact=False)
         area.tooltip = "c copies this"
         yield area
+
+
+class FixBox(CopyBox):
+    """One copyable fix: a command to run or a DNS record to publish."""
+
+    def __init__(self, fix: FixCommand | RecordFix, number: int | None = None, *, lead: str = "") -> None:
+        self.fix = fix
+        self.number = number
+        self.what = "DNS record" if isinstance(fix, RecordFix) else "command"
+        prefix = f"{number}. " if number is not None else ""
+        purpose = fix.purpose[:1].upper() + fix.purpose[1:]
+        heading = safe.line(safe.label(f"[b]{prefix}[/b]"), (lead, "bold $accent"), (purpose, "bold"),
+                            safe.label(f"  [dim]({self.what})[/dim]"))
+        super().__init__(fix_text(fix), heading)
+
+
+class AdviceBox(CopyBox):
+    """The root cause's fix when no command or record can fix it: who must act, what to do
+    and how to confirm, ready to paste into the ticket."""
+
+    what = "advice"
+
+    def __init__(self, advice: Advice) -> None:
+        self.fix = advice
+        heading = safe.line(("The root cause's fix", "bold $accent"), ("  for ", "dim"), (advice.who, "bold"),
+                            ("  (advice)", "dim"))
+        super().__init__(advice.copy_text, heading)

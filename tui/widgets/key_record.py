@@ -1,7 +1,7 @@
 """The Keys screen's record pane: a new DKIM key's DNS record in every form, and saving the
 private key.
 
-The same engine as `mailtriage keygen` (tui/cmd_fix.py). The private key is never shown, only
+The same engine as `mailtriage keygen` (tui/cli/keygen.py). The private key is never shown, only
 written to a file the user names (mode 0600, never over an existing file). Generation runs in a
 thread worker and comes back as a typed message (DESIGN.md rule 7) for the screen, which owns
 the status line both panes report through.

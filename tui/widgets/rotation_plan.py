@@ -1,7 +1,7 @@
 """The Keys screen's rotation pane: the five steps of moving from the old selector to the new
 one, each checked against DNS ("Fix it").
 
-The same engine as `mailtriage rotate` (tui/cmd_fix.py). The lookups run in a thread worker
+The same engine as `mailtriage rotate` (tui/cli/rotate.py). The lookups run in a thread worker
 and come back as a typed message (DESIGN.md rule 7) for the screen, which owns the status line.
 Nothing here changes DNS or a signer: each step says what to run or publish and what "done"
 looks like.

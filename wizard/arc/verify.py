@@ -181,7 +181,8 @@ def _report(fields, reports, cv, results, reason, splits, dkim_verdicts) -> ArcR
             "ARC-06", Severity.INFO, "ARC pass does not mean the receiver trusts the sealer",
             f"The chain validates, but ARC only informs local policy (RFC 8617 §7.2): each receiver decides "
             f"whether it trusts {sealers} and may or may not override a DMARC failure for it.",
-            evidence=(f"sealers: {sealers}",),
+            # Each set as verified: on a pass this is where the AMS/AS verdicts are shown.
+            evidence=(f"sealers: {sealers}", *(_row(inst, count) for inst in instances)),
         ))
     return ArcReport(result, sanitize(reason if isinstance(reason, str) else str(reason), one_line=True),
                      tuple(instances), broken, original, tuple(findings))
@@ -210,33 +211,19 @@ def _row(inst: ArcInstance, newest: int) -> str:
 
 
 def _findings(instances: list[ArcInstance], result: str, reason: str, broken: int | None):
-    newest = max((inst.instance for inst in instances), default=0)
-    table = tuple(_row(inst, newest) for inst in instances)
-    yield Finding("ARC-01", Severity.INFO, f"{len(instances)} ARC set(s) present",
-                  "Each intermediary that handled the message added an ARC set (RFC 8617 §4.1).", evidence=table)
+    # The sets present (ARC-01), their structure (ARC-02) and cv= (ARC-03) are wizard.arc.tags'
+    # findings: it reads them first, without DNS, and lists every problem where dkimpy stops at
+    # the first. What only the cryptography shows (ARC-04) is said here.
     if result == "pass":
         return
+    newest = max((inst.instance for inst in instances), default=0)
+    table = tuple(_row(inst, newest) for inst in instances)
     text = reason or ""
     structural = any(s in text for s in ("Incomplete", "Duplicate", "not present", "Maximum instance", "h= tag")) or \
         [inst.instance for inst in instances] != list(range(1, len(instances) + 1)) or any(
             inst.cv == "" or not inst.aar for inst in instances)
-    if structural:
-        yield Finding("ARC-02", Severity.CRITICAL, "Broken ARC structure",
-                      "Each instance needs exactly one ARC-Authentication-Results, ARC-Message-Signature and "
-                      "ARC-Seal, numbered from 1 without gaps (RFC 8617 §4.2.1); a structural error fails "
-                      f"the whole chain (§5.2). dkimpy: {text}", evidence=table)
-        return
-    # Read cv= ourselves: dkimpy reports the first failure it meets, and a sealer that wrote
-    # the wrong cv= usually also sealed the wrong set, so dkimpy names the seal instead.
-    wrong_cv = [f"i={inst.instance} has cv={inst.cv}" for inst in instances
-                if (inst.instance == 1) != (inst.cv == "none") or inst.cv == "fail"]
-    if wrong_cv or "reported" in text:
-        yield Finding("ARC-03", Severity.CRITICAL, "Wrong cv= in the chain",
-                      "cv=none belongs only on i=1, later instances must say cv=pass, and once a sealer "
-                      "records cv=fail the chain stays failed (RFC 8617 §4.1.3, §5.2): "
-                      f"{'; '.join(wrong_cv) or text}.", evidence=table)
-        if "reported" in text:
-            return
+    if structural or "reported" in text:
+        return  # a broken structure or a sealer's cv=fail fails the chain before any signature
     inst = next((x for x in instances if x.instance == broken), instances[-1] if instances else None)
     if inst is None:
         return

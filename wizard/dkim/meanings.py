@@ -119,7 +119,7 @@ def explain_tag(name: str, value: str, *, arc: bool = False) -> str:
     if name == "q":
         return "how to fetch the key: dns/txt (the only defined method)"
     if name in ("t", "x"):
-        stamp = epoch_utc(int(value)) if value.isdigit() and len(value) <= 12 else None
+        stamp = epoch_utc(int(value)) if value.isascii() and value.isdigit() and len(value) <= 12 else None
         when = utc_text(stamp) if stamp else "an unreadable time"
         return f"signed at {when}" if name == "t" else f"expires at {when}"
     if name == "z":

@@ -19,7 +19,7 @@ from msgspec import Struct
 from dkim import select_headers
 from wizard.common.dnsname import InvalidName, check_name
 from wizard.common.durations import span
-from wizard.common.safe_text import decode, shorten
+from wizard.common.safe_text import decode, sanitize, shorten
 from wizard.dkim.canon import canonicalize_body
 from wizard.dkim.meanings import (
     ALGORITHMS,
@@ -67,6 +67,9 @@ REWRITTEN = {
     "date": "rewritten by a few relays",
 }
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# The ids, for the change records (wizard.transit.headers) that name the diagnosis a proof supports.
+HEADER_ADDED = "DKIM-SIG-12"
+Z_COPY_DIFFERS = "DKIM-SIG-21"
 SHORT_VALIDITY = timedelta(hours=24)
 
 
@@ -550,6 +553,71 @@ def _decode_one(index: int, header: Header, ctx: _Context) -> DecodedSignature:
         syntax_ok=tags.ok and not any(f.id in ("DKIM-SIG-02", "DKIM-SIG-03") for f in b.findings),
         warnings=tuple(b.warnings), findings=tuple(b.findings),
     )
+
+
+# What verification (wizard.dkim.verify) sees beyond the tags, built here so each of these
+# ids has its words in one module.
+def unprocessable(about: str, why: str) -> Finding:
+    """DKIM-SIG-02 for a signature dkimpy refuses to process, with its reason."""
+    return Finding("DKIM-SIG-02", Severity.ERROR, "DKIM-Signature cannot be processed",
+                   f"Verifiers give up on this signature (permerror): {sanitize(why, one_line=True)}.",
+                   about=about)
+
+
+def header_signature_unchecked(about: str, why: str) -> Finding:
+    """DKIM-SIG-17 when the key is usable but b= could not be checked against it."""
+    return Finding("DKIM-SIG-17", Severity.ERROR, "Header signature could not be checked",
+                   sanitize(why, one_line=True), about=about)
+
+
+def _when(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def expired_at_check(about: str, t: int | None, x: int, stamp: int) -> Finding:
+    """DKIM-SIG-16 when x= has passed at the time of the check (or precedes t=): the verdict fails."""
+    validity = f" (validity {(x - t) / 3600:.1f} hours)" if t is not None else ""
+    detail = (f"Signed at {_when(t)}, expired at {_when(x)}{validity}; checked at {_when(stamp)}. "
+              if t is not None else f"Expired at {_when(x)}; checked at {_when(stamp)}. ")
+    if t is not None and x < t:
+        detail = f"x= ({x}) is before t= ({t}): the signature was never valid (RFC 6376 §3.5). "
+    detail += ("Verifiers may treat an expired signature as invalid (PERMFAIL \"signature expired\", "
+               "RFC 6376 §6.1.1). A short x= breaks queued, deferred and retried mail: use days, not hours.")
+    return Finding("DKIM-SIG-16", Severity.ERROR, "Signature expired (x=)", detail,
+                   evidence=tuple(f"{k}={v}" for k, v in (("t", t), ("x", x)) if v is not None), about=about)
+
+
+def future_at_check(about: str, t: int, stamp: int, *, rejected: bool) -> Finding:
+    """DKIM-SIG-15 against the time of the check; `rejected` past dkimpy's 10-hour limit."""
+    return Finding(
+        "DKIM-SIG-15", Severity.ERROR if rejected else Severity.WARN, "Signature timestamp in the future",
+        f"t= is {(t - stamp) / 3600:.1f} hours after the time of this check: the signer's clock is probably wrong."
+        + (" dkimpy and other verifiers reject signatures more than 10 hours ahead." if rejected else ""),
+        evidence=(f"t={t} ({_when(t)})", f"checked at {_when(stamp)}"), about=about,
+    )
+
+
+def verified_only(limit: int, total: int) -> Finding:
+    """DKIM-SIG-19 when verification stops before the last signature (each costs a lookup)."""
+    return Finding("DKIM-SIG-19", Severity.WARN, f"Only the first {limit} signatures were checked",
+                   f"The message carries {total} DKIM-Signature fields; mailtriage checked the top "
+                   f"{limit} and left the rest out to bound its work.",
+                   evidence=(f"{total} DKIM-Signature fields",))
+
+
+def receiver_found_no_signature() -> Finding:
+    """DKIM-SIG-01 as a bounce states it (wizard.receiver.findings quotes the reply as evidence)."""
+    return Finding("DKIM-SIG-01", Severity.ERROR, "Receiver says the message carried no DKIM signature",
+                   "The receiver requires a DKIM signature and found none. Enable DKIM signing for the "
+                   "From domain on the sending system.")
+
+
+def aligned_only(count: int, limit: int, left_out: tuple[str, ...]) -> Finding:
+    """DKIM-SIG-19 when DMARC (wizard.dmarc.check) aligns only the first signing domains."""
+    return Finding("DKIM-SIG-19", Severity.WARN, f"{count} signing domains: only the first {limit} were aligned",
+                   "Each signing domain costs a DNS tree walk; a message with this many passing "
+                   "signatures is unusual and was capped.",
+                   tuple(sanitize(d, one_line=True) for d in left_out))
 
 
 def decode_signatures(msg: Message, *, now: datetime) -> SignatureSet:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 
 import nacl.exceptions
 from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
@@ -36,9 +36,17 @@ from wizard.common.safe_text import sanitize
 
 # dkimpy's own body canonicalisation is regex-based and the slow spot on large bodies;
 # wizard.dkim.canon produces the same bytes (tested against dkimpy) several times faster.
+from wizard.dkim import outcome
 from wizard.dkim.canon import BodyDigests, body_digest
-from wizard.dkim.keyrecord import KeyReport, analyze_key, nearby_names
+from wizard.dkim.keyrecord import KeyReport, analyze_key, nearby_names, verifies_when_corrected
 from wizard.dkim.signature import Signature, parse_signatures
+from wizard.dkim.tags import (
+    expired_at_check,
+    future_at_check,
+    header_signature_unchecked,
+    unprocessable,
+    verified_only,
+)
 from wizard.dns.types import Status
 from wizard.input.message import Header, Message
 from wizard.model.dkim import BodyHash as BodyHash
@@ -46,13 +54,8 @@ from wizard.model.dkim import SignatureVerdict as SignatureVerdict
 from wizard.model.findings import Finding, Severity, signature_about
 
 MAX_SIGNATURES = 20  # a message with more is broken or hostile; each costs a key lookup
-FUTURE_SKEW = 300  # seconds of clock difference we do not mention
+FUTURE_SKEW = 300  # seconds of clock difference that do not make a signature "future"
 FUTURE_REJECT = 36000  # dkimpy (and others) reject t= more than 10 h ahead
-# RFC 6376 §3.4.3/§3.4.4 (CANON-06, reported here only): the bh= of an empty body.
-EMPTY_BODY_BH = {
-    "simple": "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=",
-    "relaxed": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
-}
 RESULTS = ("pass", "fail", "permerror", "temperror", "neutral", "policy", "none")
 
 
@@ -102,25 +105,20 @@ def _prepare(sig: Signature) -> _Prepared:
     tags = sig.dkimpy_tags
     if sig.dkimpy_error:
         return _Prepared(index, header, sig, {}, "", "", "", "", None,
-                         (_syntax_finding(about, sig.dkimpy_error),), "sig_syntax")
+                         (unprocessable(about, sig.dkimpy_error),), "sig_syntax")
     # Shown in findings, so made safe here; a name with control characters then fails check_name.
     d, s, a = (sanitize(_text(tags.get(k)).strip(), one_line=True) for k in (b"d", b"s", b"a"))
     i_domain = None
 
     def refuse(why: str) -> _Prepared:
-        return _Prepared(index, header, sig, tags, d, s, a, "", i_domain, (_syntax_finding(about, why),), "sig_syntax")
+        return _Prepared(index, header, sig, tags, d, s, a, "", i_domain, (unprocessable(about, why),), "sig_syntax")
 
     if b"i" in tags:
         i_value = sanitize(_text(tags[b"i"]).strip(), one_line=True)
         i_domain = i_value.rpartition("@")[2].lower()
         if d and not (i_domain == d.lower() or i_domain.endswith("." + d.lower())):
-            finding = Finding(
-                "DKIM-SIG-09", Severity.ERROR, "i= is not inside d=",
-                f"The identity i={i_value} is not in d={d} or a subdomain of it, so verifiers fail the "
-                "signature with \"domain mismatch\" (RFC 6376 §3.5, §6.1.1).",
-                evidence=(f"i={i_value}", f"d={d}"), about=about,
-            )
-            return _Prepared(index, header, sig, tags, d, s, a, "", i_domain, (finding,), "identity_mismatch")
+            # DKIM-SIG-09 is the tag checks' finding (wizard.dkim.tags); here it only stops the check.
+            return _Prepared(index, header, sig, tags, d, s, a, "", i_domain, (), "identity_mismatch")
     # Time is checked later against the injected clock; dkimpy's check uses the real one.
     untimed = {k: v for k, v in tags.items() if k not in (b"t", b"x")}
     try:
@@ -147,14 +145,6 @@ def _prepare(sig: Signature) -> _Prepared:
     except InvalidName as exc:
         return refuse(f"the key name cannot be looked up: {exc}")
     return _Prepared(index, header, sig, tags, d, s, a, name, i_domain, (), "")
-
-
-def _syntax_finding(about: str, why: str) -> Finding:
-    return Finding(
-        "DKIM-SIG-02", Severity.ERROR, "DKIM-Signature cannot be processed",
-        f"Verifiers give up on this signature (permerror): {sanitize(why, one_line=True)}.",
-        about=about,
-    )
 
 
 def _probe_name(key_name: str) -> str:
@@ -193,12 +183,7 @@ async def verify_signatures(msg: Message, session, *, now: datetime,
     stamp = int(now.timestamp())
     verdicts = await asyncio.to_thread(_verify_all, msg, prepared, reports, stamp, body_digests)
     if len(headers) > MAX_SIGNATURES and verdicts:
-        cap = Finding(
-            "DKIM-SIG-19", Severity.WARN, f"Only the first {MAX_SIGNATURES} signatures were checked",
-            f"The message carries {len(headers)} DKIM-Signature fields; mailtriage checked the top "
-            f"{MAX_SIGNATURES} and left the rest out to bound its work.",
-            evidence=(f"{len(headers)} DKIM-Signature fields",),
-        )
+        cap = verified_only(MAX_SIGNATURES, len(headers))
         last = verdicts[-1]
         verdicts[-1] = replace(last, findings=last.findings + (cap,))
     return tuple(verdicts)
@@ -307,28 +292,18 @@ def _verify_one(msg: Message, headers: list[list[bytes]], p: _Prepared, report: 
     if report is not None and not report.fingerprint and crypto.header_signature == "pass":
         # Checked against the repaired record (keyrecord's `corrected`): say so, and keep the
         # verdict about the record as published.
-        findings.append(Finding(
-            "DKIM-KEY-05", Severity.INFO, "The signature verifies with the corrected key record",
-            "Publishing the corrected record shown with the key syntax error is the whole fix.",
-            about=about,
-        ))
+        findings.append(verifies_when_corrected(about))
         crypto = replace(crypto, header_signature="not_checked", key_matches=None)
     if crypto.error and report is not None and report.usable and crypto.header_signature == "not_checked":
-        findings.append(Finding("DKIM-SIG-17", Severity.ERROR, "Header signature could not be checked",
-                                sanitize(crypto.error, one_line=True), about=about))
+        findings.append(header_signature_unchecked(about, crypto.error))
 
     time_reason = _time_checks(p, stamp, findings, warnings, about)
+    # What the tags alone show (a second From: DKIM-SIG-12, l=: DKIM-SIG-14, rsa-sha1:
+    # DKIM-SIG-05) is wizard.dkim.tags' finding, made first and without DNS; here those facts
+    # only decide the verdict and its warnings.
     if len(msg.get_all("From")) > 1:
         warnings.append("duplicate_from")
-        findings.append(Finding(
-            "DKIM-SIG-12", Severity.ERROR, "The message has more than one From field",
-            "dkimpy and most verifiers hash one From more than h= lists, so an added From breaks the signature; "
-            "a second From is also how From spoofing past DKIM is attempted.",
-            evidence=tuple(sanitize(h.raw.decode("utf-8", "replace"), one_line=True) for h in msg.get_all("From")),
-            about=about,
-        ))
     if b"l" in p.tags:
-        # DKIM-SIG-14 itself is wizard.dkim.tags' finding (it sees l= first, without DNS).
         warnings.append("body_length")
     if report is not None and report.testing:
         warnings.append("testing")
@@ -338,13 +313,6 @@ def _verify_one(msg: Message, headers: list[list[bytes]], p: _Prepared, report: 
     sha1 = p.a.lower() == "rsa-sha1"
     if sha1:
         warnings.append("sha1")
-        findings.append(Finding(
-            "DKIM-SIG-05", Severity.ERROR, "rsa-sha1 signature",
-            "a=rsa-sha1 is no longer accepted: RFC 8301 §3.1 says verifiers MUST NOT consider rsa-sha1 "
-            "signatures valid, even when they verify mathematically. Re-sign with rsa-sha256 (OpenDKIM: "
-            "SignatureAlgorithm rsa-sha256).",
-            evidence=(f"a={p.a}",), about=about,
-        ))
     _body_findings(p, msg, crypto, report, findings, about)
 
     key_problem = report.problem if report is not None else "key_not_found"
@@ -375,33 +343,18 @@ def _verify_one(msg: Message, headers: list[list[bytes]], p: _Prepared, report: 
 
 
 def _time_checks(p: _Prepared, stamp: int, findings: list[Finding], warnings: list[str], about: str) -> str:
+    """The verdict's reason from t= and x= against the check's clock ("" when they hold).
+    The tag checks judge t=/x= against the message's own hops; what fails *this* check is
+    said with their builders (wizard.dkim.tags), so DKIM-SIG-15/16 keep one module's words."""
     t = int(p.tags[b"t"]) if b"t" in p.tags else None
     x = int(p.tags[b"x"]) if b"x" in p.tags else None
-
-    def when(seconds: int) -> str:
-        return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-
     if x is not None and (x < stamp or (t is not None and x < t)):
-        validity = f" (validity {(x - t) / 3600:.1f} hours)" if t is not None else ""
-        detail = (f"Signed at {when(t)}, expired at {when(x)}{validity}; checked at {when(stamp)}. "
-                  if t is not None else f"Expired at {when(x)}; checked at {when(stamp)}. ")
-        if t is not None and x < t:
-            detail = f"x= ({x}) is before t= ({t}): the signature was never valid (RFC 6376 §3.5). "
-        detail += ("Verifiers may treat an expired signature as invalid (PERMFAIL \"signature expired\", "
-                   "RFC 6376 §6.1.1). A short x= breaks queued, deferred and retried mail: use days, not hours.")
-        findings.append(Finding("DKIM-SIG-16", Severity.ERROR, "Signature expired (x=)", detail,
-                                evidence=tuple(f"{k}={v}" for k, v in (("t", t), ("x", x)) if v is not None), about=about))
+        findings.append(expired_at_check(about, t, x, stamp))
         return "expired"
     if t is not None and t > stamp + FUTURE_SKEW:
         warnings.append("future")
-        ahead = t - stamp
-        rejected = ahead > FUTURE_REJECT
-        findings.append(Finding(
-            "DKIM-SIG-15", Severity.ERROR if rejected else Severity.WARN, "Signature timestamp in the future",
-            f"t= is {ahead / 3600:.1f} hours after the time of this check: the signer's clock is probably wrong."
-            + (" dkimpy and other verifiers reject signatures more than 10 hours ahead." if rejected else ""),
-            evidence=(f"t={t} ({when(t)})", f"checked at {when(stamp)}"), about=about,
-        ))
+        rejected = t - stamp > FUTURE_REJECT
+        findings.append(future_at_check(about, t, stamp, rejected=rejected))
         return "future" if rejected else ""
     return ""
 
@@ -416,23 +369,10 @@ def _body_findings(p: _Prepared, msg: Message, crypto: Crypto, report: KeyReport
     )
     # A missing body is wizard.input.fidelity's EVID-04; the verdict says "not checked".
     if body.result == "fail":
-        title = "Body changed after signing" + (" (headers intact)" if header == "pass" else "")
-        findings.append(Finding(
-            "CANON-01", Severity.INFO, title,
-            "bh= does not match the body as it is now, so the body was changed (or canonicalised "
-            "differently) after signing: footers, re-encoding, rewrapping, link rewriting."
-            + (" The header signature still verifies, so the headers and the key are fine." if header == "pass" else ""),
-            evidence=lines, about=about,
-        ))
+        findings.append(outcome.body_changed(about, lines, headers_intact=header == "pass"))
         c_body = CanonicalizationPolicy.from_c_value(p.tags.get(b"c", b"simple/simple")).body_algorithm.name.decode()
-        if body.expected in (EMPTY_BODY_BH["simple"], EMPTY_BODY_BH["relaxed"]) and msg.body and msg.body.strip():
-            findings.append(Finding(
-                "CANON-06", Severity.INFO, "The signer hashed an empty body",
-                "bh= is the hash of an empty body but this message has one: the signer ran before the body "
-                "was attached (milter order), or the body was emptied in transit. "
-                f"(empty-body hash for c=…/{c_body}: {EMPTY_BODY_BH.get(c_body, '')})",
-                evidence=(f"bh={body.expected}",), about=about,
-            ))
+        if body.expected in outcome.EMPTY_BODY_BH.values() and msg.body and msg.body.strip():
+            findings.append(outcome.empty_body_signed(about, body.expected, c_body))
     elif body.result == "pass" and header == "fail":
         if crypto.key_matches is False:
             fp = report.fingerprint if report else ""
@@ -446,24 +386,9 @@ def _body_findings(p: _Prepared, msg: Message, crypto: Crypto, report: KeyReport
                 fixes=_key_fixes(p), about=about,
             ))
         elif crypto.key_matches:
-            findings.append(Finding(
-                "CANON-13", Severity.ERROR, "A signed header changed after signing",
-                "The body is intact and b= was made with this key (the RSA signature decodes, but over "
-                "other header data): one of the signed headers (or the DKIM-Signature field itself) was "
-                "changed in transit. The canonical form of each signed header is listed; compare it with "
-                "the sender's copy.",
-                evidence=lines + crypto.canonical_headers, about=about,
-            ))
+            findings.append(outcome.header_changed(about, lines + crypto.canonical_headers))
         else:
-            # Ed25519 signatures carry no structure to tell the two causes apart.
-            findings.append(Finding(
-                "CANON-13", Severity.ERROR, "A signed header changed, or the key does not match",
-                "The body is intact but the header signature fails: either a signed header (or the "
-                "DKIM-Signature field) changed in transit, or the published key is not the one the "
-                "signer used (DKIM-KEY-14). If every message with this selector fails, it is the key. "
-                "The canonical form of each signed header is listed; compare it with the sender's copy.",
-                evidence=lines + crypto.canonical_headers, fixes=_key_fixes(p), about=about,
-            ))
+            findings.append(outcome.header_changed_or_key(about, lines + crypto.canonical_headers, _key_fixes(p)))
 
 
 def _key_fixes(p: _Prepared) -> tuple:
@@ -474,4 +399,4 @@ def _key_fixes(p: _Prepared) -> tuple:
 
 
 __all__ = ["BodyHash", "Crypto", "SignatureVerdict", "verify_signatures", "check_crypto", "dkim_headers",
-           "MAX_SIGNATURES", "EMPTY_BODY_BH"]
+           "MAX_SIGNATURES"]

@@ -23,6 +23,7 @@ from wizard.dmarc.findings import dmarc_findings
 from wizard.dmarc.orgdomain import psl_org_domain
 from wizard.dmarc.record import DmarcRecord, finding
 from wizard.dns.types import DnsAnswer, Lookup, Status
+from wizard.input.classify import domain_left_out, not_a_domain
 from wizard.model.dmarc import DmarcReport as DmarcReport
 from wizard.model.findings import Finding, Severity
 
@@ -101,11 +102,11 @@ async def _check_message(from_header: str | None, dkim_pass_domains: Sequence[st
     findings.extend(bad)
     dkim = list(dict.fromkeys(dkim))
     if len(dkim) > MAX_DKIM_DOMAINS:
-        findings.append(finding(
-            "DKIM-SIG-19", Severity.WARN, f"{len(dkim)} signing domains: only the first "
-            f"{MAX_DKIM_DOMAINS} were aligned", "Each signing domain costs a DNS tree walk; a "
-            "message with this many passing signatures is unusual and was capped.",
-            dkim[MAX_DKIM_DOMAINS:MAX_DKIM_DOMAINS + 5]))
+        # Deferred: only a message's check gets here, and it has loaded the DKIM checks already;
+        # domain mode (check_dmarc_domain) must not pay for dkimpy.
+        from wizard.dkim.tags import aligned_only
+
+        findings.append(aligned_only(len(dkim), MAX_DKIM_DOMAINS, tuple(dkim[MAX_DKIM_DOMAINS:MAX_DKIM_DOMAINS + 5])))
         dkim = dkim[:MAX_DKIM_DOMAINS]
     spf_clean, bad = _clean_domains([spf_domain] if spf_domain else [], "SPF domain")
     findings.extend(bad)
@@ -118,9 +119,7 @@ async def check_dmarc_domain(domain: str, lookup: Lookup) -> DmarcReport:
     try:
         name = check_name(domain)
     except InvalidName as exc:
-        return DmarcReport(None, None, None, None, None, None, findings=(finding(
-            "EVID-01", Severity.ERROR, "Not a domain name", f"{exc}; nothing was looked up.",
-            [domain]),))
+        return DmarcReport(None, None, None, None, None, None, findings=(not_a_domain(exc, domain),))
     return await _check(name, None, [], None, None, lookup, [])
 
 
@@ -130,8 +129,7 @@ def _clean_domains(values: Sequence[str], what: str) -> tuple[list[str], list[Fi
         try:
             good.append(check_name(value))
         except InvalidName as exc:
-            bad.append(finding("EVID-01", Severity.WARN, f"{what} is not a domain name",
-                                f"{exc}; it cannot align with From and was left out.", [value]))
+            bad.append(domain_left_out(what, exc, value))
     return good, bad
 
 

@@ -9,7 +9,8 @@ from msgspec.structs import replace
 from wizard import fixes
 from wizard.dmarc.alignment import DmarcResult
 from wizard.dmarc.discovery import RFC7489, RFC9989, Discovery
-from wizard.dmarc.record import finding, parse_record, rebuild_record
+from wizard.dmarc.record import finding, parse_record, rebuild_record, sampling_applied
+from wizard.dns.findings import from_domain_missing
 from wizard.dns.types import DnsAnswer, Status
 from wizard.model.findings import Finding, FixCommand, Severity
 
@@ -32,11 +33,7 @@ def dmarc_findings(domain: str, r7489: DmarcResult, r9989: DmarcResult, d7489: D
     out.extend(_per_rule_set(_discovery_findings(domain, d7489),
                              _discovery_findings(domain, d9989)))
     if existence.status == Status.NXDOMAIN:
-        out.append(finding(
-            "DNS-12", Severity.CRITICAL, f"{domain} does not exist",
-            "The From domain is NXDOMAIN; many receivers reject such mail, and RFC 9989 "
-            "receivers apply np= when its parent publishes one.",
-            [f"{existence.name} {existence.rdtype}: {existence.status}"], about=domain))
+        out.append(from_domain_missing(domain, existence))
     out.extend(_org_findings(domain, r7489, r9989, d9989))
     out.extend(_per_rule_set(_policy_findings(domain, r7489, message),
                              _policy_findings(domain, r9989, message)))
@@ -171,9 +168,7 @@ def _policy_findings(domain: str, result: DmarcResult, message: bool) -> list[Fi
             f"Policy from {result.record_name}, applied as {result.policy_tag}={result.policy} "
             f"because {why}.", [result.record.raw], about=domain))
     if result.sampling:
-        out.append(finding("DMARC-10", Severity.INFO, result.sampling,
-                            f"Effective policy for failing mail: {result.effective_policy}.",
-                            [result.record.raw], about=domain))
+        out.append(sampling_applied(result.sampling, result.effective_policy, result.record.raw, domain))
     if not message or result.result != "fail":
         return out
     rows = result.alignment
@@ -226,3 +221,17 @@ def _grid_text(result: DmarcResult) -> list[str]:
                      f"{'yes' if row.aligned else 'no'} ({'yes' if row.relaxed else 'no'}/"
                      f"{'yes' if row.strict else 'no'})")
     return lines
+
+
+# As a bounce states them (wizard.receiver.findings quotes the reply as evidence).
+def temporary_failure() -> Finding:
+    """DMARC-17: the receiver could not finish authentication."""
+    return finding("DMARC-17", Severity.WARN, "Temporary DMARC failure",
+                   "The receiver could not finish authentication because of temporary DNS failures; "
+                   "a retry will likely succeed. Check the sender domain's DNS health (DNS-08…10).")
+
+
+def receiver_says_unaligned() -> Finding:
+    """DMARC-06: the receiver names the From domain as unaligned."""
+    return finding("DMARC-06", Severity.CRITICAL, "From domain not aligned with SPF or DKIM",
+                   "SPF or DKIM may pass, but not for the From domain's organisational domain.")

@@ -37,6 +37,12 @@ def finding(fid: str, severity: Severity, title: str, detail: str, evidence=(), 
                                                        for e in evidence), fixes, about)
 
 
+def sampling_applied(sampling: str, effective: str | None, raw: str, about: str) -> Finding:
+    """DMARC-10 as the evaluation (wizard.dmarc.findings) applies pct=/t= to a failing message."""
+    return finding("DMARC-10", Severity.INFO, sampling, f"Effective policy for failing mail: {effective}.",
+                   [raw], about=about)
+
+
 def parse_record(raw: str, *, about: str = "") -> DmarcRecord:
     """Read one TXT value as DMARC; never raises. Problems become findings naming the exact
     token (DMARC-03, 04, 05, 10, 12, 13, 20, 21)."""

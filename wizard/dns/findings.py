@@ -17,7 +17,7 @@ from wizard.common.safe_text import sanitize, shorten
 from wizard.dns.session import is_authoritative
 from wizard.dns.types import DnsAnswer, Resolver, Status
 from wizard.fixes import dig_commands
-from wizard.model.findings import Finding, Severity
+from wizard.model.findings import Finding, FixCommand, Severity
 
 LARGE_RESPONSE = 1232  # bytes: the common EDNS UDP buffer size (DNS Flag Day 2020), DNS-09
 
@@ -331,3 +331,20 @@ def answer_findings(answers: Sequence[DnsAnswer], *, resolvers: Iterable[Resolve
         if len({a.resolver for a in group}) > 1:
             out.extend(compare_findings(group, what, resolvers=resolvers))
     return out
+
+
+# DNS-12 is met by SPF (the envelope domain) and by DMARC (the From domain); both say it here.
+def sender_domain_missing(domain: str, what: str, fixes: tuple[FixCommand, ...]) -> Finding:
+    """The MAIL FROM or HELO domain SPF checks is NXDOMAIN."""
+    return Finding("DNS-12", Severity.CRITICAL, f"The {what} domain {domain} does not exist",
+                   "Many receivers reject mail whose envelope sender domain is NXDOMAIN (Yahoo "
+                   "defers it: '451 … unresolvable RFC.5321 from domain'); SPF is none.",
+                   (sanitize(f"{domain} TXT: nxdomain", one_line=True),), fixes, about=domain)
+
+
+def from_domain_missing(domain: str, answer: DnsAnswer) -> Finding:
+    """The From domain DMARC is about is NXDOMAIN."""
+    return Finding("DNS-12", Severity.CRITICAL, f"{domain} does not exist",
+                   "The From domain is NXDOMAIN; many receivers reject such mail, and RFC 9989 "
+                   "receivers apply np= when its parent publishes one.",
+                   (sanitize(f"{answer.name} {answer.rdtype}: {answer.status}", one_line=True),), about=domain)

@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 from msgspec import Struct
 
 from wizard.common.dnsname import is_valid_name
-from wizard.common.safe_text import decode
+from wizard.common.safe_text import decode, sanitize
 from wizard.input.fidelity import fidelity_findings
 from wizard.input.message import Message, parse_message
 from wizard.model.findings import Cap, Finding, Severity
@@ -132,6 +132,46 @@ def _kind_finding(kind: str) -> Finding:
         "check, headers allow the header signature and DNS checks, a bounce tells what the "
         "receiver said.",
     )
+
+
+# EVID-01 is what the input is and how much of it was read. Every stage that finds out something
+# about that (a domain that is not one, an ARF report, an auto-reply, a capped input) says it
+# with these, so the kind-of-input finding has one set of words.
+def not_a_domain(exc: Exception, value: str) -> Finding:
+    """The domain the check is about is not a DNS name, so nothing was looked up."""
+    return Finding("EVID-01", Severity.ERROR, "Not a domain name", f"{exc}; nothing was looked up.",
+                   evidence=(sanitize(value, one_line=True),))
+
+
+def domain_left_out(what: str, exc: Exception, value: str) -> Finding:
+    """One of several domains (a DKIM d=, the SPF domain) is not a DNS name and was skipped."""
+    return Finding("EVID-01", Severity.WARN, f"{what} is not a domain name",
+                   f"{exc}; it cannot align with From and was left out.",
+                   evidence=(sanitize(value, one_line=True),))
+
+
+def partly_examined(cap: Cap) -> Finding:
+    return Finding("EVID-01", Severity.WARN, "Input too large: only part of it was examined",
+                   f"Looked at {cap.limit} {cap.what} of {cap.seen}.")
+
+
+def feedback_report(evidence: tuple[str, ...], *, auth_failure: bool) -> Finding:
+    """An ARF report (RFC 5965), not a bounce; `auth_failure` for RFC 6591's kind."""
+    return Finding(
+        "EVID-01", Severity.INFO,
+        "ARF auth-failure report, not a bounce" if auth_failure else "ARF feedback report, not a bounce",
+        ("A receiver reports that a message claiming your domain failed authentication "
+         "(RFC 6591); the returned headers can be checked for SPF/DKIM/DMARC."
+         if auth_failure else
+         "A feedback report (RFC 5965) such as a spam complaint; no delivery failed."),
+        evidence,
+    )
+
+
+def auto_reply(evidence: tuple[str, ...]) -> Finding:
+    return Finding("EVID-01", Severity.INFO, "Automatic reply, not a bounce",
+                   "The message is an auto-reply (RFC 3834, e.g. a vacation notice); nothing failed.",
+                   evidence)
 
 
 def message_age_finding(message: Message, now: datetime) -> Finding | None:

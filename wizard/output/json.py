@@ -7,18 +7,25 @@ engine uses (a header's raw bytes, a partial report's pending stages: `__json_hi
 raw bytes as cut text rather than base64, and times as Python's isoformat. So `to_data` maps
 each Struct to a dict by a plan made once per class, and msgspec does the encoding.
 wizard.output.schema describes the same shape from the same rules.
+
+The report's verdict (wizard.verdict) sits at the top, and every finding carries, beside its
+catalogue `severity`, the `severity_in_context` the verdict gives it: SPF failing at a
+forwarder is CRITICAL in the catalogue and INFO on a message whose DKIM carries DMARC.
 """
 from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from wizard.common.safe_text import decode, shorten
+from wizard.model.findings import Finding
 from wizard.model.report import Report
+from wizard.verdict import Verdict, judge
 
 SCHEMA_VERSION = 1
 BYTES_SHOWN = 4000  # raw bytes inside a report (tails, returned parts) are shown cut to this
@@ -41,17 +48,20 @@ def json_plan(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return plan
 
 
-def to_data(obj: Any) -> Any:
+def to_data(obj: Any, in_context: Callable[[Finding], Any] | None = None) -> Any:
+    """`obj` as JSON data; with `in_context`, every Finding also gets `severity_in_context`."""
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj.value if isinstance(obj, enum.Enum) else obj
     if isinstance(obj, msgspec.Struct):
         fields, extra = json_plan(type(obj))
-        out = {name: to_data(getattr(obj, name)) for name in fields}
+        out = {name: to_data(getattr(obj, name), in_context) for name in fields}
         for name in extra:
-            out[name] = to_data(getattr(obj, name))
+            out[name] = to_data(getattr(obj, name), in_context)
+        if in_context is not None and isinstance(obj, Finding):
+            out["severity_in_context"] = to_data(in_context(obj))
         return out
     if isinstance(obj, (list, tuple, set, frozenset)):
-        return [to_data(v) for v in obj]
+        return [to_data(v, in_context) for v in obj]
     if isinstance(obj, enum.Enum):
         return obj.value
     if isinstance(obj, datetime):
@@ -59,20 +69,25 @@ def to_data(obj: Any) -> Any:
     if isinstance(obj, (bytes, bytearray)):
         return shorten(decode(bytes(obj)), BYTES_SHOWN)
     if isinstance(obj, dict):
-        return {str(k): to_data(v) for k, v in obj.items()}
+        return {str(k): to_data(v, in_context) for k, v in obj.items()}
     return str(obj)
 
 
-def report_to_data(report: Report) -> dict[str, Any]:
+def report_to_data(report: Report, verdict: Verdict | None = None) -> dict[str, Any]:
     """The report's JSON data, with what only the top level carries: the shape's version,
-    the signatures' warnings together, and the verdict behind `check`'s exit status."""
-    data: dict[str, Any] = to_data(report)
+    the signatures' warnings together, the verdict, and the result behind `check`'s exit
+    status (`failed` is the verdict's: the outcome is fail, rejected or deferred)."""
+    verdict = verdict if verdict is not None else judge(report)
+    data: dict[str, Any] = to_data(report, verdict.severity_in_context)
     data["schema"] = SCHEMA_VERSION
     data["warnings"] = list(report.warnings)
-    data["result"] = {"failed": report.failed, "worst": report.worst.value if report.worst else None}
+    data["verdict"] = to_data(verdict)
+    data["result"] = {"outcome": verdict.outcome, "failed": verdict.failed,
+                      "worst": report.worst.value if report.worst else None}
     return data
 
 
-def report_to_json(report: Report) -> str:
-    text = msgspec.json.format(msgspec.json.encode(report_to_data(report)), indent=2).decode("utf-8")
+def report_to_json(report: Report, verdict: Verdict | None = None) -> str:
+    data = report_to_data(report, verdict)
+    text = msgspec.json.format(msgspec.json.encode(data), indent=2).decode("utf-8")
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -4,7 +4,8 @@ schema/report.schema.json; `mailtriage schema` writes it, a test fails when it i
 msgspec describes each Struct's fields; the same rules wizard.output.json applies are then
 applied here, so the schema describes the JSON as printed: `__json_hidden__` fields are left
 out, `__json_extra__` properties are added (typed by their return annotations), bytes are
-text rather than base64, and the top level carries `schema`, `warnings` and `result`.
+text rather than base64, every Finding carries `severity_in_context`, and the top level
+carries `schema`, `warnings`, `verdict` (wizard.verdict.model, field for field) and `result`.
 """
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from typing import Any
 
 import msgspec
 
-from wizard.model.findings import Severity
+from wizard.model.findings import Finding, Severity
 from wizard.model.report import Report
 from wizard.output.json import SCHEMA_VERSION, json_plan
+from wizard.verdict import Verdict
+from wizard.verdict.model import EXIT_STATUS
 
 SCHEMA_ID = "https://mailtriage.invalid/schema/report.schema.json"
 
@@ -47,10 +50,11 @@ def _extra_types(cls: type) -> dict[str, Any]:
             for name in json_plan(cls)[1]}
 
 
-def _component_name(cls: type, clashing: set[str]) -> str:
-    # msgspec's naming: the class name, or its full import path when two classes share it.
-    name = cls.__name__ if cls.__name__ not in clashing else f"{cls.__module__}.{cls.__qualname__}"
-    return re.sub(r"[^a-zA-Z0-9.\-_]", "_", name)
+def _component_name(cls: type, defs: dict[str, Any]) -> str:
+    # msgspec's naming: the class name, or its full import path when two types share it
+    # (wizard.model.dkim.Verdict, an enum, and wizard.verdict.model.Verdict).
+    full = re.sub(r"[^a-zA-Z0-9.\-_]", "_", f"{cls.__module__}.{cls.__qualname__}")
+    return full if full in defs else cls.__name__
 
 
 def _as_printed(node: Any) -> Any:
@@ -65,32 +69,38 @@ def _as_printed(node: Any) -> Any:
 
 
 def report_schema() -> dict[str, Any]:
-    structs = _structs(Report)
+    structs = _structs(Report) + _structs(Verdict)
     extras = {cls: _extra_types(cls) for cls in structs}
     extra_types = [t for by_name in extras.values() for t in by_name.values()]
-    schemas, defs = msgspec.json.schema_components([Report, *extra_types], ref_template="#/$defs/{name}")
-    names = [c.__name__ for c in structs]
-    clashing = {n for n in names if names.count(n) > 1}
-    extra_schemas = iter(schemas[1:])
+    schemas, defs = msgspec.json.schema_components([Report, Verdict, *extra_types],
+                                                   ref_template="#/$defs/{name}")
+    extra_schemas = iter(schemas[2:])
+    severity = {"enum": [s.value for s in Severity]}
     for cls in structs:
-        node = defs[_component_name(cls, clashing)]
+        node = defs[_component_name(cls, defs)]
         shown, _ = json_plan(cls)
         props = {k: v for k, v in node["properties"].items() if k in shown}
         required = [k for k in node.get("required", ()) if k in shown]
         for name in extras[cls]:
             props[name] = next(extra_schemas)
             required.append(name)
+        if cls is Finding:
+            # The verdict's reading of it (wizard.output.json); `severity` is the catalogue's.
+            props["severity_in_context"] = severity
+            required.append("severity_in_context")
         node["properties"] = props
         node["required"] = required
         node["additionalProperties"] = False  # a key the schema does not name is a stale schema
     top = {
         "schema": {"const": SCHEMA_VERSION},
         "warnings": {"type": "array", "items": {"type": "string"}},
+        "verdict": {"$ref": f"#/$defs/{_component_name(Verdict, defs)}"},
         "result": {
             "type": "object",
-            "properties": {"failed": {"type": "boolean"},
-                           "worst": {"anyOf": [{"enum": [s.value for s in Severity]}, {"type": "null"}]}},
-            "required": ["failed", "worst"],
+            "properties": {"outcome": {"enum": list(EXIT_STATUS)},
+                           "failed": {"type": "boolean"},
+                           "worst": {"anyOf": [severity, {"type": "null"}]}},
+            "required": ["outcome", "failed", "worst"],
             "additionalProperties": False,
         },
     }

@@ -6,6 +6,8 @@ text passes through sanitize() here: no ESC or C1 byte from the input reaches a 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
 from msgspec import Struct
 
 from wizard.common.safe_text import sanitize, shorten
@@ -13,6 +15,9 @@ from wizard.model.findings import FixCommand, RecordFix, Severity
 from wizard.model.report import Report
 from wizard.model.spf import SpfNode
 from wizard.model.transit import DiffLine
+
+if TYPE_CHECKING:
+    from wizard.verdict import Verdict
 
 
 class Para(Struct, frozen=True):
@@ -32,14 +37,24 @@ class Code(Struct, frozen=True):
     lines: tuple[str, ...]
 
 
+class FixLine(Struct, frozen=True):
+    """A fix as a writer shows it: a record line is never dressed as a shell command."""
+
+    kind: Literal["command", "record", "other"]
+    purpose: str
+    line: str  # the shell line, or the record in zone-file form
+
+
 class Item(Struct, frozen=True):
-    """A finding: heading line, explanation, evidence and fixes."""
+    """A finding: heading line, explanation, evidence and fixes. `severity` is the one in
+    context (the verdict's); `note` says why it is not the cause, when it is not."""
 
     severity: Severity
     heading: str
     detail: str
     evidence: tuple[str, ...]
-    fixes: tuple[tuple[str, str], ...]  # (purpose, command or record line)
+    fixes: tuple[FixLine, ...]
+    note: str = ""
 
 
 class Section(Struct, frozen=True):
@@ -56,21 +71,17 @@ def _yes_no(value: bool | None) -> str:
     return "—" if value is None else ("yes" if value else "no")
 
 
-def _fix_lines(fix) -> tuple[str, str]:
+def _fix_line(fix) -> FixLine:
     if isinstance(fix, FixCommand):
-        return fix.purpose, fix.shell
+        return FixLine("command", fix.purpose, fix.shell)
     if isinstance(fix, RecordFix):
-        return fix.purpose, fix.zone_line
-    return "", str(fix)
+        return FixLine("record", fix.purpose, fix.zone_line)
+    return FixLine("other", "", str(fix))
 
 
 def _summary(report: Report, depth: int) -> Section:
-    counts: dict[Severity, int] = {}
-    for finding in report.all_findings:
-        counts[finding.severity] = counts.get(finding.severity, 0) + 1
-    tally = ", ".join(f"{counts[s]} {s.value}" for s in Severity if counts.get(s)) or "no findings"
-    verdict = "FAILED" if report.failed else "OK"
-    lines = [f"{verdict}: {tally}.", f"Input: {shown(report.input.label)} from {shown(report.input.source)}."]
+    # The verdict, not a count of findings, says how it went (wizard.output.verdict_view).
+    lines = [f"Input: {shown(report.input.label)} from {shown(report.input.source)}."]
     facts = report.message
     if facts is not None:
         lines.append(
@@ -257,15 +268,24 @@ def domain_keys_section(report: Report) -> Section | None:
     return Section("DKIM keys", tuple(blocks))
 
 
-def _findings(report: Report) -> Section:
+def _findings(report: Report, verdict: Verdict | None, verbose: bool) -> Section:
+    """Worst first in context; INFO findings only when `verbose` (a line says how many)."""
     items = []
+    hidden = 0
+    not_cause = {n.id: n.why for n in verdict.not_the_cause} if verdict else {}
     for f in report.findings:
+        severity = verdict.severity_in_context(f) if verdict else f.severity
+        if severity is Severity.INFO and not verbose:
+            hidden += 1
+            continue
         about = f" — {f.about}" if f.about else ""
-        items.append(Item(f.severity, f"{f.id} {f.title}{about}", f.detail, f.evidence,
-                          tuple(_fix_lines(x) for x in f.fixes)))
-    if not items:
-        return Section("Findings", (Para("Nothing to report."),))
-    return Section("Findings", tuple(items))
+        items.append(Item(severity, f"{f.id} {f.title}{about}", f.detail, f.evidence,
+                          tuple(_fix_line(x) for x in f.fixes), not_cause.get(f.id, "")))
+    items.sort(key=lambda item: -item.severity.rank)
+    blocks: list = items
+    if hidden:
+        blocks.append(Para(f"{hidden} INFO finding{'s' if hidden != 1 else ''} not shown (-v shows them)."))
+    return Section("Findings", tuple(blocks) or (Para("Nothing to report."),))
 
 
 def _dns(report: Report) -> Section | None:
@@ -280,13 +300,15 @@ def _dns(report: Report) -> Section | None:
     return Section("DNS answers", (Table(("resolver", "name", "type", "status", "ttl", "ms", "answer"), tuple(rows)),))
 
 
-def sections(report: Report, depth: int = 0) -> list[Section]:
+def sections(report: Report, depth: int = 0, verdict: Verdict | None = None,
+             verbose: bool = True) -> list[Section]:
+    """Every section of the report; with `verdict`, findings show their severity in context."""
     out = [_summary(report, depth)]
     for build in (_bounce, _signatures, _transit, domain_keys_section, dmarc_section, spf_section):
         section = build(report)
         if section is not None:
             out.append(section)
-    out.append(_findings(report))
+    out.append(_findings(report, verdict, verbose))
     dns = _dns(report)
     if dns is not None:
         out.append(dns)
@@ -294,5 +316,5 @@ def sections(report: Report, depth: int = 0) -> list[Section]:
         out.append(Section("Limits applied", tuple(
             Para(f"{shown(c.what)}: {c.seen:,} seen, at most {c.limit:,} examined") for c in report.caps)))
     if report.returned is not None and depth == 0:
-        out += sections(report.returned, depth + 1)
+        out += sections(report.returned, depth + 1, verdict, verbose)
     return out

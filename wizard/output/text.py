@@ -1,9 +1,16 @@
-"""The plain-text report (`mailtriage check`, the app's .txt save), from wizard.output.sections."""
+"""The plain-text report (`mailtriage check`, the app's .txt save): the VERDICT block, then
+wizard.output.sections."""
 from __future__ import annotations
+
+import textwrap
 
 from wizard.common.safe_text import sanitize, shorten
 from wizard.model.report import Report
 from wizard.output.sections import Bullets, Code, Item, Para, Table, sections, shown
+from wizard.output.verdict_view import VerdictView, verdict_view, why_section
+from wizard.verdict import Verdict, judge
+
+WIDTH = 80
 
 
 def text_table(table: Table, width: int | None = None) -> list[str]:
@@ -29,26 +36,90 @@ def text_table(table: Table, width: int | None = None) -> list[str]:
     return [fmt(table.header), fmt(tuple("-" * w for w in widths))] + [fmt(r) for r in table.rows]
 
 
-def render_text(report: Report) -> str:
-    lines: list[str] = []
-    for section in sections(report):
+def _wrap(text: str, first: str = "", rest: str | None = None) -> list[str]:
+    """`text` in lines of at most WIDTH columns, the first led by `first`, the others by
+    `rest` (default: as the first); a long word is broken rather than overflow."""
+    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=first if rest is None else rest,
+                         break_on_hyphens=False) or [first.rstrip()]
+
+
+def _two_lines(text: str) -> list[str]:
+    """`text` in at most two lines of WIDTH columns, the second indented and cut."""
+    lines = _wrap(text, "", "  ")
+    if len(lines) <= 2:
+        return lines
+    return [lines[0], _cut("  " + " ".join(line.strip() for line in lines[1:]))]
+
+
+def _cut(text: str, width: int = WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _table(table: Table) -> list[str]:
+    """A table that fits 80 columns as columns; a wider one of a few rows (the DKIM
+    signatures) as one wrapped line of "header value" pairs per row, so nothing is cut;
+    a wider long one (DNS answers) with its widest cells cut (the JSON holds them whole)."""
+    natural = text_table(table)
+    if max(map(len, natural)) <= WIDTH or len(table.rows) > 4:
+        return text_table(table, WIDTH)
+    out: list[str] = []
+    for row in table.rows:
+        pairs = [f"{h} {c}" for h, c in zip(table.header, row) if c not in ("", "—")]
+        out += _wrap(" · ".join(pairs), "", "    ")
+    return out
+
+
+def verdict_block(view: VerdictView) -> list[str]:
+    """At most six lines: the headline (two at most), the root cause and its proof, the fix
+    (its command or record on a line of its own, which may be wider than 80 columns) and one
+    finding that is not the cause."""
+    lines = _two_lines(f"VERDICT: {view.outcome.upper()}. {view.headline}")
+    if view.cause:
+        lines.append(_cut(f"Cause: {view.cause.split(' ', 1)[0]}, {view.proof}"))
+    fix = view.fix
+    if fix is not None:
+        said = f"Fix ({fix.who}): {fix.what}"
+        if fix.line:
+            lines += [_cut(said), ("  " if fix.is_record else "  $ ") + fix.line]
+        else:
+            lines += _two_lines(said)
+    if view.not_the_cause:
+        more = len(view.not_the_cause) - 1
+        tail = f" (+{more} more under WHY)" if more else ""
+        lines.append(_cut(f"Not the cause: {view.not_the_cause[0]}", WIDTH - len(tail)) + tail)
+    return lines[:6]
+
+
+def render_text(report: Report, verdict: Verdict | None = None, verbose: bool = False) -> str:
+    """The report for a terminal: the VERDICT block, then the sections (INFO findings only
+    when `verbose`). Lines fit 80 columns except commands and record lines."""
+    verdict = verdict if verdict is not None else judge(report)
+    view = verdict_view(report, verdict)
+    lines: list[str] = verdict_block(view)
+    why = why_section(view)
+    for section in ([why] if why else []) + sections(report, verdict=verdict, verbose=verbose):
         lines += ["", section.title.upper(), "=" * len(section.title)]
         for block in section.blocks:
             if isinstance(block, Para):
-                lines.append(block.text)
+                lines += _wrap(block.text)
             elif isinstance(block, Table):
-                lines += text_table(block)
+                lines += _table(block)
             elif isinstance(block, Code):
-                lines += ["    " + line for line in block.lines]
+                lines += [_cut("    " + line) for line in block.lines]
             elif isinstance(block, Bullets):
-                lines += ["  - " + item for item in block.items]
+                for item in block.items:
+                    lines += _wrap(item, "  - ", "    ")
             elif isinstance(block, Item):
-                lines.append(f"[{block.severity.value.upper()}] {shown(block.heading)}")
-                lines += ["    " + line for line in sanitize(block.detail).splitlines()]
+                lines += _wrap(f"[{block.severity.value.upper()}] {shown(block.heading)}", "", "    ")
+                for line in sanitize(block.detail).splitlines():
+                    lines += _wrap(line, "    ")
+                if block.note:
+                    lines += _wrap(f"Not the cause here: {block.note}", "    ")
                 for ev in block.evidence:
-                    lines.append("    > " + shown(shorten(ev, 300)))
-                for purpose, command in block.fixes:
-                    lines.append(f"    fix: {shown(purpose)}")
-                    lines.append(f"      $ {shown(command)}")
+                    lines += _wrap(shown(shorten(ev, 300)), "    > ", "      ")
+                for fix in block.fixes:
+                    lines += _wrap(f"fix: {shown(fix.purpose)}", "    ", "      ")
+                    # A record is published, not run: it gets no `$` prompt.
+                    lines.append(("      " if fix.kind == "record" else "      $ ") + shown(fix.line))
                 lines.append("")
-    return "\n".join(lines).lstrip("\n") + "\n"
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -12,13 +12,13 @@ from datetime import datetime
 
 from wizard.common.dnsname import InvalidName, check_name
 from wizard.dns.types import Resolver
+from wizard.input.classify import not_a_domain
 from wizard.model.findings import Finding, Severity
 from wizard.model.report import DomainReport, InputInfo, Report, sort_findings
 
 
 def _invalid(domain: str, exc: InvalidName, source: str, now: datetime) -> Report:
-    finding = Finding("EVID-01", Severity.ERROR, "Not a domain name", f"{exc}; nothing was looked up.",
-                      evidence=(domain,))
+    finding = not_a_domain(exc, domain)
     info = InputInfo("domain", "a domain name", source, len(domain), "n/a", False)
     return Report(input=info, analysed_at=now, findings=(finding,))
 

@@ -15,6 +15,9 @@ from wizard import fixes
 from wizard.common.dnsname import InvalidName, check_name
 from wizard.common.lazy_re import LazyPattern, lazy
 from wizard.common.safe_text import shorten
+from wizard.dkim import tags as dkim_said
+from wizard.dmarc import findings as dmarc_said
+from wizard.input.classify import auto_reply, feedback_report, partly_examined
 from wizard.model.findings import Finding, FixCommand, Severity
 from wizard.receiver.bounce_types import Bounce
 from wizard.receiver.dsn import Collected, is_auth_failure
@@ -23,6 +26,7 @@ from wizard.receiver.providers import GMAIL, YAHOO, Provider
 from wizard.receiver.reply import strip_markers
 from wizard.receiver.signs import header, rx
 from wizard.receiver.status_codes import class_agrees, is_valid_code, specificity
+from wizard.spf import findings as spf_said
 
 
 class _Pattern(Struct, frozen=True):
@@ -39,15 +43,19 @@ def _p(fid: str, sev: Severity, title: str, detail: str, regex: str,
     return _Pattern(fid, sev, title, detail, rx(regex), provider)
 
 
+def _said(template: Finding, regex: str) -> _Pattern:
+    """A row for a diagnosis another stage owns (it builds the words: `template`); the bounce
+    is then one more witness of the same fault."""
+    return _Pattern(template.id, template.severity, template.title, template.detail, rx(regex))
+
+
 _C, _E, _W, _I = Severity.CRITICAL, Severity.ERROR, Severity.WARN, Severity.INFO
 
 # DSN-15 and friends: the receiver's own words → diagnoses. Each matching pattern becomes a
 # finding quoting the matched text. More specific rows first; one finding per id.
 TEXT_PATTERNS: tuple[_Pattern, ...] = (
-    _p("DMARC-17", _W, "Temporary DMARC failure",
-       "The receiver could not finish authentication because of temporary DNS failures; a "
-       "retry will likely succeed. Check the sender domain's DNS health (DNS-08…10).",
-       r"temporary DNS failures? prevent(?:s|ed)? authentication|DMARC[^.\n]{0,40}temp(?:orary)?\s?error"),
+    _said(dmarc_said.temporary_failure(),
+          r"temporary DNS failures? prevent(?:s|ed)? authentication|DMARC[^.\n]{0,40}temp(?:orary)?\s?error"),
     _p("DMARC-16", _C, "Rejected by the From domain's DMARC policy",
        "The receiver rejected the message because the From domain's DMARC policy is reject and "
        "neither SPF nor DKIM passed for a domain aligned with From. Check SPF/DKIM alignment on "
@@ -70,30 +78,23 @@ TEXT_PATTERNS: tuple[_Pattern, ...] = (
        "rates; bulk senders also need DMARC, alignment and one-click unsubscribe.",
        r"Yahoo requires all senders to authenticate|Message not accepted for policy reasons",
        provider=YAHOO),
-    _p("DKIM-SIG-01", _E, "Receiver says the message carried no DKIM signature",
-       "The receiver requires a DKIM signature and found none. Enable DKIM signing for the From "
-       "domain on the sending system.",
-       r"no DKIM signature|not DKIM[- ]signed|DKIM signature (?:is )?(?:required|missing)"
+    _said(dkim_said.receiver_found_no_signature(),
+          r"no DKIM signature|not DKIM[- ]signed|DKIM signature (?:is )?(?:required|missing)"
        r"|(?:requires?|required) (?:a )?DKIM|DKIM[^.\n]{0,20}\b(?:required|mandatory)"),
     _p("DSN-15", _E, "Receiver says DKIM did not pass",
        "The receiver found no passing DKIM signature. Check the DKIM-Signature of the returned "
        "message (d=, s=) and its key record.",
        r"DKIM[^.\n]{0,40}(?:did ?n[o']t pass|does not pass|not pass|fail|invalid)"
        r"|(?:no valid|invalid) DKIM|DomainKeys requirements"),
-    _p("SPF-13", _C, "Receiver says SPF did not pass",
-       "The sending IP is not authorised by the SPF record of the MAIL FROM domain (or the "
-       "record is broken). Look up SPF for the Return-Path domain of the returned message.",
-       r"SPF[^.\n]{0,60}(?:did ?n[o']t pass|does not pass|fail|not pass)|Bad SPF record"
+    _said(spf_said.receiver_says_not_authorised(),
+          r"SPF[^.\n]{0,60}(?:did ?n[o']t pass|does not pass|fail|not pass)|Bad SPF record"
        r"|not allowed to send from [^\n]{0,80}SPF|sender policy framework|SPF (?:check|validation)"
        r"|\bSPF\b[^=\n]{0,80}=\s*did not pass"
        r"|hard fail policy"),
-    _p("SPF-13", _W, "Sender ID (Purported Responsible Address) check failed",
-       "A legacy Sender ID check (treat like SPF): the responsible address's domain does not "
-       "authorise the sending IP.",
-       r"Purported Responsible Address"),
-    _p("DMARC-06", _C, "From domain not aligned with SPF or DKIM",
-       "SPF or DKIM may pass, but not for the From domain's organisational domain.",
-       r"isn't aligned|not aligned with[^.\n]{0,40}(?:SPF|DKIM)"),
+    _said(spf_said.sender_id_failed(),
+          r"Purported Responsible Address"),
+    _said(dmarc_said.receiver_says_unaligned(),
+          r"isn't aligned|not aligned with[^.\n]{0,40}(?:SPF|DKIM)"),
     _p("DNS-13", _C, "Reverse DNS (PTR) problem",
        "The sending IP has no PTR record, or the PTR name does not resolve back to it.",
        r"\bPTR\b|reverse DNS|IP name lookup failed|mismatches client ip|does not have a PTR"),
@@ -256,10 +257,7 @@ def bounce_findings(bounce: Bounce, text: str, stage_evidence: str | None,
                        "(EVID-04)." if collected.returned_headers_only else ""),
         ))
     for cap in collected.caps:
-        out.append(Finding(
-            "EVID-01", Severity.WARN, "Input too large: only part of it was examined",
-            f"Looked at {cap.limit} {cap.what} of {cap.seen}.",
-        ))
+        out.append(partly_examined(cap))
     return out
 
 
@@ -271,23 +269,11 @@ def report_finding(arf_fields: list[tuple[str, str]]) -> Finding:
                                       "authentication-results", "source-ip",
                                       "reported-domain", "dkim-domain", "dkim-selector",
                                       "spf-dns", "identity-alignment", "original-mail-from"))
-    return Finding(
-        "EVID-01", Severity.INFO,
-        "ARF auth-failure report, not a bounce" if is_auth else "ARF feedback report, not a bounce",
-        ("A receiver reports that a message claiming your domain failed authentication "
-         "(RFC 6591); the returned headers can be checked for SPF/DKIM/DMARC."
-         if is_auth else
-         "A feedback report (RFC 5965) such as a spam complaint; no delivery failed."),
-        evidence,
-    )
+    return feedback_report(evidence, auth_failure=is_auth)
 
 
 def auto_reply_finding(msg: email.message.Message) -> Finding:
-    return Finding(
-        "EVID-01", Severity.INFO, "Automatic reply, not a bounce",
-        "The message is an auto-reply (RFC 3834, e.g. a vacation notice); nothing failed.",
-        tuple(f"{k}: {header(msg, k)}" for k in ("Auto-Submitted", "Subject") if header(msg, k)),
-    )
+    return auto_reply(tuple(f"{k}: {header(msg, k)}" for k in ("Auto-Submitted", "Subject") if header(msg, k)))
 
 
 _VERDICT = lazy(

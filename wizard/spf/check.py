@@ -15,7 +15,13 @@ from wizard.common.safe_text import sanitize
 from wizard.dns.types import Lookup, SyncLookup
 from wizard.model.findings import Finding, Severity
 from wizard.model.spf import SpfReport as SpfReport
-from wizard.spf.findings import result_findings, sender_domain_findings
+from wizard.spf.findings import (
+    client_ip_invalid,
+    client_ip_unknown,
+    mail_from_not_a_name,
+    result_findings,
+    sender_domain_findings,
+)
 from wizard.spf.record import finding
 from wizard.spf.verdict import LayerQuery
 from wizard.spf.walk import spf_tree
@@ -36,15 +42,11 @@ def srs_original_domain(local: str) -> str | None:
 
 def _client_ip(ip: str | None) -> tuple[str | None, list[Finding]]:
     if not ip:
-        return None, [finding("SPF-13", Severity.INFO, "Client IP unknown: SPF not evaluated",
-                         "Without the sending server's IP only the record tree can be shown. "
-                         "Give it from Authentication-Results smtp.remote-ip, Received-SPF "
-                         "client-ip= or the first external Received header.")]
+        return None, [client_ip_unknown()]
     try:
         return str(ipaddress.ip_address(ip.strip().strip("[]"))), []
     except ValueError:
-        return None, [finding("SPF-13", Severity.ERROR, "Client IP is not an IP address",
-                         "SPF was not evaluated.", [ip])]
+        return None, [client_ip_invalid(ip)]
 
 
 async def check_spf(*, ip: str | None, mail_from: str | None, helo: str | None, lookup: Lookup,
@@ -79,9 +81,7 @@ async def check_spf(*, ip: str | None, mail_from: str | None, helo: str | None, 
     except InvalidName as exc:
         return SpfReport(None, None, identity, sender, ip, helo, "", f"SPF would check "
                          f"{sanitize(raw_domain, one_line=True)}, which is not a domain name.",
-                         None, None, findings=tuple(findings) + (finding(
-                             "SPF-01", Severity.ERROR, "MAIL FROM domain is not a DNS name",
-                             str(exc), [sender]),))
+                         None, None, findings=(*findings, mail_from_not_a_name(sender, str(exc))))
     what = "MAIL FROM (Return-Path)" if identity == "mailfrom" else "HELO"
     note = (f"SPF checked the {what} domain {domain}, not the From header's domain: a From "
             "domain's SPF record plays no part unless it is also the MAIL FROM domain.")

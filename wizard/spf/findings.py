@@ -1,12 +1,17 @@
 """The findings of SPF's verdict for a message (SPF-01, 04, 12-14, 17) and of its envelope
-domain (DNS-11 null MX, DNS-12 no such domain)."""
+domain (DNS-11 null MX, DNS-12 no such domain).
+
+The tree walk (wizard.spf.walk) and the check (wizard.spf.check) meet the same facts (no
+record, a syntax error, a failed lookup, no usable client IP) on their way: they build those
+findings here, so each id is said in one module's words."""
 from __future__ import annotations
 
 from wizard import fixes
+from wizard.dns.findings import sender_domain_missing
 from wizard.dns.types import DnsAnswer, Status
 from wizard.model.findings import Finding, Severity
+from wizard.model.spf import SpfNode, SpfTree
 from wizard.spf.record import add_term, dig_txt, finding
-from wizard.spf.walk import SpfNode, SpfTree
 
 
 def sender_domain_findings(domain: str, what: str, txt: DnsAnswer, mx: DnsAnswer
@@ -14,10 +19,7 @@ def sender_domain_findings(domain: str, what: str, txt: DnsAnswer, mx: DnsAnswer
     """DNS-12 (the domain does not exist) and DNS-11 (null MX: it accepts no mail, so
     receivers may refuse mail from it, X.7.27)."""
     if txt.status == Status.NXDOMAIN:
-        return [finding("DNS-12", Severity.CRITICAL, f"The {what} domain {domain} does not exist",
-                   "Many receivers reject mail whose envelope sender domain is NXDOMAIN (Yahoo "
-                   "defers it: '451 … unresolvable RFC.5321 from domain'); SPF is none.",
-                   [f"{domain} TXT: nxdomain"], dig_txt(domain), about=domain)]
+        return [sender_domain_missing(domain, what, dig_txt(domain))]
     if what != "HELO" and mx.status.answered and [r[0].split() for r in mx.strings] == [["0", "."]]:
         return [finding("DNS-11", Severity.CRITICAL, f"{domain} publishes a null MX",
                    "MX 0 . says the domain accepts no mail (RFC 7505), so bounces to this "
@@ -27,6 +29,72 @@ def sender_domain_findings(domain: str, what: str, txt: DnsAnswer, mx: DnsAnswer
                    fixes.dig_query(domain, "MX", purpose=f"show the MX of {domain}"),
                    about=domain)]
     return []
+
+
+def no_record(domain: str, why: str, answer: DnsAnswer) -> Finding:
+    """SPF-01 for a domain on the walk (the root, an include or a redirect) without SPF."""
+    return finding(
+        "SPF-01", Severity.WARN, f"No SPF record at {domain}",
+        f"{why[0].upper()}{why[1:]}, so SPF is none for mail with this MAIL FROM domain and "
+        "cannot help DMARC. A domain that sends no mail should publish v=spf1 -all.",
+        [f"{domain} TXT: {answer.status}", *answer.values], dig_txt(domain), about=domain)
+
+
+def mail_from_not_a_name(sender: str, why: str) -> Finding:
+    return finding("SPF-01", Severity.ERROR, "MAIL FROM domain is not a DNS name", why, [sender])
+
+
+def syntax_error(domain: str, record: str, token: str, why: str, position: int | None = None
+                 ) -> Finding:
+    where = f" (term {position})" if position else ""
+    return finding("SPF-04", Severity.CRITICAL, f"SPF syntax error in the record of {domain}: {token}",
+                   f"`{token}`{where}: {why}. Any syntax error makes the whole check permerror "
+                   "(RFC 7208 §4.6).", [record], dig_txt(domain), about=domain)
+
+
+def record_lookup_failed(domain: str, answer: DnsAnswer) -> Finding:
+    return finding(
+        "SPF-17", Severity.WARN, f"DNS failure reading the SPF record of {domain}",
+        f"The TXT lookup got {answer.status}{': ' + answer.error if answer.error else ''}. "
+        "A DNS error other than NXDOMAIN makes SPF temperror (RFC 7208 §4.4), never "
+        "permerror; receivers usually defer and retry.", [f"{domain} TXT: {answer.status}"],
+        dig_txt(domain), about=domain)
+
+
+def term_lookup_failed(domain: str, token: str, target: str, answer: DnsAnswer) -> Finding:
+    return finding(
+        "SPF-17", Severity.WARN, f"DNS failure evaluating {token}",
+        f"The {answer.rdtype} lookup of {target} got {answer.status}"
+        f"{': ' + answer.error if answer.error else ''}. A DNS error other than NXDOMAIN "
+        "makes SPF temperror (RFC 7208 §4.4), never permerror.",
+        [f"{target} {answer.rdtype}: {answer.status}"], about=domain)
+
+
+def client_ip_unknown() -> Finding:
+    return finding("SPF-13", Severity.INFO, "Client IP unknown: SPF not evaluated",
+                   "Without the sending server's IP only the record tree can be shown. "
+                   "Give it from Authentication-Results smtp.remote-ip, Received-SPF "
+                   "client-ip= or the first external Received header.")
+
+
+def client_ip_invalid(ip: str) -> Finding:
+    return finding("SPF-13", Severity.ERROR, "Client IP is not an IP address",
+                   "SPF was not evaluated.", [ip])
+
+
+def receiver_says_not_authorised() -> Finding:
+    """SPF-13 as a bounce states it (wizard.receiver.findings quotes the reply as evidence)."""
+    return finding("SPF-13", Severity.CRITICAL, "Receiver says SPF did not pass",
+                   "The sending IP is not authorised by the SPF record of the MAIL FROM domain (or "
+                   "the record is broken). Look up SPF for the Return-Path domain of the returned "
+                   "message.")
+
+
+def sender_id_failed() -> Finding:
+    """SPF-13 for a legacy Sender ID rejection, as a bounce states it."""
+    return finding("SPF-13", Severity.WARN, "Sender ID (Purported Responsible Address) check failed",
+                   "A legacy Sender ID check (treat like SPF): the responsible address's domain does "
+                   "not authorise the sending IP.")
 
 
 def _has_ip6(node: SpfNode) -> bool:

@@ -16,9 +16,11 @@ from wizard import fixes
 from wizard.common.dnsname import InvalidName, check_name, is_valid_name
 from wizard.common.safe_text import sanitize, shorten
 from wizard.dns.types import DnsAnswer, Lookup, Status
+from wizard.input.classify import not_a_domain
 from wizard.model.findings import Finding, Severity
 from wizard.model.spf import SpfNode as SpfNode
 from wizard.model.spf import SpfTree as SpfTree
+from wizard.spf import findings as spf_findings
 from wizard.spf.record import (
     LOOKUP_LIMIT,
     MAX_WALK_LOOKUPS,
@@ -97,12 +99,7 @@ async def _fetch(walk: _Walk, domain: str, term: str, parent: str, mechanism: st
     total = walk.total
     if answer.status.transient:
         walk.hint = walk.hint or "temperror"
-        walk.findings.append(finding(
-            "SPF-17", Severity.WARN, f"DNS failure reading the SPF record of {domain}",
-            f"The TXT lookup got {answer.status}{': ' + answer.error if answer.error else ''}. "
-            "A DNS error other than NXDOMAIN makes SPF temperror (RFC 7208 §4.4), never "
-            "permerror; receivers usually defer and retry.", [f"{domain} TXT: {answer.status}"],
-            dig_txt(domain), about=domain))
+        walk.findings.append(spf_findings.record_lookup_failed(domain, answer))
         return SpfNode(term, mechanism, domain, qualifier, None, 0, total, False,
                        f"DNS {answer.status}")
     # sorted: servers rotate the order of several records, and the merged fix must not change
@@ -166,11 +163,7 @@ def _no_record(walk: _Walk, answer: DnsAnswer, domain: str, term: str, parent: s
             f"`{term}` in the record of {parent} points at {domain}, where {why}: permerror "
             "(RFC 7208 §6.1).", [term], dig_txt(domain), about=parent))
         return f"no SPF record ({why}): permerror"
-    walk.findings.append(finding(
-        "SPF-01", Severity.WARN, f"No SPF record at {domain}",
-        f"{why[0].upper()}{why[1:]}, so SPF is none for mail with this MAIL FROM domain and "
-        "cannot help DMARC. A domain that sends no mail should publish v=spf1 -all.",
-        [f"{domain} TXT: {answer.status}", *answer.values], dig_txt(domain), about=domain))
+    walk.findings.append(spf_findings.no_record(domain, why, answer))
     return f"no SPF record ({why})"
 
 
@@ -189,7 +182,7 @@ async def _terms(walk: _Walk, domain: str, record: str) -> tuple[SpfNode, ...]:
     for name in ("redirect", "exp"):
         if len([p for p in modifiers if p[1] == name]) > 1:
             walk.hint = walk.hint or "permerror"
-            walk.findings.append(_syntax(domain, record, f"{name}=", f"{name}= appears more "
+            walk.findings.append(spf_findings.syntax_error(domain, record, f"{name}=", f"{name}= appears more "
                                          "than once (RFC 7208 §6)"))
     _prefetch(walk, parsed, has_all)
     nodes: list[SpfNode] = []
@@ -251,14 +244,6 @@ def _with_cost(node: SpfNode, cost: int) -> SpfNode:
     return replace(node, cost=cost)
 
 
-def _syntax(domain: str, record: str, token: str, why: str, position: int | None = None
-            ) -> Finding:
-    where = f" (term {position})" if position else ""
-    return finding("SPF-04", Severity.CRITICAL, f"SPF syntax error in the record of {domain}: {token}",
-              f"`{token}`{where}: {why}. Any syntax error makes the whole check permerror "
-              "(RFC 7208 §4.6).", [record], dig_txt(domain), about=domain)
-
-
 def _parse_term(walk: _Walk, token: str, domain: str, position: int
                 ) -> tuple[str, str, str, str, str]:
     """(token, mechanism, target domain, qualifier, error) using pyspf's own parser."""
@@ -279,7 +264,7 @@ def _parse_term(walk: _Walk, token: str, domain: str, position: int
         _mech, mech, arg, _cidr, _result = walk.query.validate_mechanism(token)
     except pyspf.PermError as exc:
         walk.hint = walk.hint or "permerror"
-        walk.findings.append(_syntax(domain, walk.current_record, token, exc.msg, position))
+        walk.findings.append(spf_findings.syntax_error(domain, walk.current_record, token, exc.msg, position))
         return token, _bare_mechanism(token), "", "+", f"syntax error: {exc.msg}"
     qualifier = token[0] if token[0] in "+-~?" else "+"
     if "%" in token and mech in _DNS_TERMS:
@@ -305,10 +290,10 @@ def _expand(walk: _Walk, arg: str, token: str, domain: str, position: int) -> tu
         target = walk.query.expand_domain(arg.rstrip("."))
     except pyspf.PermError as exc:
         walk.hint = walk.hint or "permerror"
-        walk.findings.append(_syntax(domain, walk.current_record, token, exc.msg, position))
+        walk.findings.append(spf_findings.syntax_error(domain, walk.current_record, token, exc.msg, position))
         return "", f"syntax error: {exc.msg}"
     if not target:
-        walk.findings.append(_syntax(domain, walk.current_record, token, "empty domain",
+        walk.findings.append(spf_findings.syntax_error(domain, walk.current_record, token, "empty domain",
                                      position))
         return "", "empty domain"
     try:
@@ -374,12 +359,7 @@ def _address_node(walk: _Walk, domain: str, token: str, mech: str, target: str,
                   qualifier: str, answer: DnsAnswer, cost: int) -> SpfNode:
     if answer.status.transient:
         walk.hint = walk.hint or "temperror"
-        walk.findings.append(finding(
-            "SPF-17", Severity.WARN, f"DNS failure evaluating {token}",
-            f"The {answer.rdtype} lookup of {target} got {answer.status}"
-            f"{': ' + answer.error if answer.error else ''}. A DNS error other than NXDOMAIN "
-            "makes SPF temperror (RFC 7208 §4.4), never permerror.",
-            [f"{target} {answer.rdtype}: {answer.status}"], about=domain))
+        walk.findings.append(spf_findings.term_lookup_failed(domain, token, target, answer))
         return SpfNode(token, mech, target, qualifier, None, cost, walk.total, False,
                        f"DNS {answer.status}: temperror")
     addresses = [r[0] for r in answer.strings] if answer.status.answered else []
@@ -436,9 +416,8 @@ async def spf_tree(domain: str, lookup: Lookup, *, ip: str | None = None,
         domain = check_name(domain)
     except InvalidName as exc:
         shown = sanitize(domain, one_line=True)
-        return SpfTree(shown, SpfNode(shown, "root", "", error=str(exc)), 0, 0, "", (), (finding(
-            "EVID-01", Severity.ERROR, "Not a domain name", f"{exc}; nothing was looked up.",
-            [domain]),))
+        return SpfTree(shown, SpfNode(shown, "root", "", error=str(exc)), 0, 0, "", (),
+                       (not_a_domain(exc, domain),))
     query = pyspf.query(ip or None, sender or f"postmaster@{domain}", helo or domain)
     if not ip:  # pyspf sets these in set_ip(); the parser needs them even without an IP
         query.A, query.v, query.cidrmax = "A", "in-addr", 32

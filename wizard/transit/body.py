@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from wizard.arc.tags import ArcSet, decode_arc
 from wizard.common.safe_text import sanitize, shorten
-from wizard.dkim import canon
+from wizard.dkim import canon, outcome
 from wizard.dkim.signature import BODY_ALGORITHMS, Signature
 from wizard.input.fidelity import line_ending_finding, paste_damage
 from wizard.input.message import Message
@@ -208,11 +208,7 @@ def analyze_body(msg: Message, sig: Signature, *, original: Message | None = Non
         if (ending := line_ending_finding(original, "Original: ")) is not None:
             findings.append(ending)
         if not orig_matches:
-            findings.append(Finding("CANON-01", Severity.WARN, "The original you gave does not match bh= either",
-                                    f"bh= is {sig.bh}; the original's body hashes to {orig_bh}. It is not the copy "
-                                    "that was signed (the signer's own copy may have been changed before signing, "
-                                    "or the signer hashed a different body). Compared against it anyway.",
-                                    about=about))
+            findings.append(outcome.original_does_not_match(about, sig.bh, orig_bh))
 
     diff: tuple[DiffLine, ...] = ()
     if orig_canon is not None:
@@ -228,8 +224,7 @@ def analyze_body(msg: Message, sig: Signature, *, original: Message | None = Non
                              inter, tuple(findings), orig_bh, orig_matches, tuple(caps))
 
     if matches:
-        findings.append(Finding("CANON-01", Severity.INFO, "Body hash: OK, but the body differs from the original",
-                                "Differences are outside what the signature covers.", about=about))
+        findings.append(outcome.differs_outside_signature(about))
 
     hit: Hit | None = None
     search = Search(received, sig.c_body, a, sig.length, target)
@@ -253,8 +248,8 @@ def analyze_body(msg: Message, sig: Signature, *, original: Message | None = Non
             proof = f"Proven: undoing it reproduces bh={sig.bh}"
         else:
             proof = "Proven: undoing it reproduces the original's canonical body exactly"
-        # An empty-body bh= is wizard.dkim.verify's CANON-06; the proof is kept in proven_change.
-        if change.kind != "empty-body-signed":
+        # An empty-body bh= is verification's CANON-06; the proof is kept in proven_change.
+        if change.finding_id != outcome.EMPTY_BODY:
             findings.append(Finding(change.finding_id, Severity.INFO if ar_pass else Severity.ERROR,
                                     change.description,
                                     f"{proof}. At offset {change.offset} of the canonical body, "
@@ -268,10 +263,7 @@ def analyze_body(msg: Message, sig: Signature, *, original: Message | None = Non
     elif not matches and not damage:
         # With a damaged copy, wizard.input.fidelity's EVID-03 is the explanation: the copy,
         # not the sender, is suspect.
-        findings.append(Finding("CANON-01", Severity.WARN, "No single known change explains the body hash",
-                                "None of the reversals tried reproduces bh=; they are listed under 'tried'. "
-                                "With the sender's copy (--original) the difference can be shown line by line.",
-                                tuple(search.tried[:MAX_EVIDENCE_LINES]), about=about))
+        findings.append(outcome.body_change_unexplained(about, tuple(search.tried[:MAX_EVIDENCE_LINES])))
     return BodyForensics(sig.bh, _b64(computed), matches, sig.c_body, sig.length, tail, change,
                          tuple(search.tried), diff, inter, tuple(findings), orig_bh, orig_matches, tuple(caps),
                          damage)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from msgspec import Struct, field
 
 from wizard.common.safe_text import sanitize, shorten
-from wizard.dkim import canon
+from wizard.dkim import canon, outcome
 from wizard.input.message import Message
 from wizard.transit.intermediaries import WRAPPERS, find_wrapped, unwrap, wrappers_present
 from wizard.transit.layout import Leaf, layout
@@ -89,7 +89,7 @@ def _search_appended(s: Search) -> Iterator[Hit]:
         return
     original = s.received[:end]
     if end == 0:
-        yield Hit("empty-body-signed", "CANON-06", "The signature covers an empty body: the signer hashed "
+        yield Hit("empty-body-signed", outcome.EMPTY_BODY, "The signature covers an empty body: the signer hashed "
                    "no body (wrong milter order, or the body was attached after signing).", original)
         return
     tail = s.received[end:]
@@ -485,4 +485,5 @@ def compare_with_original(received: bytes, orig: bytes, msg: Message, original: 
     if received.startswith(orig[:-2]):
         return Hit("appended", "CANON-11", "Content was added at the end of the body after signing.", orig,
                     by_comparison=True)
-    return Hit("changed", "CANON-01", "The body changed after signing; see the line diff.", orig, by_comparison=True)
+    return Hit("changed", outcome.BODY_CHANGED, "The body changed after signing; see the line diff.", orig,
+               by_comparison=True)

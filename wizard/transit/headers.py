@@ -15,8 +15,9 @@ from msgspec import Struct
 
 import dkim
 from wizard.common.safe_text import sanitize, shorten
-from wizard.dkim import canon
+from wizard.dkim import canon, outcome
 from wizard.dkim.signature import Signature
+from wizard.dkim.tags import HEADER_ADDED, Z_COPY_DIFFERS
 from wizard.input.fidelity import paste_damage
 from wizard.input.message import Header, Message
 from wizard.model.findings import Finding, Severity
@@ -156,14 +157,15 @@ def _header_candidates(msg: Message, include: list[bytes], algo: str, sig_header
             for h in reversed(before):
                 new.insert(min(at, len(new)), h.raw)
             if len(now) > len(before):
-                kind, fid, what = "header-added", "DKIM-SIG-12", f"A {now[0].name} header was added after signing."
+                kind, fid, what = "header-added", HEADER_ADDED, f"A {now[0].name} header was added after signing."
             elif len(now) == len(before) == 1 and _relaxed_value(now[0].raw.split(b":", 1)[1]) == \
                     _relaxed_value(before[0].raw.split(b":", 1)[1]):
                 kind, fid, what = ("refolded" if now[0].name == before[0].name else "header-case", "CANON-02",
                                    f"The {before[0].name} header was refolded or re-spaced after signing "
                                    "(breaks c=simple/…, survives relaxed).")
             else:
-                kind, fid, what = "header-changed", "CANON-13", f"The {lname} header value changed after signing."
+                kind, fid = "header-changed", outcome.HEADER_CHANGED
+                what = f"The {lname} header value changed after signing."
             yield _HCand(kind, fid, what, now[0].index if now else 0, new, before[0].raw if before else b"")
 
     z = _z_values(tags)
@@ -174,7 +176,7 @@ def _header_candidates(msg: Message, include: list[bytes], algo: str, sig_header
             if zh is None or _relaxed_value(zvalue) == _relaxed_value(zh.raw.split(b":", 1)[1]):
                 continue
             for raw in (zh.name.encode("latin-1") + b":" + zvalue, zh.name.encode("latin-1") + b": " + zvalue.lstrip()):
-                yield _HCand("header-changed", "DKIM-SIG-21", f"The {zh.name} header differs from its z= copy: "
+                yield _HCand("header-changed", Z_COPY_DIFFERS, f"The {zh.name} header differs from its z= copy: "
                              "it was changed after signing.", zh.index, with_field(zh.index, raw), raw)
 
     for h in chosen:
@@ -184,14 +186,15 @@ def _header_candidates(msg: Message, include: list[bytes], algo: str, sig_header
         tried.append(f"subject tags: {len(variants)} tag removals tried on Subject")
         for label, tag, value in variants:
             raw = h.raw[: h.raw.index(b":") + 1] + value.encode("utf-8", "surrogateescape")
-            yield _HCand("subject-tag", "CANON-13", f"The Subject was tagged {tag!r} after signing ({label}).",
+            yield _HCand("subject-tag", outcome.HEADER_CHANGED,
+                         f"The Subject was tagged {tag!r} after signing ({label}).",
                          h.index, with_field(h.index, raw), raw)
 
     removable = [h for h in msg.headers if h.name.lower() in signed and h.index != sig_header_index
                  and h.name.lower() != "dkim-signature"][:40]
     tried.append(f"headers added in transit: {len(removable)} signed-name header(s) removed one at a time")
     for h in removable:
-        yield _HCand("header-added", "DKIM-SIG-12", f"A {h.name} header was added after signing; h= covers "
+        yield _HCand("header-added", HEADER_ADDED, f"A {h.name} header was added after signing; h= covers "
                      f"{h.name.lower()}, so the verifier now hashes the new one.", h.index,
                      with_field(h.index, None), b"")
 
@@ -290,10 +293,8 @@ def analyze_headers(msg: Message, sig: Signature, *, public_key: bytes | None,
             z_diff.append((sanitize(zname, one_line=True),
                            sanitize(zvalue.decode("utf-8", "backslashreplace"), one_line=True),
                            sanitize(now.decode("utf-8", "backslashreplace"), one_line=True).strip()))
-    if z_diff:
-        findings.append(Finding("DKIM-SIG-21", Severity.INFO, "Headers differ from their z= copies",
-                                "z= carries the header values as signed; these differ now.",
-                                tuple(f"{n}: signed {a!r}, now {b!r}" for n, a, b in z_diff), about=about))
+    # That z= copies differ is the tag checks' DKIM-SIG-21 (wizard.dkim.tags); kept here for the
+    # pane, and tried below as a change that may explain the failure.
 
     def done(ok: bool | None, change: ProvenChange | None = None, tried: list[str] | tuple = (),
              error: str = "", damage: tuple[str, ...] = ()) -> HeaderForensics:
@@ -332,8 +333,5 @@ def analyze_headers(msg: Message, sig: Signature, *, public_key: bytes | None,
         findings += _header_cause_findings(change, inter, about)
     elif not (damage := paste_damage(msg)):
         # With a damaged copy, wizard.input.fidelity's EVID-03 is the explanation instead.
-        findings.append(Finding("CANON-13", Severity.WARN, "No single header change explains the failure",
-                                "None of the reversals tried makes b= verify (see 'tried'). If the body hash "
-                                "is OK, check that the published key is the one the signer uses (DKIM-KEY-14).",
-                                tuple(tried[:MAX_EVIDENCE_LINES]), about=about))
+        findings.append(outcome.header_change_unexplained(about, tuple(tried[:MAX_EVIDENCE_LINES])))
     return done(False, change, tried, damage=damage)

@@ -59,3 +59,17 @@ async def test_the_schema_holds_the_shape_to_its_word():
     del data["dns"][0]["values"]  # a computed key the README promises
     found = "\n".join(problems(data))
     assert "surprise" in found and "values" in found
+
+
+async def test_the_verdict_is_part_of_the_contract_with_exactly_its_keys():
+    data = await scenario_json("dmarc-reject-bounce")
+    verdict = data["verdict"]
+    assert set(verdict) == {"outcome", "headline", "root_cause", "chain", "other_causes",
+                            "not_the_cause", "primary_fix"}
+    assert set(verdict["root_cause"]) == {"id", "title", "about", "confidence"}
+    assert set(verdict["primary_fix"]) == {"finding", "kind", "who", "text", "argv"}
+    assert {k for link in verdict["chain"] for k in link} == {"id", "title"}
+    assert data["result"] == {"outcome": "rejected", "failed": True, "worst": data["result"]["worst"]}
+    assert all(f["severity_in_context"] for f in data["findings"])
+    del verdict["primary_fix"]
+    assert "primary_fix" in "\n".join(problems(data))

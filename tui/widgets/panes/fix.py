@@ -7,7 +7,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tui import safe
-from tui.widgets.fix import FixBox
+from tui.widgets.fix import AdviceBox, CopyBox, FixBox
 from tui.widgets.panes.base import SEVERITY_STYLE, status_line
 
 
@@ -34,17 +34,21 @@ class FixPane(VerticalScroll):
         yield Static(classes="fix-advice")
 
     def refresh_report(self) -> None:
-        from wizard.guide.tree import step_fix
+        from wizard.guide.fix import step_fix
 
-        self.query_one(".pane-status", Static).update(status_line(self.app))  # type: ignore[arg-type]
-        report = self.app.report  # type: ignore[attr-defined]
+        app = self.app
+        self.query_one(".pane-status", Static).update(status_line(app))  # type: ignore[arg-type]
+        report, verdict = app.report, app.verdict  # type: ignore[attr-defined]
         holder = self.query_one(".fix-boxes", Vertical)
-        step = step_fix(report) if report is not None else None
+        step = step_fix(report, verdict) if report is not None and verdict is not None else None
         self.query_one(".fix-empty", Static).update(safe.text(step.found) if step else "")
         self.query_one(".fix-advice", Static).update(advice(step.findings) if step and step.findings else "")
-        fixes = (step.fixes + step.confirm) if step else ()
-        if tuple(box.fix for box in holder.query(FixBox)) == fixes:
+        wanted = (((step.advice,) if step.advice else ()) + step.fixes + step.checks + step.confirm) if step else ()
+        if tuple(box.fix for box in holder.query(CopyBox)) == wanted:
             return  # keep focus and selection while partial reports arrive
         holder.remove_children()
         if step is not None:
-            holder.mount_all([FixBox(f, n) for n, f in enumerate(step.fixes, 1)] + [FixBox(c) for c in step.confirm])
+            # The root cause's fix first (advice, or the first fix), then the rest, then checks.
+            holder.mount_all(([AdviceBox(step.advice)] if step.advice else [])
+                             + [FixBox(f, n) for n, f in enumerate(step.fixes, 1)]
+                             + [FixBox(c) for c in step.checks + step.confirm])

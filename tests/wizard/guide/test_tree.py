@@ -8,7 +8,8 @@ import pytest
 from msgspec.structs import replace
 
 from wizard.dns.types import DnsAnswer, Status
-from wizard.guide.tree import QUESTIONS, area_of, confirm_commands, walk
+from wizard.guide.fix import confirm_commands
+from wizard.guide.tree import QUESTIONS, area_of, walk
 from wizard.model.findings import Finding, FixCommand, RecordFix, Severity
 from wizard.model.report import InputInfo, Report
 from wizard.receiver.bounce import analyze_bounce
@@ -37,27 +38,28 @@ def keys(report: Report) -> list[str]:
     return [step.key for step in walk(report).steps]
 
 
-def test_questions_are_the_six_in_order():
+def test_the_answer_first_then_the_why_questions_then_the_fix():
     assert [q for _, q in QUESTIONS] == [
-        "What do you have?", "What did the receiver say?", "Which identity failed?",
-        "Is DNS right?", "What changed in transit?", "The fix",
+        "What happened?", "What did the receiver say?", "Which identity failed?",
+        "Is DNS right?", "What changed in transit?", "Who caused it?", "The fix",
     ]
 
 
 @pytest.mark.parametrize(("finding_id", "area"), [
-    ("EVID-02", "input"), ("EVID-05", "transit"), ("DSN-06", "receiver"), ("AR-09", "receiver"),
+    ("EVID-02", "verdict"), ("EVID-05", "transit"), ("DSN-06", "receiver"), ("AR-09", "receiver"),
     ("DMARC-16", "receiver"), ("DKIM-SIG-08", "identity"), ("DMARC-06", "identity"),
     ("SPF-13", "identity"), ("DKIM-KEY-01", "dns"), ("DNS-01", "dns"), ("DMARC-01", "dns"),
-    ("SPF-05", "dns"), ("CANON-11", "transit"), ("DKIM-SIG-12", "transit"), ("CAUSE-04", "transit"),
+    ("SPF-05", "dns"), ("CANON-11", "transit"), ("DKIM-SIG-12", "transit"), ("CAUSE-04", "who"),
 ])
 def test_each_finding_family_answers_one_question(finding_id, area):
     assert area_of(finding_id) == area
 
 
-def test_a_bare_dmarc_rejection_walks_input_receiver_fix():
+def test_a_bare_dmarc_rejection_walks_verdict_receiver_who_fix():
     report = bounce_report()
     result = walk(report)
-    assert [s.key for s in result.steps] == ["input", "receiver", "fix"]
+    assert [s.key for s in result.steps] == ["verdict", "receiver", "who", "fix"]
+    assert result.steps[0].found.startswith("Rejected by")
     receiver = result.steps[1]
     assert "5.7.26" in receiver.found and "550" in receiver.found
     assert "DMARC" in receiver.found  # the registry/provider meaning, in words
@@ -65,6 +67,7 @@ def test_a_bare_dmarc_rejection_walks_input_receiver_fix():
     # Steps the evidence cannot reach are skipped, each with a reason in words.
     skipped = {s.key: s.reason for s in result.skipped}
     assert set(skipped) == {"identity", "dns", "transit"}
+    assert [s.number for s in result.skipped_after(receiver)] == [3, 4, 5]
     assert "no message headers" in skipped["identity"]
 
 
@@ -74,7 +77,7 @@ def test_a_domain_check_skips_receiver_and_identity():
         Finding("DMARC-01", Severity.WARN, "No DMARC record", "…", evidence=("_dmarc.example.com: NXDOMAIN",)),
     ))
     result = walk(report)
-    assert [s.key for s in result.steps] == ["input", "dns", "fix"]
+    assert [s.key for s in result.steps] == ["verdict", "dns", "fix"]
     dns = result.steps[1]
     assert dns.found.startswith("DNS is not right. No DMARC record")
     assert any("_dmarc.example.com @ zone: nxdomain" in line for line in dns.evidence)
@@ -85,6 +88,15 @@ def test_dns_step_says_lookups_are_pending_while_they_are():
     report = bare_report(pending=("dns",))
     dns = next(s for s in walk(report).steps if s.key == "dns")
     assert dns.pending and "Looking up" in dns.found
+
+
+def failing(root: str | None, *, kind: str = "record", argv: tuple[str, ...] = (), who: str = "the DNS administrator"):
+    """A verdict of `fail` with `root` as the root cause (and its fix of `kind`)."""
+    from wizard.verdict.model import Cause, PrimaryFix, Verdict
+
+    cause = Cause(root, "the root", "", "proven") if root else None
+    fix = PrimaryFix(root, kind, who, "do it", argv) if root else None
+    return Verdict("fail", "Fails DMARC for example.com", cause, (), (), (), fix)
 
 
 def test_transit_appears_only_with_evidence_of_a_change():
@@ -98,44 +110,48 @@ def test_transit_appears_only_with_evidence_of_a_change():
         Finding("CANON-11", Severity.ERROR, "A footer was appended after signing", "…",
                 evidence=("+ -- Sent via the list",)),
     ))
-    step = next(s for s in walk(changed).steps if s.key == "transit")
+    step = next(s for s in walk(changed, failing("CANON-11", kind="advice")).steps if s.key == "transit")
     assert step.found == "The message changed after it was signed: a footer was appended after signing."
     assert "+ -- Sent via the list" in step.evidence
-    assert step.severity is Severity.ERROR
+    # Shown with its severity in context: the root cause of a failed message is critical.
+    assert step.severity is Severity.CRITICAL
 
 
-def test_fix_step_collects_every_fix_worst_first_once_and_says_how_to_confirm():
+def test_fix_step_leads_with_the_root_causes_fix_and_keeps_lookups_as_checks():
     record = RecordFix("_dmarc.example.com", "TXT", "v=DMARC1; p=none", "publish a DMARC record")
+    key = RecordFix("s1._domainkey.example.com", "TXT", "v=DKIM1; p=AAAA", "publish the key")
     command = FixCommand(("dig", "+short", "TXT", "s1._domainkey.example.com"), "look at the key")
     report = bare_report(findings=(
+        Finding("DKIM-KEY-01", Severity.CRITICAL, "Key not found", "…", fixes=(command, key)),
         Finding("DMARC-01", Severity.WARN, "No DMARC record", "…", fixes=(record,)),
-        Finding("DKIM-KEY-01", Severity.CRITICAL, "Key not found", "…", fixes=(command, record)),
     ))
-    fix = walk(report).steps[-1]
+    fix = walk(report, failing("DMARC-01")).steps[-1]
     assert fix.key == "fix"
-    # Both fix the critical finding: the change (the record) before the command that only
-    # looks, and the record only once.
-    assert fix.fixes == (record, command)
-    assert [c.shell for c in fix.confirm] == ["dig +short TXT _dmarc.example.com"]
-    assert fix.found.startswith("2 things to do, most important first.")
+    # The root cause's record first although another finding is worse; the lookup is a check.
+    assert fix.fixes == (record, key) and fix.checks == (command,)
+    assert [c.shell for c in fix.confirm] == ["dig +short TXT _dmarc.example.com",
+                                             "dig +short TXT s1._domainkey.example.com"]
+    assert fix.found.startswith("The root cause's fix (DMARC-01) first, for the DNS administrator")
+    assert fix.findings[0].id == "DMARC-01"
 
 
-def test_fix_step_puts_the_worst_problems_fix_first_even_when_it_only_looks():
-    record = RecordFix("_dmarc.example.com", "TXT", "v=DMARC1; p=none", "publish a DMARC record")
-    command = FixCommand(("dig", "+short", "TXT", "s1._domainkey.example.com"), "look at the key")
+def test_a_root_cause_with_no_command_leads_with_advice_for_who_must_act():
     report = bare_report(findings=(
-        Finding("DMARC-01", Severity.WARN, "No DMARC record", "…", fixes=(record,)),
-        Finding("DKIM-KEY-01", Severity.CRITICAL, "Key not found", "…", fixes=(command,)),
+        Finding("CANON-11", Severity.ERROR, "A footer was appended after signing", "…",
+                fixes=(FixCommand(("spf", "authorise"), "authorise the forwarder"),)),
     ))
-    assert walk(report).steps[-1].fixes == (command, record)
+    fix = walk(report, failing("CANON-11", kind="advice", who="the mailing list's owner")).steps[-1]
+    assert fix.advice is not None and fix.advice.who == "the mailing list's owner"
+    assert fix.advice.copy_text == "For the mailing list's owner: do it"
+    assert fix.found.startswith("No command or record fixes the root cause (CANON-11)")
 
 
 def test_counts_read_as_words():
     one = bare_report(findings=(
         Finding("DKIM-KEY-01", Severity.CRITICAL, "Key not found", "…",
-                fixes=(FixCommand(("dig", "TXT", "k._domainkey.example.com"), "look"),)),
+                fixes=(FixCommand(("opendkim-genkey", "-s", "k"), "make a key"),)),
     ))
-    assert walk(one).steps[-1].found.startswith("1 thing to do,")
+    assert walk(one, failing(None)).steps[-1].found.startswith("1 thing to do,")
     assert "(s)" not in " ".join(s.found for s in walk(one).steps)
 
 
@@ -155,7 +171,7 @@ def test_no_command_fix_says_where_the_fix_is():
     report = bare_report(findings=(
         Finding("DMARC-06", Severity.CRITICAL, "SPF/DKIM passed but not aligned", "Ask the ESP…"),
     ))
-    fix = walk(report).steps[-1]
+    fix = walk(report, failing(None)).steps[-1]
     assert fix.found.startswith("No command can fix this from here.")
     assert "setting" in fix.why and fix.findings[0].id == "DMARC-06"
 
@@ -170,8 +186,10 @@ def test_confirm_commands_ask_each_named_resolver_and_refuse_bad_names():
 
 
 def test_nothing_to_fix_is_said_plainly():
-    fix = walk(bare_report()).steps[-1]
-    assert fix.found == "Nothing to fix: no check failed." and fix.fixes == ()
+    from msgspec.structs import replace as with_
+
+    fix = walk(bare_report(), with_(failing(None), outcome="pass")).steps[-1]
+    assert fix.found == "Nothing to fix: the message passes and no check failed." and fix.fixes == ()
 
 
 def test_a_non_authentication_bounce_skips_identity():
@@ -182,8 +200,8 @@ def test_a_non_authentication_bounce_skips_identity():
 
 def test_each_step_announces_the_next_one_actually_shown():
     steps = walk(bounce_report()).steps  # identity, dns and transit are skipped
-    assert steps[0].next == "Next: what the receiver said about it."
-    assert steps[1].next == "Next: the fix."
+    assert steps[0].next == "Next: why — what the receiver said about it."
+    assert steps[1].next == "Next: who caused it."
     assert steps[-1].next.startswith("Done.")
 
 
@@ -191,8 +209,8 @@ def test_a_domain_check_is_introduced_as_one():
     info = InputInfo(kind="domain", label="a domain name", source="domain example.com", size=11,
                      line_endings="n/a", has_body=False)
     first = walk(Report(input=info, analysed_at=NOW)).steps[0]
-    assert first.found.startswith("You asked about domain example.com")
-    assert "no sender identity" in first.why and first.evidence == ()
+    assert first.key == "verdict"
+    assert any(n.startswith("You asked about domain example.com") for n in first.notes)
 
 
 def test_receiver_text_quoted_by_several_findings_is_shown_once():

@@ -4,9 +4,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from tui.cli import (
-    EXIT_FAILED,
-    EXIT_OK,
+from tui.cli.options import (
+    EXIT_USAGE,
     add_dns_options,
     add_output_options,
     add_zone_option,
@@ -23,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.cmd_check import emit, usage_error
+    from tui.cli.check import emit, usage_error
     from tui.request import request_from_args, resolvers_for
     from wizard.pipeline.analyze import analyze
 
@@ -33,5 +32,6 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         return usage_error(exc)
     report = asyncio.run(analyze(request, resolvers=resolvers))
-    emit(report, args)
-    return EXIT_FAILED if report.failed else EXIT_OK
+    status = emit(report, args)
+    # A name DNS cannot hold (EVID-01: nothing was looked up) is a usage error, not a verdict.
+    return EXIT_USAGE if any(f.id == "EVID-01" for f in report.findings) else status

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tui.cli import EXIT_OK, EXIT_USAGE
+from tui.cli.options import EXIT_OK, EXIT_USAGE
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:

@@ -10,7 +10,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options, add_zone_option
+from tui.cli.options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options, add_zone_option
 
 if TYPE_CHECKING:
     from tui.app import MailTriageApp
@@ -69,7 +69,7 @@ def main(argv: list[str]) -> int:
                 source = os.path.basename(args.file)
         except OSError as exc:
             print(f"mailtriage: {args.file}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_FAILED
+            return EXIT_USAGE
         initial = request_from_args(args, raw=raw, source=source)
     if not sys.__stdout__.isatty():
         print("mailtriage: the app needs a terminal; `mailtriage check FILE` prints a report", file=sys.stderr)

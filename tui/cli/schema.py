@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tui.cli import EXIT_OK
+from tui.cli.options import EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:

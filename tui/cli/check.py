@@ -1,12 +1,14 @@
-"""`mailtriage check FILE|-`: the engine without a UI, for scripts and tickets."""
+"""`mailtriage check FILE|-`: the engine without a UI, for scripts and tickets. Every format
+opens with the verdict (wizard.verdict), and the exit status is the verdict's outcome."""
 from __future__ import annotations
 
 import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from tui.cli import (
+from tui.cli.options import (
     EXIT_FAILED,
+    EXIT_INCONCLUSIVE,
     EXIT_OK,
     EXIT_USAGE,
     add_dns_options,
@@ -18,6 +20,13 @@ if TYPE_CHECKING:
     from wizard.model.report import Report
     from wizard.model.request import AnalysisRequest
     from wizard.transit.prefetch import BodyPrefetch
+    from wizard.verdict import Verdict
+
+EPILOG = f"""exit status (the verdict's outcome, printed first in every format):
+  {EXIT_OK}  pass: DMARC passes (or, with no DMARC policy, SPF or DKIM passes)
+  {EXIT_FAILED}  fail, or the receiver rejected or deferred it (a bounce)
+  {EXIT_USAGE}  unreadable input or a usage error
+  {EXIT_INCONCLUSIVE}  inconclusive: DNS failed or timed out, or evidence is missing (--offline)"""
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -87,23 +96,31 @@ def _check(args: argparse.Namespace, request: AnalysisRequest, prefetch: BodyPre
     except UnreadableInput as exc:
         print(f"mailtriage: cannot analyse {args.file}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    emit(report, args)
-    return EXIT_FAILED if report.failed else EXIT_OK
+    return emit(report, args)
 
 
-def emit(report: Report, args: argparse.Namespace) -> None:
-    """Print the report in the format the flags chose."""
+def emit(report: Report, args: argparse.Namespace) -> int:
+    """Print the report in the format the flags chose; the verdict's exit status."""
+    from wizard.verdict import judge
+
+    verdict = judge(report)
+    sys.stdout.write(_render(report, verdict, args))
+    return verdict.exit_status
+
+
+def _render(report: Report, verdict: Verdict, args: argparse.Namespace) -> str:
     # Each renderer is imported only when chosen: --json never needs wizard.output.sections.
+    verbose = bool(getattr(args, "verbose", False))
     if args.json:
         from wizard.output.json import report_to_json
 
-        out = report_to_json(report)
+        out = report_to_json(report, verdict)
     elif args.markdown:
         from wizard.output.markdown import render_markdown
 
-        out = render_markdown(report)
+        out = render_markdown(report, verdict, verbose=verbose)
     else:
         from wizard.output.text import render_text
 
-        out = render_text(report)
-    sys.stdout.write(out if out.endswith("\n") else out + "\n")
+        out = render_text(report, verdict, verbose=verbose)
+    return out if out.endswith("\n") else out + "\n"
