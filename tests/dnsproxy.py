@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import dns.message
 import dns.rdatatype
 
-from wizard.dns.resolvers import ServerResolver
 from dnsserver import free_port
+from wizard.dns.resolvers import ServerResolver
 
 _UPSTREAM_TIMEOUT = 5.0
 
@@ -80,7 +80,7 @@ class DelayProxy:
 
     # -- running ------------------------------------------------------------------------
 
-    def start(self) -> "DelayProxy":
+    def start(self) -> DelayProxy:
         self.port = free_port(self.host)
         ready = threading.Event()
         failure: list[BaseException] = []
@@ -90,7 +90,7 @@ class DelayProxy:
             self._loop = loop
             try:
                 loop.run_until_complete(self._open())
-            except BaseException as exc:  # reported to start() below
+            except BaseException as exc:  # noqa: BLE001 - reported to start() below, which re-raises it
                 failure.append(exc)
                 ready.set()
                 return
@@ -114,7 +114,7 @@ class DelayProxy:
             self._thread.join(10)
         self._loop = self._thread = None
 
-    def __enter__(self) -> "DelayProxy":
+    def __enter__(self) -> DelayProxy:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -134,7 +134,7 @@ class DelayProxy:
             question = dns.message.from_wire(wire).question[0]
             seen = SeenQuery(transport, question.name.to_text(omit_final_dot=True),
                              dns.rdatatype.to_text(question.rdtype))
-        except Exception:  # not a DNS query we can read; count it all the same
+        except Exception:  # noqa: BLE001 - not a DNS query we can read; count it all the same
             seen = SeenQuery(transport, "?", "?")
         with self._lock:
             self._queries.append(seen)
@@ -159,7 +159,7 @@ class DelayProxy:
             finally:
                 transport.close()
             front.sendto(reply, reply_to)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             pass  # the client times out, as it would behind a broken forwarder
         finally:
             self._finished()

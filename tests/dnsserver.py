@@ -125,9 +125,9 @@ controls {{ }};
             try:
                 dns.query.udp(query, HOST, timeout=0.2, port=self.port)
                 return
-            except Exception:  # not answering yet; any reply at all means it is up
+            except Exception:  # noqa: BLE001 - not answering yet; any reply at all means it is up
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"named ({self.name}) does not answer:\n{self.log_text()}")
+                    raise RuntimeError(f"named ({self.name}) does not answer:\n{self.log_text()}") from None
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -182,7 +182,7 @@ class BindServer:
         return ServerResolver(self.host, port, timeout=timeout, label=f"{ns_name} (auth)",
                               chase=chase)
 
-    def start(self) -> "BindServer":
+    def start(self) -> BindServer:
         self._workdir = Path(tempfile.mkdtemp(prefix="mailtriage-named-"))
         try:
             zones = _zones(self.zone_dir)
@@ -205,7 +205,7 @@ class BindServer:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
 
-    def __enter__(self) -> "BindServer":
+    def __enter__(self) -> BindServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -228,7 +228,7 @@ class SilentServer:
     def resolver(self, *, timeout: float = 0.3) -> ServerResolver:
         return ServerResolver(self.host, self.port, timeout=timeout)
 
-    def start(self) -> "SilentServer":
+    def start(self) -> SilentServer:
         self.port = free_port(self.host)
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         udp.bind((self.host, self.port))
@@ -243,7 +243,7 @@ class SilentServer:
             s.close()
         self._socks = []
 
-    def __enter__(self) -> "SilentServer":
+    def __enter__(self) -> SilentServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -18,8 +18,9 @@ from functools import cache
 from pathlib import Path
 from unittest import mock
 
-import dkim
 from cryptography.hazmat.primitives import serialization
+
+import dkim
 
 KEYS = Path(__file__).parent / "keys"
 DOMAIN = "verify.test"
@@ -73,13 +74,13 @@ def sign(msg: bytes, selector: str, key: str, *, domain: str = DOMAIN, algorithm
     clock itself, so the clock is held still while it signs)."""
     privkey = _ed25519_seed(key) if algorithm == "ed25519-sha256" else private_pem(key)
     header, body = canon.split("/")
-    kwargs = dict(
-        selector=selector.encode(), domain=domain.encode(), privkey=privkey,
-        identity=identity.encode() if identity else None,
-        canonicalize=(header.encode(), body.encode()),
-        include_headers=[h.encode() for h in headers], length=length,
-        signature_algorithm=algorithm.encode(),
-    )
+    kwargs = {
+        "selector": selector.encode(), "domain": domain.encode(), "privkey": privkey,
+        "identity": identity.encode() if identity else None,
+        "canonicalize": (header.encode(), body.encode()),
+        "include_headers": [h.encode() for h in headers], "length": length,
+        "signature_algorithm": algorithm.encode(),
+    }
     if timestamp is None:
         signature = dkim.sign(msg, **kwargs)
     else:

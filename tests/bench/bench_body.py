@@ -20,14 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import dkim  # noqa: E402
-from cryptography.hazmat.primitives import serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from wizard.dkim.signature import parse_signatures  # noqa: E402
-from wizard.transit.body import analyze_body  # noqa: E402
-from wizard.transit.headers import analyze_headers  # noqa: E402
-from wizard.input.message import parse_message  # noqa: E402
+import dkim
+from wizard.dkim.signature import parse_signatures
+from wizard.input.message import parse_message
+from wizard.transit.body import analyze_body
+from wizard.transit.headers import analyze_headers
 
 
 def body_path(raw: bytes, public_key: bytes) -> bool:

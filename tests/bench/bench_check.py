@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +81,7 @@ def critical_path(server: BindServer) -> float:
         times = []
         for _ in range(RUNS):
             start = time.perf_counter()
-            request = AnalysisRequest(source="bench", raw=raw, now=datetime.now(timezone.utc),
+            request = AnalysisRequest(source="bench", raw=raw, now=datetime.now(UTC),
                                       authoritative=False)
             report = asyncio.run(analyze(request, resolvers=[proxy.resolver()]))
             times.append(time.perf_counter() - start)

@@ -2,17 +2,16 @@
 (arc._domainkey.lists.verify.test and arc._domainkey.fwd.verify.test)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
+from tests.signing import arc_seal, arc_seal_mail_dkim, message, sign
 from wizard.arc.tags import decode_arc
 from wizard.arc.verify import verify_arc
+from wizard.dkim.verify import verify_signatures
 from wizard.dns.session import DnsSession
 from wizard.input.message import parse_message
-from wizard.dkim.verify import verify_signatures
-
-from tests.signing import arc_seal, arc_seal_mail_dkim, message, sign
 
 SEEN_AT_LIST = ("spf=pass smtp.mailfrom=verify.test; dkim=pass header.d=verify.test header.s=rsa2048; "
                 "dmarc=pass header.from=verify.test")
@@ -53,7 +52,7 @@ async def test_no_arc_headers(session):
 async def test_one_hop_list_passes_and_tells_the_original_story(session):
     raw = through_list(sign(message(), "rsa2048", "rsa2048a"))
     msg = parse_message(raw)
-    dkim_now = await verify_signatures(msg, session, now=datetime.now(timezone.utc))
+    dkim_now = await verify_signatures(msg, session, now=datetime.now(UTC))
     assert dkim_now[0].reason == "body_hash"
     report = await verify_arc(msg, session, dkim_verdicts=dkim_now)
     assert report.result == "pass" and report.broken_at is None

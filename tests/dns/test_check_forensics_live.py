@@ -86,7 +86,7 @@ def test_domain_mode_refuses_a_name_that_is_not_a_domain(dns_server):
 
 
 def findings_of(path: Path, dns_server) -> list[dict]:
-    code, out = run(str(path), "--resolver", dns_server.spec, "--json")
+    _code, out = run(str(path), "--resolver", dns_server.spec, "--json")
     return json.loads(out)["findings"]
 
 

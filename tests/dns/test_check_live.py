@@ -23,7 +23,7 @@ def test_all_dns_goes_to_the_named_resolver_and_nowhere_else(dns_server, tmp_pat
     path = tmp_path / "m.eml"
     path.write_bytes(b"Return-Path: <alice@verify.test>\r\n" + signed)
     with DelayProxy(dns_server.host, dns_server.port) as proxy:
-        code, data = run_check(path, "--resolver", proxy.spec, "--ip", "192.0.2.1")
+        _code, data = run_check(path, "--resolver", proxy.spec, "--ip", "192.0.2.1")
         asked = proxy.count
     assert {a["resolver"] for a in data["dns"]} == {proxy.spec}
     # Every answer in the report came through the proxy: nothing was asked elsewhere.
@@ -40,7 +40,7 @@ def test_two_resolvers_are_compared(dns_server, tmp_path):
     path = tmp_path / "m.eml"
     path.write_bytes(signed)
     with DelayProxy(dns_server.host, dns_server.port) as one, DelayProxy(dns_server.host, dns_server.port) as two:
-        code, data = run_check(path, "--resolver", one.spec, "--resolver", two.spec)
+        _code, data = run_check(path, "--resolver", one.spec, "--resolver", two.spec)
         assert one.count and two.count
     key = [a for a in data["dns"] if a["name"] == "rsa2048._domainkey.verify.test"]
     assert {a["resolver"] for a in key} == {one.spec, two.spec}
@@ -50,7 +50,7 @@ def test_dns_failure_is_temperror_not_permerror(silent_server, tmp_path):
     signed = sign(message(), "rsa2048", "rsa2048a")
     path = tmp_path / "m.eml"
     path.write_bytes(signed)
-    code, data = run_check(path, "--resolver", silent_server.spec, "--timeout", "0.5")
+    _code, data = run_check(path, "--resolver", silent_server.spec, "--timeout", "0.5")
     sig = data["signatures"][0]
     assert sig["result"] == "temperror"
     assert {a["status"] for a in data["dns"]} == {"timeout"}

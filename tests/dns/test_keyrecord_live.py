@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.signing import public_b64
+from wizard.dkim.keyrecord import analyze_key
 from wizard.dns.session import DnsSession
 from wizard.dns.types import Status
-from wizard.dkim.keyrecord import analyze_key
 from wizard.model.findings import RecordFix
-
-from tests.signing import public_b64
 
 KEY_A = f"v=DKIM1; k=rsa; p={public_b64('rsa2048a')}"
 

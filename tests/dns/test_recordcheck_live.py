@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from wizard import fixes
-
-from wizard.keys import keygen
 from wizard.dns.session import DnsSession, is_authoritative
+from wizard.keys import keygen
 from wizard.keys.match import Kind, check_record
 
 KEYS = Path(__file__).parent.parent / "keys"
@@ -77,7 +76,8 @@ async def test_doubled_domain_is_found_at_the_wrong_name(dns_server):
     assert place.name == "s1._domainkey.fix.test.fix.test" and place.matches
     (finding,) = result.findings  # DNS-07 replaces the bare "not found"
     assert finding.id == "DNS-07"
-    assert "found the right key at s1._domainkey.fix.test.fix.test; it must be at s1._domainkey.fix.test" in finding.detail
+    assert ("found the right key at s1._domainkey.fix.test.fix.test; it must be at s1._domainkey.fix.test"
+            in finding.detail)
     assert finding.fixes[0].name == "s1._domainkey.fix.test"
 
 

@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 
 import signing
-from wizard.keys import keygen
-from wizard.keys import rotation
 from wizard.dns.session import DnsSession
-from wizard.model.findings import RecordFix
+from wizard.keys import keygen, rotation
 from wizard.keys.rotation import State, StepId
+from wizard.model.findings import RecordFix
 
 KEYS = Path(__file__).parent.parent / "keys"
 KEY_B = keygen.load_private_key((KEYS / "rsa2048b.pem").read_bytes())

@@ -6,21 +6,20 @@ Expected outcomes follow RFC 6376 (verification), RFC 8301 (rsa-sha1, key sizes)
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-import dkim
 import pytest
 
-from wizard.dns.session import DnsSession
+import dkim
+from tests.signing import message, sign, sign_mail_dkim
+from wizard.dkim.outcome import EMPTY_BODY_BH
 from wizard.dkim.tags import decode_signatures
+from wizard.dkim.verify import MAX_SIGNATURES, verify_signatures
+from wizard.dns.session import DnsSession
 from wizard.input.classify import classify
 from wizard.input.message import parse_message
-from wizard.dkim.outcome import EMPTY_BODY_BH
-from wizard.dkim.verify import MAX_SIGNATURES, verify_signatures
 
-from tests.signing import message, sign, sign_mail_dkim
-
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 @pytest.fixture
@@ -66,7 +65,8 @@ async def test_dkimpy_itself_agrees_through_the_session(session):
 
 
 async def test_garbage_signatures_give_verdicts_not_exceptions(session):
-    values = [b"", b";;;", b"v=1; a=rsa-sha256; b=", b"v=1; a=rsa-sha256; d=verify.test; s=rsa2048; h=from; bh=!!; b=AAAA",
+    values = [b"", b";;;", b"v=1; a=rsa-sha256; b=",
+              b"v=1; a=rsa-sha256; d=verify.test; s=rsa2048; h=from; bh=!!; b=AAAA",
               b"v=1; a=rsa-sha256; d=verify.test; s=rsa2048; h=from; bh=AAAA; b=AAAA; t=99999999999999999999",
               b"v=1; a=rsa-sha256; d=verify.test; s=rsa2048; h=from; bh=AAAA; b=AAAA; l=5; c=weird",
               b"v=1; a=ed25519-sha256; d=verify.test; s=ed; h=from; bh=AAAA; b=AAAA"]
@@ -167,7 +167,8 @@ async def test_body_changed_header_signature_still_passes(session):
 
 
 async def test_header_changed_is_header_change_not_key_mismatch(session):
-    raw = sign(message(), "rsa2048", "rsa2048a").replace(b"Subject: Quarterly report", b"Subject: [list] Quarterly report")
+    raw = sign(message(), "rsa2048", "rsa2048a").replace(b"Subject: Quarterly report",
+                                                         b"Subject: [list] Quarterly report")
     (verdict,) = await check(raw, session)
     assert (verdict.result, verdict.reason) == ("fail", "signature")
     assert verdict.body_hash.result == "pass" and verdict.key_matches is True
@@ -202,7 +203,8 @@ async def test_testing_flag_and_key_hash_restriction(session):
     assert sha1only.header_signature == "pass"  # the maths holds; the key's h= forbids sha256
 
 
-@pytest.mark.parametrize("bits, result, reason", [(512, "policy", "weak_key"), (768, "policy", "weak_key"), (1024, "pass", "")])
+@pytest.mark.parametrize("bits, result, reason",
+                         [(512, "policy", "weak_key"), (768, "policy", "weak_key"), (1024, "pass", "")])
 async def test_weak_keys(session, bits, result, reason):
     (verdict,) = await check(sign(message(), f"weak{bits}", f"rsa{bits}"), session)
     assert (verdict.result, verdict.reason) == (result, reason)
@@ -225,7 +227,7 @@ async def test_expired_and_future_signatures_against_the_injected_clock(session)
     assert (expired.result, expired.reason) == ("fail", "expired") and expired.header_signature == "pass"
     assert "validity 0.2 hours" in next(f.detail for f in expired.findings if f.id == "DKIM-SIG-16")
     # The same message checked at signing time is fine.
-    (then,) = await check(raw, session, now=datetime.fromtimestamp(signed_at + 60, timezone.utc))
+    (then,) = await check(raw, session, now=datetime.fromtimestamp(signed_at + 60, UTC))
     assert then.result == "pass"
     future = sign(message(), "rsa2048", "rsa2048a", timestamp=int(NOW.timestamp()) + 2 * 86400)
     (ahead,) = await check(future, session)

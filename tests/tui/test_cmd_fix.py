@@ -42,7 +42,8 @@ def test_keygen_writes_a_0600_key_and_prints_every_form(tmp_path):
     assert (key.key_type, key.bits) == ("rsa", 2048)
     assert "PRIVATE KEY" not in text  # never printed unless asked
     value = f"v=DKIM1; k=rsa; p={key.public_b64}"
-    zone_line = next(line.strip() for line in text.splitlines() if " IN TXT " in line and "._domainkey.example.com." in line)
+    zone_line = next(line.strip() for line in text.splitlines()
+                     if " IN TXT " in line and "._domainkey.example.com." in line)
     rdata = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.TXT, zone_line.split(" IN TXT ", 1)[1])
     assert b"".join(rdata.strings).decode() == value
     assert f"    {value}\n" in text  # the unsplit value for web panels
@@ -79,7 +80,8 @@ def test_hostile_names_are_refused_before_anything_happens(tmp_path, bad):
                  ("keygen", "--domain", "example.com", "--selector", bad),
                  ("record-check", "--domain", bad, "--selector", "s", "--key", str(KEYS / "rsa2048a.pem")),
                  ("rotate", "--domain", bad, "--old", "a", "--new", "b")):
-        out = mailtriage(*args, "--resolver", "127.0.0.1:9", cwd=tmp_path) if args[0] != "keygen" else mailtriage(*args, cwd=tmp_path)
+        out = (mailtriage(*args, "--resolver", "127.0.0.1:9", cwd=tmp_path) if args[0] != "keygen"
+               else mailtriage(*args, cwd=tmp_path))
         assert out.returncode == 2
         assert b"is not a valid DNS name" in out.stderr
         assert list(tmp_path.iterdir()) == []

@@ -11,9 +11,9 @@ import pytest
 from rich.text import Text
 from textual.content import Content
 
-from tui_support import make_app, screen_text, settle
 from tui import safe
 from tui.messages import Submission
+from tui_support import make_app, screen_text, settle
 
 CLICK = "[@click=app.quit]x[/]"
 HOSTILE = (
@@ -34,7 +34,8 @@ def hostile_message() -> bytes:
     lines = [
         "Return-Path: <bounce@example.com>",
         f"Authentication-Results: mx.example.org; dkim=fail reason=\"{one_line}\" header.d=example.com",
-        f"Received: from {CLICK} (evil [192.0.2.66]) by mx.example.org with ESMTP id {one_line}; Fri, 20 Nov 2026 09:30:04 +0000",
+        f"Received: from {CLICK} (evil [192.0.2.66]) by mx.example.org with ESMTP id {one_line}; "
+        "Fri, 20 Nov 2026 09:30:04 +0000",
         f"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=evil; t=1795167000;"
         f" h=from:subject; z=From:{CLICK}; x-evil={one_line}; bh=AAAA; b=AAAA",
         f"From: {CLICK} <alice@example.com>",

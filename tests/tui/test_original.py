@@ -14,7 +14,7 @@ from tui.messages import Submission
 from tui_support import NOW, make_app, screen_text, settle
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from signing import message, sign  # noqa: E402
+from signing import message, sign
 
 ZONES = ["tests/zones/verify.test.zone", "tests/zones/test.zone"]
 # t= an hour before the app's fixed clock, so the signature is the same bytes every run.

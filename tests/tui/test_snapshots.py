@@ -78,7 +78,6 @@ def test_quit_with_an_unsaved_paste_80x24(snap_compare):
 def test_body_pane_with_the_original_80x24(snap_compare):
     """A list footer added after signing, compared with the sender's original (second paste)."""
     from test_original import RECEIVED, SENT, give_original, zone_app
-
     from tui.messages import Submission
 
     async def run_before(pilot) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tui.app import MailTriageApp
 from tui.messages import Submission
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 DMARC_REPLY = (
     "550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's "
@@ -52,7 +52,8 @@ def screen_text(app) -> str:
     export the snapshots use)."""
     svg = app.export_screenshot()
     rows: dict[int, list[str]] = {}
-    for row, text in re.findall(r'<text[^>]*clip-path="url\(#terminal-\d+-line-(\d+)\)"[^>]*>(.*?)</text>', svg, flags=re.S):
+    for row, text in re.findall(r'<text[^>]*clip-path="url\(#terminal-\d+-line-(\d+)\)"[^>]*>(.*?)</text>', svg,
+                                flags=re.S):
         rows.setdefault(int(row), []).append(text)
     return "\n".join(html.unescape("".join(rows[r])).replace("\xa0", " ") for r in sorted(rows))
 

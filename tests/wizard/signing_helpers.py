@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import functools
 
-import dkim
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+import dkim
 from wizard.dkim.signature import Signature, parse_signatures
 from wizard.input.message import Message, parse_message
 
@@ -59,7 +59,7 @@ def text_body(lines: int = 12) -> bytes:
 # --- how gateways wrap links (the inverse of wizard.transit.intermediaries' decoders) -------------------
 
 def _pp_v2(url: str) -> str:
-    out = "".join(c if c.isalnum() or c in "./" else "%{:02X}".format(ord(c)) for c in url)
+    out = "".join(c if c.isalnum() or c in "./" else f"%{ord(c):02X}" for c in url)
     return "https://urldefense.proofpoint.com/v2/url?u=" + out.replace("%", "-").replace("/", "_") + \
         "&d=DwMFAg&c=euGZstcaTDllvimEN8b7jXrwqOf-v5A_CdpgnVfiiMM&r=abc&m=def&s=ghi&e="
 
@@ -99,9 +99,10 @@ WRAP = {
 def sign_with_z(raw: bytes, z: bytes) -> bytes:
     """dkim.sign has no z= option; build the same tag list it does, plus z=, and let
     dkimpy's own DKIM.gen_header hash and sign it."""
+    import hashlib
+
     from dkim.canonicalization import CanonicalizationPolicy
     from dkim.crypto import parse_pem_private_key
-    import hashlib
 
     d = dkim.DKIM(raw)
     policy = CanonicalizationPolicy.from_c_value(b"relaxed/relaxed")

@@ -76,7 +76,7 @@ def _summary(aar: str) -> tuple[str, str]:
     body = re.sub(r"^\s*i\s*=\s*\d+\s*;", "", aar, count=1)
     try:
         parsed = authres.AuthenticationResultsHeader.parse("Authentication-Results: " + body)
-    except Exception:  # authres raises several classes for malformed input
+    except Exception:  # noqa: BLE001 - authres raises several classes for malformed input
         return "", ""
     parts = []
     for res in parsed.results:
@@ -119,7 +119,7 @@ async def verify_arc(msg: Message, session, *, dkim_verdicts: tuple[SignatureVer
 def _run_dkimpy(raw: bytes, dnsfunc) -> tuple[bytes | None, list[dict], str]:
     try:
         return dkim.ARC(raw, minkey=1024).verify(dnsfunc=dnsfunc)
-    except Exception as exc:  # dkimpy on hostile input: report it as a broken chain
+    except Exception as exc:  # noqa: BLE001 - dkimpy on hostile input: report it as a broken chain
         return dkim.CV_Fail, [], f"{type(exc).__name__}: {exc}"
 
 
@@ -133,7 +133,7 @@ def _ams_splits(msg: Message, fields: list[_Field], reports) -> dict[int, tuple[
         try:
             crypto = check_crypto(headers, msg.body, f.tags, headers[header.index],
                                   reports.get((f.name, f.instance)), default_c=b"relaxed/relaxed", add_from=False)
-        except Exception:  # malformed AMS: dkimpy's verdict already says it failed
+        except Exception:  # noqa: BLE001 - malformed AMS: dkimpy's verdict already says it failed
             continue
         out[f.instance] = (crypto.body, crypto.header_signature)
     return out
@@ -233,7 +233,8 @@ def _findings(instances: list[ArcInstance], result: str, reason: str, broken: in
     if inst.seal == "fail":
         key = inst.seal_key
         why.append("the ARC-Seal did not verify" + (f" ({key.problem.replace('_', ' ')})" if key and key.problem else
-                                                     ": an ARC header was changed after sealing, or the sealer's key does not match"))
+                                                     ": an ARC header was changed after sealing, "
+                                                     "or the sealer's key does not match"))
     yield Finding("ARC-04", Severity.CRITICAL, f"ARC chain fails at i={inst.instance}",
                   f"The newest AMS and every ARC-Seal must verify (RFC 8617 §5.2). At i={inst.instance} "
                   f"(sealer {inst.seal_d}): {'; '.join(why) or text}.",
@@ -268,7 +269,8 @@ def _story(original: str, first: ArcInstance, instances: list[ArcInstance], resu
     failing = [v for v in dkim_verdicts if v.result != "pass"]
     if dkim_verdicts and failing and not any(v.result == "pass" for v in dkim_verdicts):
         changed = [v for v in failing if v.reason == "body_hash"]
-        lines.append("DKIM fails now" + (" (body hash: the body was changed after the first hop saw it)" if changed else f" ({failing[0].reason})"))
+        lines.append("DKIM fails now" + (" (body hash: the body was changed after the first hop saw it)" if changed
+                                         else f" ({failing[0].reason})"))
     if result == "pass":
         lines.append(f"DMARC can be rescued only if the receiver trusts the ARC sealer(s) "
                      f"{', '.join(dict.fromkeys(i.seal_d for i in instances if i.seal_d))}")

@@ -14,7 +14,7 @@ import re
 class LazyPattern:
     """A stand-in for `re.compile(pattern, flags)` that compiles when first used."""
 
-    __slots__ = ("pattern", "flags", "_compiled")
+    __slots__ = ("_compiled", "flags", "pattern")
 
     def __init__(self, pattern: str | bytes, flags: int = 0) -> None:
         self.pattern = pattern

@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 SIMPLE = "simple"
 RELAXED = "relaxed"
@@ -119,14 +123,20 @@ def canonical_pieces(body: bytes, algorithm: str) -> Iterator[bytes]:
     yield tail
 
 
-def hash_factory(a_tag: str) -> Callable[[], "hashlib._Hash"]:
+class HashFactory(Protocol):
+    """A hashlib constructor (hashlib.sha256, ...): optional initial data, a new hash object."""
+
+    def __call__(self, data: ReadableBuffer = ..., /) -> hashlib._Hash: ...
+
+
+def hash_factory(a_tag: str) -> HashFactory:
     """The hash constructor for a signature's a= value (rsa-sha256, ed25519-sha256, rsa-sha1)."""
     if a_tag.lower().endswith("sha1"):
         return hashlib.sha1
     return hashlib.sha256
 
 
-def body_digest(body: bytes, algorithm: str, new_hash: Callable[[], "hashlib._Hash"],
+def body_digest(body: bytes, algorithm: str, new_hash: HashFactory,
                 length: int | None = None) -> bytes:
     """The digest a signature's bh= should carry for `body` as received: canonicalised per
     `algorithm`, cut at l= when given, hashed piece by piece (no second whole copy)."""

@@ -155,16 +155,19 @@ def analyze_key(
         chain_note = f" The selector is a CNAME: {_chain_text(name, answer.cname_chain)}."
         draft.add(
             "DNS-03", Severity.INFO, "Key delegated by CNAME" + (f" to {esp}" if esp else ""),
-            f"The key is looked up at the CNAME target, which {'belongs to ' + esp if esp else 'another party may control'}."
+            "The key is looked up at the CNAME target, "
+            f"which {'belongs to ' + esp if esp else 'another party may control'}."
             f"{chain_note}",
             evidence=(_chain_text(name, answer.cname_chain),), about=about,
         )
 
     if answer.status == Status.NXDOMAIN or answer.status == Status.NODATA:
         nx = answer.status == Status.NXDOMAIN
-        kid, what = ("DKIM-KEY-01", "does not exist (NXDOMAIN)") if nx else ("DKIM-KEY-02", "exists but holds no TXT record (NODATA)")
+        kid, what = (("DKIM-KEY-01", "does not exist (NXDOMAIN)") if nx
+                     else ("DKIM-KEY-02", "exists but holds no TXT record (NODATA)"))
         target = answer.cname_chain[-1] if answer.cname_chain else name
-        detail = f"{target} {what}, so every verifier fails this signature with \"no key for signature\" (RFC 6376 §6.1.2)."
+        detail = (f"{target} {what}, so every verifier fails this signature with \"no key for signature\" "
+                  "(RFC 6376 §6.1.2).")
         if answer.cname_chain:
             who = esp or "the CNAME target's owner"
             detail += (
@@ -190,7 +193,8 @@ def analyze_key(
                     "DNS-07", Severity.CRITICAL, "Key published at the wrong name",
                     f"Found your key record at {wrong}; it must be at {name} ({why}).",
                     evidence=(f"{wrong} TXT: {_s(found[wrong], 120)}",),
-                    fixes=(RecordFix(name, "TXT", sanitize(found[wrong], one_line=True), "publish the key at the right name"),),
+                    fixes=(RecordFix(name, "TXT", sanitize(found[wrong], one_line=True),
+                                     "publish the key at the right name"),),
                     about=about,
                 )
         draft.fail("key_not_found")
@@ -266,7 +270,8 @@ def _several_records(answer: DnsAnswer, values: tuple[str, ...], draft: _Draft) 
             " Joined together they form one valid key: a DNS panel created separate records "
             "instead of one record with several strings (DNS-01). Delete them and publish one record."
         )
-        fixes_out = (RecordFix(answer.name, "TXT", joined, "publish the key as ONE record (the zone line splits it into strings)"),)
+        fixes_out = (RecordFix(answer.name, "TXT", joined,
+                               "publish the key as ONE record (the zone line splits it into strings)"),)
     draft.add("DKIM-KEY-04", Severity.ERROR, "Several TXT records at the selector", detail,
               evidence=tuple(notes), fixes=fixes_out, about=answer.name)
 
@@ -324,7 +329,8 @@ def _analyze_value(
         if q in value:
             marks.append(f"typographic quote {q!r} (U+{ord(q):04X}) at offset {value.index(q)}")
     if "-----BEGIN" in value or "-----END" in value:
-        marks.append("a PEM header/footer (-----BEGIN …-----) was pasted into p=; only the base64 between them belongs there")
+        marks.append("a PEM header/footer (-----BEGIN …-----) was pasted into p=; "
+                     "only the base64 between them belongs there")
     syntax.extend(marks)
 
     if "v" in tag and (tags[0][0] != "v" or tag["v"] != "DKIM1"):
@@ -354,7 +360,8 @@ def _analyze_value(
             )
         draft.add("DKIM-KEY-05" if not wildcard else "DNS-06", Severity.CRITICAL if not wildcard else Severity.ERROR,
                   "DKIM key record syntax error" if not wildcard else "A wildcard record answers for the key name",
-                  detail, evidence=shown + tuple(syntax), fixes=fix_records + _lookup_fixes(name, answer.resolver), about=name)
+                  detail, evidence=shown + tuple(syntax), fixes=fix_records + _lookup_fixes(name, answer.resolver),
+                  about=name)
         if wildcard:
             draft.add("DKIM-KEY-05", Severity.CRITICAL, "DKIM key record syntax error",
                       f"What {name} returned is not a DKIM key record.", evidence=shown, about=name)
@@ -391,7 +398,7 @@ def _repaired_ok(corrected: str) -> bool:
 def _wildcard_note(name: str, value: str, probe: DnsAnswer | None) -> str:
     foreign = value.lstrip().lower().startswith(("v=spf1", "v=dmarc1", "google-site-verification", "ms="))
     probe_hit = probe is not None and probe.status.answered and value in probe.values
-    if probe_hit:
+    if probe is not None and probe_hit:
         return (f"{probe.name}, a name that should not exist, returns the same TXT: a wildcard "
                 f"(*.…) record answers for names under _domainkey (DNS-06)")
     if foreign:
@@ -442,7 +449,8 @@ def _unknown_tags(name: str, tags: tuple[tuple[str, str], ...], draft: _Draft) -
                   evidence=(f"{_s(key)}={_s(value, 60)}",), about=name)
 
 
-def _key_material(answer: DnsAnswer, strings: tuple[str, ...], tag: dict[str, str], draft: _Draft, *, sig_a: str) -> None:
+def _key_material(answer: DnsAnswer, strings: tuple[str, ...], tag: dict[str, str], draft: _Draft, *,
+                  sig_a: str) -> None:
     name = answer.name
     selector, domain = split_key_name(name)
     p = tag["p"]
@@ -503,7 +511,8 @@ def _key_material(answer: DnsAnswer, strings: tuple[str, ...], tag: dict[str, st
     if k == "ed25519":
         key = ed25519_key(raw)
         if key is None:
-            _unusable(name, f"an Ed25519 p= must be the raw 32-byte key (RFC 8463); this one decodes to {len(raw)} bytes", draft)
+            _unusable(name, "an Ed25519 p= must be the raw 32-byte key (RFC 8463); "
+                      f"this one decodes to {len(raw)} bytes", draft)
             return
         draft.key_bits = key.bits
         draft.fingerprint = key.fingerprint
@@ -612,7 +621,7 @@ def _key_size(name: str, selector: str, domain: str, bits: int, draft: _Draft) -
 def _size_check(answer: DnsAnswer, draft: _Draft) -> None:
     size = answer.size
     estimated = size is None
-    if estimated:
+    if size is None:
         size = sum(len(s) + 1 for record in answer.strings for s in record) + 12 + len(answer.name) + 2
     if size > UDP_CLASSIC:
         draft.add(
@@ -620,7 +629,8 @@ def _size_check(answer: DnsAnswer, draft: _Draft) -> None:
             f"The TXT answer for {answer.name} is {'about ' if estimated else ''}{size} bytes, over "
             f"{UDP_CLASSIC}: resolvers need EDNS0 or TCP, and networks that block TCP/53 or "
             "fragments turn this into temperror at some receivers (DNS-09).",
-            evidence=(f"{answer.name} TXT: {size} bytes" + (" (estimated)" if estimated else "") + f", status {answer.status}",),
+            evidence=(f"{answer.name} TXT: {size} bytes" + (" (estimated)" if estimated else "")
+                      + f", status {answer.status}",),
             about=answer.name,
         )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import TypedDict
 
 from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
 from msgspec import Struct
@@ -33,13 +34,14 @@ from wizard.dkim.meanings import (
     split_h,
     utc_text,
 )
-from wizard.dkim.taglist import TagList, Verdict, parse_tags, pointer
+from wizard.dkim.signature import MAX_PARSED, Signature, parse_signatures
+from wizard.dkim.taglist import TagList, Verdict, pointer
 from wizard.input.message import Header, Message
 from wizard.input.received import ReceivedChain, parse_received
 from wizard.model.dkim import DecodedSignature as DecodedSignature
 from wizard.model.findings import Cap, Finding, Severity, signature_about
 
-MAX_SIGNATURES = 50  # signatures examined per message; more is abuse (say so, stop there)
+MAX_SIGNATURES = MAX_PARSED  # signatures examined per message; more is abuse (say so, stop there)
 
 REQUIRED = ("v", "a", "b", "bh", "d", "h", "s")  # RFC 6376 §3.5
 # RFC 6376 §5.4.1's recommended list, plus RFC 8058's one-click header.
@@ -78,6 +80,22 @@ class SignatureSet(Struct, frozen=True):
     findings: tuple[Finding, ...]  # every finding: the set's own and each signature's
     total: int = 0  # DKIM-Signature fields in the message (may exceed those examined)
     cap: Cap | None = None
+
+
+class _Sig(TypedDict):
+    """One signature's decoded tag values, as the checks read them (see DecodedSignature)."""
+
+    d: str | None
+    s: str | None
+    a: str | None
+    c_header: str
+    c_body: str
+    i: str | None
+    q: str | None
+    h: tuple[str, ...]
+    l: int | None  # noqa: E741 - the l= tag's own name
+    t: datetime | None
+    x: datetime | None
 
 
 class _Builder:
@@ -179,7 +197,7 @@ def _check_syntax(b: _Builder) -> None:
         b.warn("missing_tags")
 
 
-def _check_basics(b: _Builder, sig: dict) -> None:
+def _check_basics(b: _Builder, sig: _Sig) -> None:
     v = b.tags.get("v")
     if v is not None and v != "1":
         b.note("v", Verdict.ERROR, "only v=1 exists")
@@ -200,8 +218,7 @@ def _check_basics(b: _Builder, sig: dict) -> None:
                "Only rsa-sha256 and ed25519-sha256 are defined; verifiers return permerror for "
                "anything else (RFC 6376 §6.1.1).")
         b.warn("unknown_algorithm")
-    for name in ("d", "s"):
-        value = sig[name]
+    for name, value in (("d", sig["d"]), ("s", sig["s"])):
         if value is None:
             continue
         try:
@@ -219,7 +236,7 @@ def _check_basics(b: _Builder, sig: dict) -> None:
         b.warn("bad_query")
 
 
-def _check_canon(b: _Builder, sig: dict) -> None:
+def _check_canon(b: _Builder, sig: _Sig) -> None:
     c = b.tags.get("c")
     if c is None:
         b.notes.setdefault("c", (Verdict.WARN, "absent: defaults to simple/simple"))
@@ -242,7 +259,7 @@ def _check_canon(b: _Builder, sig: dict) -> None:
         b.warn("simple_canon")
 
 
-def _check_identity(b: _Builder, sig: dict) -> None:
+def _check_identity(b: _Builder, sig: _Sig) -> None:
     i, d = sig["i"], sig["d"]
     if i is None or d is None:
         return
@@ -256,7 +273,7 @@ def _check_identity(b: _Builder, sig: dict) -> None:
         b.warn("identity_mismatch")
 
 
-def _check_headers(b: _Builder, sig: dict, msg: Message) -> None:
+def _check_headers(b: _Builder, sig: _Sig, msg: Message) -> None:
     listed = sig["h"]
     if b.tags.get("h") is None:
         return
@@ -357,7 +374,7 @@ def _check_headers(b: _Builder, sig: dict, msg: Message) -> None:
                + "; ".join(f"{n}: {REWRITTEN[n]}" for n in rewritten) + ".")
 
 
-def _check_body(b: _Builder, sig: dict, ctx: _Context) -> None:
+def _check_body(b: _Builder, sig: _Sig, ctx: _Context) -> None:
     length = sig["l"]
     if length is None:
         return
@@ -391,14 +408,14 @@ def _check_body(b: _Builder, sig: dict, ctx: _Context) -> None:
                "breaking the signature (RFC 6376 §8.2); signers should not use l=.")
 
 
-def _check_times(b: _Builder, sig: dict, ctx: _Context) -> None:
+def _check_times(b: _Builder, sig: _Sig, ctx: _Context) -> None:
     t, x = sig["t"], sig["x"]
     hops_after = [h for h in ctx.received.before(b.header.index) if h.timestamp]
     receipt = hops_after[-1] if hops_after else None  # first hop that saw the signed message
     arrival = ctx.received.hops[0] if ctx.received.hops and ctx.received.hops[0].timestamp else None
     if t is not None:
-        refs = []
-        if receipt is not None:
+        refs: list[tuple[datetime, str, str]] = []
+        if receipt is not None and receipt.timestamp is not None:  # hops_after all have one
             refs.append((receipt.timestamp, f"the first Received after signing ({receipt.by or '?'})",
                          f"{receipt.header.name}: {shorten(receipt.raw, 200)}"))
         elif ctx.date is not None:
@@ -432,7 +449,7 @@ def _check_times(b: _Builder, sig: dict, ctx: _Context) -> None:
         b.warn("expired")
         return
     validity = f" (validity {span(x - t)})" if t is not None else ""
-    if arrival is not None and x < arrival.timestamp:
+    if arrival is not None and arrival.timestamp is not None and x < arrival.timestamp:
         b.note("x", Verdict.ERROR, "expired before delivery")
         b.find("DKIM-SIG-16", Severity.ERROR, "Signature expired before delivery",
                f"Signed at {utc_text(t) if t else '?'}, expired at {utc_text(x)}{validity}; the "
@@ -454,7 +471,7 @@ def _check_times(b: _Builder, sig: dict, ctx: _Context) -> None:
         b.warn("short_expiry")
 
 
-def _check_hashes(b: _Builder, sig: dict) -> None:
+def _check_hashes(b: _Builder, sig: _Sig) -> None:
     expected = ALGORITHMS.get((sig["a"] or "").lower(), ("", 0))[1]
     for name in ("bh", "b"):
         value = b.tags.get(name)
@@ -512,16 +529,17 @@ def _check_z(b: _Builder, msg: Message) -> None:
         b.note("z", Verdict.OK, "the copied headers match the current ones")
 
 
-def _decode_one(index: int, header: Header, ctx: _Context) -> DecodedSignature:
-    tags = parse_tags(header.value)
+def _decode_one(index: int, header: Header, ctx: _Context, tags: TagList) -> DecodedSignature:
     b = _Builder(index, header, tags)
     c = (tags.get("c") or "simple").lower()
     c_head, _, c_body = c.partition("/")
-    sig = {
+    h = tags.get("h")
+    sig: _Sig = {
         "d": tags.get("d"), "s": tags.get("s"), "a": tags.get("a"),
         "c_header": c_head, "c_body": c_body or "simple",
         "i": tags.get("i"), "q": tags.get("q"),
-        "h": split_h(tags.get("h")) if tags.get("h") is not None else (),
+        "h": split_h(h) if h is not None else (),
+        "l": None, "t": None, "x": None,  # set below, after the syntax findings
     }
     b.about = signature_about(index, sig['d'], sig['s'])
     _check_syntax(b)
@@ -620,9 +638,13 @@ def aligned_only(count: int, limit: int, left_out: tuple[str, ...]) -> Finding:
                    tuple(sanitize(d, one_line=True) for d in left_out))
 
 
-def decode_signatures(msg: Message, *, now: datetime) -> SignatureSet:
-    """Decode and check every DKIM-Signature (top-most first). Never raises."""
+def decode_signatures(msg: Message, *, now: datetime,
+                      parsed: tuple[Signature, ...] | None = None) -> SignatureSet:
+    """Decode and check every DKIM-Signature (top-most first). Never raises. `parsed` is
+    the pipeline's one parse of the signatures (wizard.dkim.signature); read, not redone."""
     fields = msg.get_all("DKIM-Signature")
+    if parsed is None:
+        parsed = parse_signatures(msg)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     ctx = _Context(msg, now, parse_received(msg), _message_date(msg), {})
@@ -645,7 +667,7 @@ def decode_signatures(msg: Message, *, now: datetime) -> SignatureSet:
                     "No legitimate message carries this many signatures; it is broken or built "
                     "to slow verifiers down. Receivers also stop after a few.", about="message")
         )
-    sigs = tuple(_decode_one(n, h, ctx) for n, h in enumerate(fields[:MAX_SIGNATURES]))
+    sigs = tuple(_decode_one(p.index, p.header, ctx, p.tags) for p in parsed[:MAX_SIGNATURES])
     for sig in sigs:
         findings.extend(sig.findings)
     if len(fields) > 1:
@@ -672,11 +694,11 @@ def decode_signatures(msg: Message, *, now: datetime) -> SignatureSet:
     for s in sigs:
         if s.d:  # s= missing on both (a truncated copy) still means the same signer
             seen.setdefault((s.d.lower(), (s.s or "").lower()), []).append(s)
-    for (d, s), group in seen.items():
+    for (d, selector), group in seen.items():
         if len(group) > 1:
             findings.append(
                 Finding("DKIM-SIG-20", Severity.WARN,
-                        f"Signed {len(group)} times by d={d} s={s or '(missing)'}",
+                        f"Signed {len(group)} times by d={d} s={selector or '(missing)'}",
                         "Two hops of the same organisation both signed. It is legal but "
                         "wasteful, and some relays refuse it (Amazon SES: \"Duplicate header "
                         "'DKIM-Signature'\"). Sign at one hop only.",

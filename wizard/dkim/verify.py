@@ -233,7 +233,8 @@ def check_crypto(headers: list[list[bytes]], body: bytes | None, tags: dict[byte
         include.append(b"from")
     canon_headers = policy.canonicalize_headers(headers)
     shown = tuple(
-        sanitize(_text(n + b":" + v).rstrip("\r\n"), one_line=True) for n, v in dkim.select_headers(canon_headers, include)
+        sanitize(_text(n + b":" + v).rstrip("\r\n"), one_line=True)
+        for n, v in dkim.select_headers(canon_headers, include)
     )
     if report is None or not (report.fingerprint or report.corrected):
         return Crypto(body_hash, "not_checked", None, shown, "no usable key")
@@ -287,7 +288,7 @@ def _verify_one(msg: Message, headers: list[list[bytes]], p: _Prepared, report: 
     sig_header = headers[p.header.index]
     try:
         crypto = check_crypto(headers, msg.body, p.tags, sig_header, report, body_digests=body_digests)
-    except Exception as exc:  # dkimpy on hostile input: report, never raise (house rule)
+    except Exception as exc:  # noqa: BLE001 - dkimpy on hostile input: report, never raise (house rule)
         crypto = Crypto(BodyHash("not_checked"), "not_checked", None, (), f"verification failed: {exc}")
     if report is not None and not report.fingerprint and crypto.header_signature == "pass":
         # Checked against the repaired record (keyrecord's `corrected`): say so, and keep the
@@ -398,5 +399,12 @@ def _key_fixes(p: _Prepared) -> tuple:
         return ()
 
 
-__all__ = ["BodyHash", "Crypto", "SignatureVerdict", "verify_signatures", "check_crypto", "dkim_headers",
-           "MAX_SIGNATURES"]
+__all__ = [
+    "MAX_SIGNATURES",
+    "BodyHash",
+    "Crypto",
+    "SignatureVerdict",
+    "check_crypto",
+    "dkim_headers",
+    "verify_signatures",
+]

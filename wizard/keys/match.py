@@ -405,7 +405,7 @@ def findings_for(
     for diff, checks in seen.items():
         if diff.kind in (Kind.NOT_FOUND, Kind.NO_TXT) and misplaced:
             continue  # the DNS-07 finding below says it better
-        evidence = [line for c in checks for line in _evidence(c.answer)]
+        evidence = tuple(line for c in checks for line in _evidence(c.answer))
         fixes_: tuple = (expected, *commands) if diff.kind is not Kind.LOOKUP_FAILED else (
             fixes.dig_trace(expected.name), *commands)
         out.append(Finding(
@@ -419,7 +419,7 @@ def findings_for(
             Kind.WRONG_NAME.finding_id, Kind.WRONG_NAME.severity, _TITLES[Kind.WRONG_NAME],
             f"found {state} at {place.name}; it must be at {expected.name} ({place.why}). Publish it "
             f"at the right name, then delete the record at {place.name}.",
-            _evidence(place.answer), (expected, *commands), about=expected.name,
+            tuple(_evidence(place.answer)), (expected, *commands), about=expected.name,
         ))
     # What each server said, order-free (servers rotate several records); failures that a
     # retry may cure are not a disagreement about the data.
@@ -432,7 +432,7 @@ def findings_for(
             Kind.DISAGREE.finding_id, Kind.DISAGREE.severity, _TITLES[Kind.DISAGREE],
             "resolvers or authoritative servers return different records for this name; receivers "
             "will see either, so results are intermittent until they agree",
-            [line for c in answers for line in _evidence(c.answer)],
+            tuple(line for c in answers for line in _evidence(c.answer)),
             (fixes.dig_authoritative(expected.name, domain), *fixes.dig_txt(expected.name, resolvers)),
             about=expected.name,
         ))

@@ -219,26 +219,27 @@ def plan(facts: RotationFacts) -> Plan:
                     *resolver_flags, purpose="re-check with a message sent after the switch"),
         fixes.opendkim_testkey(d, new, facts.new_key_path),
     )
+    fresh: tuple[str, ...]  # what the fresh message showed
     if steps[-1].state is not State.DONE:
-        state, found = State.BLOCKED, ()
+        state, fresh = State.BLOCKED, ()
     elif signer is None:
-        state, found = State.TODO, ("no fresh message given: send one to yourself after the switch",)
+        state, fresh = State.TODO, ("no fresh message given: send one to yourself after the switch",)
     elif signer.selector == new and signer.verified:
-        state, found = State.DONE, (f"fresh message: s={new}, {signer.detail}",)
+        state, fresh = State.DONE, (f"fresh message: s={new}, {signer.detail}",)
     elif signer.selector == new:
-        state, found = State.PROBLEM, (f"fresh message: s={new} but {signer.detail}",)
+        state, fresh = State.PROBLEM, (f"fresh message: s={new} but {signer.detail}",)
     else:
         shown = sanitize(signer.selector, one_line=True) if signer.selector else "none"
         if signer.selector == old:
             state, why = State.TODO, "the signer still uses the old selector"
         else:
             state, why = State.PROBLEM, f"neither {old} nor {new}: check the signer's configuration"
-        found = (f"fresh message: s={shown}, {signer.detail}: {why}",)
+        fresh = (f"fresh message: s={shown}, {signer.detail}: {why}",)
     steps.append(Step(
         StepId.SWITCH, 3, f"Switch the signer to selector {new} and the new private key",
         verify_run,
         f"a message sent now carries s={new} in its DKIM-Signature (d={d}) and verifies",
-        state, found,
+        state, fresh,
     ))
 
     # 4. grace
@@ -342,8 +343,9 @@ def signer_evidence(raw: bytes, domain: str, keys: dict[str, str]) -> SignerEvid
     try:
         verified = dkim.DKIM(message.canonical).verify(idx=index, dnsfunc=dnsfunc)
     except dkim.DKIMException as exc:
-        return SignerEvidence(selector, False, _signed_at(tags), f"it does not verify: {sanitize(str(exc), one_line=True)}")
-    except Exception as exc:  # dkimpy lets IndexError and friends out on mangled input
+        return SignerEvidence(selector, False, _signed_at(tags),
+                              f"it does not verify: {sanitize(str(exc), one_line=True)}")
+    except Exception as exc:  # noqa: BLE001 - dkimpy lets IndexError and friends out on mangled input
         return SignerEvidence(selector, False, _signed_at(tags), f"dkimpy could not read it: {type(exc).__name__}")
     detail = "it verifies" if verified else "it does not verify (dkimpy: signature check failed)"
     return SignerEvidence(selector, bool(verified), _signed_at(tags), detail)

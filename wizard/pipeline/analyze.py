@@ -211,7 +211,7 @@ async def _analyze_message(
 
     now = report.analysed_at
     parsed = parse_signatures(msg)  # once: verify and transit forensics read these objects
-    signatures = decode_signatures(msg, now=now)
+    signatures = decode_signatures(msg, now=now, parsed=parsed)
     arc_set = decode_arc(msg)
     auth = parse_auth_results(msg)
     received = parse_received(msg)

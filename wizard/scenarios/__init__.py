@@ -7,10 +7,11 @@ named <origin>.zone and scenario.json.
 from __future__ import annotations
 
 import json
-from msgspec import Struct
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+
+from msgspec import Struct
 
 HERE = Path(__file__).resolve().parent
 DEFAULT = "dmarc-reject-bounce"  # what the README's run command opens: the commonest ticket

@@ -120,7 +120,8 @@ def test_no_arc():
 
 
 def test_googlegroups_sample():
-    text = open("/work/shared/data/bounces/lhost-googlegroups-01.eml", "rb").read()
+    with open("/work/shared/data/bounces/lhost-googlegroups-01.eml", "rb") as f:
+        text = f.read()
     returned = text.split(b"----- Original message -----\n\n", 1)[1]
     arc = decode_arc(parse_message(returned))
     (inst,) = arc.instances

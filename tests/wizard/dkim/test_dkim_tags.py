@@ -403,7 +403,8 @@ def test_cap_on_many_signatures(sign):
 
 
 def test_postfix_78_duplicate_signer():
-    text = open("/work/shared/data/bounces/lhost-postfix-78.eml", "rb").read()
+    with open("/work/shared/data/bounces/lhost-postfix-78.eml", "rb") as f:
+        text = f.read()
     returned = text.split(b"Content-Type: message/rfc822\n\n", 1)[1]
     result = decode(returned, now=datetime(2022, 8, 5, tzinfo=UTC))
     assert len(result.signatures) == 2

@@ -23,7 +23,8 @@ MESSAGE = (
         (b"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s1;\r\n h=from; bh=AAAA; b=BBBB", "dkim_signature"),
         (b"v=1; a=rsa-sha256; d=example.com; s=s1; h=from; bh=AAAA; b=BBBB", "dkim_signature"),
         (b"Authentication-Results: mx.google.com; dkim=pass header.i=@example.com", "auth_results"),
-        (b"spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=example.com; dkim=pass header.d=example.com", "auth_results"),
+        (b"spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=example.com; dkim=pass header.d=example.com",
+         "auth_results"),
         (MESSAGE.split(b"\r\n\r\n")[0] + b"\r\n", "headers"),
         (MESSAGE, "message"),
     ],
@@ -81,7 +82,8 @@ def test_classify_never_raises_anything_but_unreadable(raw):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from([b"\r\n", b"\n", b"\r", b" ", b"\t", b":", b"From ", b"X-A", b"=?", b"\x1b]52;c;", b"\xc2\x9b", b"\xff"]), max_size=60))
+@given(st.lists(st.sampled_from([b"\r\n", b"\n", b"\r", b" ", b"\t", b":", b"From ", b"X-A", b"=?", b"\x1b]52;c;",
+                                 b"\xc2\x9b", b"\xff"]), max_size=60))
 def test_parse_message_survives_mutated_structure(parts):
     raw = MESSAGE + b"".join(parts)
     msg = parse_message(b"".join(parts) + MESSAGE)

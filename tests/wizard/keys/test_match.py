@@ -57,5 +57,5 @@ def test_key_type_mismatch_and_not_a_key():
 
 
 def test_control_characters_in_a_record_are_shown_escaped():
-    kind, detail = _only(["v=spf1 \x1b]52;c;aGk=\x07"])
+    _kind, detail = _only(["v=spf1 \x1b]52;c;aGk=\x07"])
     assert "\x1b" not in detail and "\\x1b" in detail

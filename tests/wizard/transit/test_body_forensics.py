@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import email.quoprimime
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -151,7 +151,8 @@ def test_8bit_reencoded_to_quoted_printable_by_exchange():
     text = "Grüße aus Köln — café résumé\r\nZweite Zeile mit Umlauten: äöü\r\n".encode()
     raw = sign(plain(text, cte=b"8bit"))
     qp = email.quoprimime.body_encode(text.decode("latin-1"), maxlinelen=76, eol="\r\n").encode("latin-1")
-    damaged = raw.replace(text, qp).replace(b"Content-Transfer-Encoding: 8bit", b"Content-Transfer-Encoding: quoted-printable")
+    damaged = raw.replace(text, qp).replace(b"Content-Transfer-Encoding: 8bit",
+                                            b"Content-Transfer-Encoding: quoted-printable")
     damaged = add_headers(damaged, b"Received: from app.example.com by DB8PR01MB1234.eurprd01.prod.outlook.com; "
                                    b"Mon, 23 Nov 2026\r\nX-MS-Exchange-Organization-SCL: 1\r\n")
     r = analyze_body(*parsed(damaged))
@@ -223,7 +224,7 @@ def test_length_limit_with_appended_content_passes_and_warns():
     assert r.unsigned_tail == FOOTER
     assert "DKIM-SIG-14" not in ids(r)  # said once, by the tag checks that see l= first:
     msg, _ = parsed(add_headers(raw, LIST_HEADERS) + FOOTER)
-    decoded = decode_signatures(msg, now=datetime.now(timezone.utc))
+    decoded = decode_signatures(msg, now=datetime.now(UTC))
     (sig14,) = [f for f in decoded.findings if f.id == "DKIM-SIG-14"]
     assert sig14.severity == "warn" and "Team mailing list -- team@lists.example.org" in " ".join(sig14.evidence)
 
@@ -280,7 +281,7 @@ def test_bad_body_hash_is_said_once_by_the_signature_checks_not_by_forensics():
     msg, sig = parsed(raw)
     r = analyze_body(msg, sig)
     assert not r.matches and r.findings == () and "bh=%%% is not valid base64" in r.error
-    decoded = decode_signatures(msg, now=datetime.now(timezone.utc)).signatures[0]
+    decoded = decode_signatures(msg, now=datetime.now(UTC)).signatures[0]
     assert "DKIM-SIG-17" in [f.id for f in decoded.findings]
 
 
@@ -318,7 +319,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 _SIG = st.sampled_from([
-    "v=1; a=rsa-sha256; c=relaxed/simple; d=example.com; s=s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AA==",
+    "v=1; a=rsa-sha256; c=relaxed/simple; d=example.com; s=s; h=from; "
+    "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AA==",
     "v=1; a=rsa-sha1; c=simple; d=x; s=y; l=5; h=from:to; bh=frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=; b=",
     "v=1; c=bogus; bh=x", "no tags at all", "a=; b=; bh=====", "l=-3; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
 ])

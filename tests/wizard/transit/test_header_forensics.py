@@ -142,7 +142,8 @@ from hypothesis import strategies as st  # noqa: E402
 @given(st.lists(st.sampled_from([b"Subject: [X] y", b"From: a@b", b" folded", b"Subject:", b"To: c", b"bad line",
                                  b"DKIM-Signature: v=1; h=from:subject; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSu"
                                  b"FU=; b=AAAA; d=example.com; s=sel; a=rsa-sha256",
-                                 b"DKIM-Signature: h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; z=Subject:a|x"]),
+                                 b"DKIM-Signature: h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; "
+                                 b"z=Subject:a|x"]),
                 max_size=12))
 def test_header_side_never_raises(lines):
     msg = parse_message(b"\r\n".join(lines) + b"\r\n\r\nbody\r\n")
