@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import TypedDict
 
 from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
@@ -36,7 +35,7 @@ from wizard.dkim.meanings import (
 )
 from wizard.dkim.signature import MAX_PARSED, Signature, parse_signatures
 from wizard.dkim.taglist import TagList, Verdict, pointer
-from wizard.input.message import Header, Message
+from wizard.input.message import Header, Message, parse_date
 from wizard.input.received import ReceivedChain, parse_received
 from wizard.model.dkim import DecodedSignature as DecodedSignature
 from wizard.model.findings import Cap, Finding, Severity, signature_about
@@ -143,17 +142,6 @@ class _Context(Struct, frozen=True):
     received: ReceivedChain
     date: datetime | None
     bodies: dict  # canonical body per body algorithm, filled lazily
-
-
-def _message_date(msg: Message) -> datetime | None:
-    value = msg.value("Date")
-    if not value:
-        return None
-    try:
-        stamp = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def _canonical_body(ctx: _Context, algorithm: str) -> bytes | None:
@@ -647,7 +635,7 @@ def decode_signatures(msg: Message, *, now: datetime,
         parsed = parse_signatures(msg)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    ctx = _Context(msg, now, parse_received(msg), _message_date(msg), {})
+    ctx = _Context(msg, now, parse_received(msg), parse_date(msg.value("Date")), {})
     findings: list[Finding] = []
     if not fields:
         findings.append(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from msgspec import Struct
 
@@ -130,3 +132,15 @@ def parse_message(raw: bytes) -> Message:
         bad_lines=tuple(bad),
         leading_from_line=mbox_from,
     )
+
+
+def parse_date(text: str | None) -> datetime | None:
+    """An RFC 5322 date (a Date field, a Received stamp) as an aware datetime, or None when
+    it does not parse. "-0000" (time zone unknown) parses naive; UTC is the honest reading."""
+    if not text or not text.strip():
+        return None
+    try:
+        stamp = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)

@@ -4,20 +4,19 @@ No library in our stack parses Received fields (stdlib `email` treats them as op
 RFC 5321 §4.4's grammar is ignored by most MTAs anyway), so this is a tolerant clause reader:
 it knows the layouts of Postfix, Sendmail, Exim, qmail, Exchange/Microsoft 365 and Gmail and
 returns None for any part it cannot find rather than guessing. Dates are parsed with
-`email.utils.parsedate_to_datetime`.
+`wizard.input.message.parse_date`.
 """
 from __future__ import annotations
 
 import ipaddress
 import re
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import timedelta
 
 from msgspec.structs import replace
 
 from wizard.common.durations import span
 from wizard.common.safe_text import shorten
-from wizard.input.message import Header, Message
+from wizard.input.message import Header, Message, parse_date
 from wizard.model.findings import Cap, Finding, Severity
 from wizard.model.received import Hop as Hop
 from wizard.model.received import ReceivedChain as ReceivedChain
@@ -99,17 +98,6 @@ def _parse_from(clause: str) -> tuple[str | None, str | None, str | None]:
     return helo, rdns, ip
 
 
-def _timestamp(date_text: str) -> datetime | None:
-    try:
-        stamp = parsedate_to_datetime(date_text.strip())
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if stamp.tzinfo is None:
-        # "-0000" (RFC 5322: time zone unknown) parses naive; UTC is the honest reading.
-        stamp = stamp.replace(tzinfo=UTC)
-    return stamp
-
-
 def _hop(position: int, header: Header) -> Hop:
     text = header.unfolded
     head, sep, date_text = text.rpartition(";")
@@ -145,7 +133,7 @@ def _hop(position: int, header: Header) -> Hop:
         tls=tls,
         id=ident,
         for_=recipient,
-        timestamp=_timestamp(date_text) if date_text.strip() else None,
+        timestamp=parse_date(date_text),
         delay_from_previous=None,
         raw=text,
     )
