@@ -127,8 +127,10 @@ def test_stdin_dash_reads_the_message_then_the_keyboard(tmux_session):
 def test_demo_opens_a_training_scenario_offline(tmux_session):
     term = tmux_session(_cmd("demo", "list-footer"))
     term.wait_for("Step 1 of 7")
-    for _ in range(4):
+    term.wait_for("Done.")  # the final report: its walk, not a partial one's, is stepped
+    for step in (2, 3, 4, 5):  # one key at a time, each seen to land, as a person would
         term.keys("Right")
+        term.wait_for(f"Step {step} of 7")
     screen = term.wait_for("What changed in transit?")
     assert "appended" in screen
     term.keys("C-q")
