@@ -15,17 +15,18 @@ import hashlib
 import json
 import quopri
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
-import dkim
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+import dkim
+
 OUT = Path(__file__).resolve().parents[1] / "wizard" / "scenarios"
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
-SENT = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+SENT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 T = int(SENT.timestamp())
 SIGNED = (b"from", b"to", b"subject", b"date", b"message-id", b"mime-version", b"content-type")
 
@@ -96,7 +97,7 @@ def base_message(*, body: str = "Hi Bob,\r\n\r\nThe invoice for November is atta
 def delivered(signed: bytes, *, ip: str = "192.0.2.10", helo: str = "mail.example.com",
               mail_from: str = "alice@example.com", ar: str, hops: str = "") -> bytes:
     """What the receiver stores: its trace headers on top of the signed message."""
-    stamp = format_datetime(datetime(2026, 11, 20, 9, 30, 4, tzinfo=timezone.utc))
+    stamp = format_datetime(datetime(2026, 11, 20, 9, 30, 4, tzinfo=UTC))
     top = (
         f"Return-Path: <{mail_from}>\r\n"
         f"Authentication-Results: mx.example.org; {ar}\r\n"
@@ -196,7 +197,7 @@ def build() -> None:
     signed = sign(base_message(), d="example.com", s="sel2026", pem=pem, x=T + 3600)
     write("expired-signature", {"title": "Signature expired (x=)",
                                 "summary": "The signer sets a one-hour x= expiry; the message was deferred and checked later, after the signature had expired.",
-                                "now": datetime(2026, 11, 22, 8, 0, tzinfo=timezone.utc).isoformat()},
+                                "now": datetime(2026, 11, 22, 8, 0, tzinfo=UTC).isoformat()},
           {"message.eml": delivered(signed, ar="spf=pass smtp.mailfrom=example.com; dkim=fail (signature expired) header.d=example.com header.s=sel2026; dmarc=pass header.from=example.com"),
            "example.com.zone": example_zone([key_record])})
 
