@@ -33,3 +33,13 @@ class AnalysisFailed(Message):
         super().__init__()
         self.generation = generation
         self.error = error
+
+
+class WorkFailed(Message):
+    """A pane's worker stopped: `title` heads the notice, `error` says why. Each pane
+    subclasses it, so its handler keeps the pane's name (on_<pane>_failed)."""
+
+    def __init__(self, title: str, error: str) -> None:
+        super().__init__()
+        self.title = title
+        self.error = error

@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from tui import safe
+from tui.messages import WorkFailed
 from tui.widgets.fix import FixBox
 
 if TYPE_CHECKING:
@@ -47,11 +48,8 @@ class KeyRecordPane(Vertical):
             self.selector = selector
             self.key = key
 
-    class Failed(Message):
-        def __init__(self, title: str, error: str) -> None:
-            super().__init__()
-            self.title = title
-            self.error = error
+    class Failed(WorkFailed):
+        """The key could not be made: the screen says why (`title`, `error`)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

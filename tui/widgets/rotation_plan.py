@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from tui import safe
+from tui.messages import WorkFailed
 from tui.widgets.fix import FixBox
 
 if TYPE_CHECKING:
@@ -39,11 +40,8 @@ class RotationPlanPane(Vertical):
             super().__init__()
             self.plan = plan
 
-    class Failed(Message):
-        def __init__(self, title: str, error: str) -> None:
-            super().__init__()
-            self.title = title
-            self.error = error
+    class Failed(WorkFailed):
+        """The plan could not be made: the screen says why (`title`, `error`)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
