@@ -21,15 +21,15 @@ sys.path.insert(0, str(HERE.parent))
 from textual import events  # noqa: E402
 
 from tui.app import MailTriageApp  # noqa: E402
-from tui.messages import Submission  # noqa: E402
+from tui.messages import AnalysisRequest  # noqa: E402
 from wizard.scenarios import get_scenario  # noqa: E402
 
 SMALL, LARGE = (80, 24), (120, 36)
 
 
-def submission(name: str) -> Submission:
+def submission(name: str) -> AnalysisRequest:
     s = get_scenario(name)
-    return Submission(
+    return AnalysisRequest(
         source=f"scenario {s.name}", raw=s.read(), zone_paths=tuple(str(p) for p in s.zone_paths),
         now=s.now, ip=s.ip, mail_from=s.mail_from, helo=s.helo,
     )

@@ -20,7 +20,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from tui import safe
-from tui.messages import AnalysisFailed, ReportUpdated, Submission
+from tui.messages import AnalysisFailed, ReportUpdated
 from wizard.model.request import AnalysisRequest
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ class MailTriageApp(App[None]):
         zone_resolver_factory: ZoneResolverFactory = _zone_resolvers,
         clock: Callable[[], datetime] = _utc_now,
         system_clipboard: Callable[[str], None] = _pyperclip_copy,
-        initial: Submission | None = None,
+        initial: AnalysisRequest | None = None,
     ) -> None:
         super().__init__()
         # The command line's options (tui.request.request_from_args): every analysis is
@@ -118,7 +118,7 @@ class MailTriageApp(App[None]):
         # The second copy route (DESIGN.md rule 6), injected so tests never touch a desktop.
         self.system_clipboard = system_clipboard
         self._initial = initial
-        self.submission: Submission | None = None
+        self.submission: AnalysisRequest | None = None
         self.report: Report | None = None
         self.verdict: Verdict | None = None  # judged once per report; every screen reads it
         self.finished = False
@@ -178,7 +178,7 @@ class MailTriageApp(App[None]):
 
     # --- analysis ----------------------------------------------------------------------
 
-    def analyse(self, submission: Submission) -> None:
+    def analyse(self, submission: AnalysisRequest) -> None:
         """Start analysing `submission` and show the result screen at once; it fills in
         as partial reports arrive."""
         self.submission = submission
@@ -199,7 +199,7 @@ class MailTriageApp(App[None]):
         if resolvers is not None:
             self._run_analysis(self._generation, request, resolvers)
 
-    def request_for(self, submission: Submission) -> AnalysisRequest:
+    def request_for(self, submission: AnalysisRequest) -> AnalysisRequest:
         """What a screen submitted (the input; a scenario also brings its time, SPF inputs
         and zone files) with the app's options for everything else: the request `check`
         builds from the same input and options."""

@@ -1,20 +1,13 @@
-"""What the analysis worker tells the app, and what a screen asks the app to analyse."""
+"""What the analysis worker and the panes' workers tell the app and its screens. (What a
+screen asks the app to analyse is a wizard.model.request.AnalysisRequest.)"""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from wizard.model.request import AnalysisRequest
-
 if TYPE_CHECKING:
     from wizard.model.report import Report
-
-# What a screen asks the app to analyse: an AnalysisRequest holding the input (`raw` kept
-# exactly as given, so it can always be saved back as .eml), or a domain with selectors; a
-# training scenario also brings its own time, SPF inputs and zone files. The app fills in its
-# command-line options (MailTriageApp.request_for), so there is one request type, not two.
-Submission = AnalysisRequest
 
 
 class ReportUpdated(Message):

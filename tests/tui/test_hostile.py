@@ -12,8 +12,8 @@ from rich.text import Text
 from textual.content import Content
 
 from tui import safe
-from tui.messages import Submission
 from tui_support import make_app, screen_text, settle
+from wizard.model.request import AnalysisRequest
 
 CLICK = "[@click=app.quit]x[/]"
 HOSTILE = (
@@ -117,7 +117,7 @@ async def test_hostile_message_and_dns_change_nothing(line_end):
     app = make_app(resolvers=[ZoneFileResolver(hostile_zone())])
     seen: list[str] = []
     async with app.run_test(size=(80, 24)) as pilot:
-        app.analyse(Submission(source="paste", raw=hostile_message().replace(b"\r\n", line_end)))
+        app.analyse(AnalysisRequest(source="paste", raw=hostile_message().replace(b"\r\n", line_end)))
         await settle(pilot)
         assert app.error is None and app.report.dns  # analysed whole, TXT answers included
         await walk_everything(pilot, seen)
@@ -131,7 +131,7 @@ async def test_hostile_bounce_text_changes_nothing():
     raw = ("550 5.7.1 " + JOINED + "\n").encode()
     seen: list[str] = []
     async with make_app().run_test(size=(80, 24)) as pilot:
-        pilot.app.analyse(Submission(source="paste", raw=raw))
+        pilot.app.analyse(AnalysisRequest(source="paste", raw=raw))
         await settle(pilot)
         assert pilot.app.error is None and pilot.app.report.bounce is not None
         await walk_everything(pilot, seen)

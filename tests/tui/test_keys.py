@@ -178,11 +178,11 @@ async def test_rotation_to_the_same_selector_is_refused():
 
 
 async def test_keys_is_reached_from_a_result_screen_and_escape_returns_there():
-    from tui.messages import Submission
     from tui.screens.guided import GuidedScreen
+    from wizard.model.request import AnalysisRequest
 
     async with make_app().run_test(size=(80, 24)) as pilot:
-        pilot.app.analyse(Submission(source="paste", raw=b"550 5.7.26 Unauthenticated email\n"))
+        pilot.app.analyse(AnalysisRequest(source="paste", raw=b"550 5.7.26 Unauthenticated email\n"))
         await settle(pilot)
         assert isinstance(pilot.app.screen, GuidedScreen)
         await pilot.press("f3")
@@ -205,10 +205,10 @@ async def test_keys_is_in_help_and_the_start_footer():
 
 
 async def test_palette_on_a_result_screen_opens_keys():
-    from tui.messages import Submission
+    from wizard.model.request import AnalysisRequest
 
     async with make_app().run_test(size=(80, 24)) as pilot:
-        pilot.app.analyse(Submission(source="paste", raw=b"550 5.7.26 Unauthenticated email\n"))
+        pilot.app.analyse(AnalysisRequest(source="paste", raw=b"550 5.7.26 Unauthenticated email\n"))
         await settle(pilot)
         await pilot.press("ctrl+p")
         await pilot.pause()

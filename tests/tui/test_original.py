@@ -10,8 +10,8 @@ from pathlib import Path
 from textual import events
 from textual.widgets import TextArea
 
-from tui.messages import Submission
 from tui_support import NOW, make_app, screen_text, settle
+from wizard.model.request import AnalysisRequest
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from signing import message, sign
@@ -42,7 +42,7 @@ async def give_original(pilot, original: bytes) -> None:
 async def test_pasting_the_original_shows_the_footer_as_added_lines_and_which_copy_matches():
     app = zone_app()
     async with app.run_test(size=(100, 40)) as pilot:
-        app.analyse(Submission(source="received.eml", raw=RECEIVED))
+        app.analyse(AnalysisRequest(source="received.eml", raw=RECEIVED))
         await settle(pilot)
         await give_original(pilot, SENT)
         assert app.submission.original is not None and app.submission.raw == RECEIVED
@@ -73,7 +73,7 @@ async def test_an_original_that_is_not_the_signed_copy_is_called_out_and_shown_a
     # Pasted text is data: markup stays literal (no action runs), ESC is shown as \x1b.
     changed = SENT.replace(b"the report is attached.", b"[@click=app.quit]the report[/] \x1b[31mis here.")
     async with app.run_test(size=(100, 40)) as pilot:
-        app.analyse(Submission(source="received.eml", raw=RECEIVED))
+        app.analyse(AnalysisRequest(source="received.eml", raw=RECEIVED))
         await settle(pilot)
         await pilot.press("i", "5")
         await give_original(pilot, changed)
@@ -88,7 +88,7 @@ async def test_an_original_that_is_not_the_signed_copy_is_called_out_and_shown_a
 async def test_escape_cancels_and_the_analysis_is_untouched():
     app = zone_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.analyse(Submission(source="received.eml", raw=RECEIVED))
+        app.analyse(AnalysisRequest(source="received.eml", raw=RECEIVED))
         await settle(pilot)
         report = app.report
         await pilot.press("o")
@@ -106,7 +106,7 @@ async def test_the_original_can_be_opened_from_a_file(tmp_path):
     path.write_bytes(SENT)
     app = zone_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.analyse(Submission(source="received.eml", raw=RECEIVED))
+        app.analyse(AnalysisRequest(source="received.eml", raw=RECEIVED))
         await settle(pilot)
         await pilot.press("o")
         await pilot.pause()
@@ -120,7 +120,7 @@ async def test_the_original_can_be_opened_from_a_file(tmp_path):
 async def test_the_key_is_in_help_and_the_palette():
     app = zone_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.analyse(Submission(source="received.eml", raw=RECEIVED))
+        app.analyse(AnalysisRequest(source="received.eml", raw=RECEIVED))
         await settle(pilot)
         await pilot.press("f1")
         await pilot.pause()

@@ -210,9 +210,9 @@ async def test_panes_show_progress_while_lookups_are_pending_and_fill_in():
     app = make_app(resolvers=[GatedResolver(ZoneFileResolver(list(scenario.zone_paths)), gate)],
                    clock=lambda: scenario.now)
     async with app.run_test(size=(80, 24)) as pilot:
-        from tui.messages import Submission
+        from wizard.model.request import AnalysisRequest
 
-        pilot.app.analyse(Submission(source="paste", raw=scenario.read()))
+        pilot.app.analyse(AnalysisRequest(source="paste", raw=scenario.read()))
         for _ in range(50):  # the offline part lands first
             await pilot.pause(0.05)
             if pilot.app.report is not None:
@@ -247,9 +247,9 @@ async def test_dns_pane_fills_in_stage_by_stage():
     app = make_app(resolvers=[PolicyGatedResolver(ZoneFileResolver(list(scenario.zone_paths)), gate)],
                    clock=lambda: scenario.now)
     async with app.run_test(size=(120, 36)) as pilot:
-        from tui.messages import Submission
+        from wizard.model.request import AnalysisRequest
 
-        pilot.app.analyse(Submission(source="paste", raw=scenario.read()))
+        pilot.app.analyse(AnalysisRequest(source="paste", raw=scenario.read()))
         await pilot.press("i", "3")
         for _ in range(100):  # until the key lookup's partial report lands
             await pilot.pause(0.05)

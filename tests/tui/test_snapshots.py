@@ -78,11 +78,11 @@ def test_quit_with_an_unsaved_paste_80x24(snap_compare):
 def test_body_pane_with_the_original_80x24(snap_compare):
     """A list footer added after signing, compared with the sender's original (second paste)."""
     from test_original import RECEIVED, SENT, give_original, zone_app
-    from tui.messages import Submission
+    from wizard.model.request import AnalysisRequest
 
     async def run_before(pilot) -> None:
         await pilot.pause()
-        pilot.app.analyse(Submission(source="received.eml", raw=RECEIVED))
+        pilot.app.analyse(AnalysisRequest(source="received.eml", raw=RECEIVED))
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("i", "5")

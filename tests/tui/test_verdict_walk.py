@@ -106,9 +106,9 @@ async def test_the_step_count_stays_fixed_while_lookups_are_pending():
     app = make_app(resolvers=[GatedResolver(ZoneFileResolver(list(scenario.zone_paths)), gate)],
                    clock=lambda: scenario.now)
     async with app.run_test(size=(80, 24)) as pilot:
-        from tui.messages import Submission
+        from wizard.model.request import AnalysisRequest
 
-        pilot.app.analyse(Submission(source="paste", raw=scenario.read()))
+        pilot.app.analyse(AnalysisRequest(source="paste", raw=scenario.read()))
         for _ in range(50):  # the offline part lands first
             await pilot.pause(0.05)
             if pilot.app.report is not None:

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 
 from tui.app import MailTriageApp
-from tui.messages import Submission
+from wizard.model.request import AnalysisRequest
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -37,11 +37,11 @@ def make_app(**kwargs) -> MailTriageApp:
     return MailTriageApp(**kwargs)
 
 
-def scenario_submission(name: str) -> Submission:
+def scenario_submission(name: str) -> AnalysisRequest:
     from wizard.scenarios import get_scenario
 
     s = get_scenario(name)
-    return Submission(
+    return AnalysisRequest(
         source=f"scenario {s.name}", raw=s.read(), zone_paths=tuple(str(p) for p in s.zone_paths),
         now=s.now, ip=s.ip, mail_from=s.mail_from, helo=s.helo,
     )

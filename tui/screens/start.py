@@ -12,7 +12,7 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, Static, Te
 from textual.widgets.option_list import Option
 
 from tui import safe
-from tui.messages import Submission
+from wizard.model.request import AnalysisRequest
 
 # A file bigger than this is not a message anyone pastes; the engine caps its own work too,
 # but reading gigabytes into memory first would freeze the app.
@@ -108,7 +108,7 @@ class StartScreen(Screen[None]):
             safe.notify(self, "Paste a bounce, a message or its headers first.", title="Nothing to analyse",
                         severity="warning")
             return
-        self.app.analyse(Submission(source="paste", raw=raw))  # type: ignore[attr-defined]
+        self.app.analyse(AnalysisRequest(source="paste", raw=raw))  # type: ignore[attr-defined]
 
     def action_save_paste(self) -> None:
         raw = self._paste()
@@ -127,7 +127,7 @@ class StartScreen(Screen[None]):
     def open_file(self, value: str) -> None:
         raw = read_message_file(self, value)
         if raw is not None:
-            self.app.analyse(Submission(source=Path(value).expanduser().name, raw=raw))  # type: ignore[attr-defined]
+            self.app.analyse(AnalysisRequest(source=Path(value).expanduser().name, raw=raw))  # type: ignore[attr-defined]
 
     def check_domain(self) -> None:
         from wizard.common.dnsname import InvalidName, check_name
@@ -141,7 +141,7 @@ class StartScreen(Screen[None]):
         except InvalidName as exc:
             safe.notify(self, str(exc), title="Not a domain name", severity="error")
             return
-        self.app.analyse(Submission(source=f"domain {name}", domain=name, selectors=selectors))  # type: ignore[attr-defined]
+        self.app.analyse(AnalysisRequest(source=f"domain {name}", domain=name, selectors=selectors))  # type: ignore[attr-defined]
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         summary = self.query_one("#scenario-summary", Static)
@@ -163,7 +163,7 @@ class StartScreen(Screen[None]):
         except OSError as exc:
             safe.notify(self, f"{scenario.name}: {exc}", title="Cannot open scenario", severity="error")
             return
-        self.app.analyse(Submission(  # type: ignore[attr-defined]
+        self.app.analyse(AnalysisRequest(  # type: ignore[attr-defined]
             source=f"scenario {scenario.name}", raw=raw,
             zone_paths=tuple(str(p) for p in scenario.zone_paths),
             now=scenario.now, ip=scenario.ip, mail_from=scenario.mail_from, helo=scenario.helo,
