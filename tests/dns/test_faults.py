@@ -1,10 +1,13 @@
 """Each DNS fault the real servers produce becomes its status and its plain finding."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
+from dnsproxy import DelayProxy
+from dnsserver import BindServer
 from wizard.dns import Status, ZoneFileResolver
 from wizard.dns.findings import answer_lines, is_cname_loop, lookup_finding, size_finding, summary
 from wizard.model.findings import Severity
@@ -122,3 +125,43 @@ async def test_no_command_is_built_from_an_invalid_name(dns_server, bad):
     answer = await dns_server.resolver().query(bad, "TXT")
     finding = lookup_finding(answer, "the key", finding_id="X", resolvers=[dns_server.resolver()])
     assert answer.status == Status.ERROR and finding.fixes == ()
+
+
+CHAIN_DEPTH = 60
+
+
+@pytest.fixture(scope="module")
+def chain_server(tmp_path_factory):
+    """A BIND of its own holding an include chain 60 deep (c0 → c1 → … → c59)."""
+    zones = tmp_path_factory.mktemp("chain-zones")
+    (zones / "alt").mkdir()
+    lines = ["$TTL 300", "@ SOA ns1.chain.test. h.chain.test. 1 3600 600 86400 60",
+             "@ NS ns1.chain.test.", "ns1 A 127.0.0.1"]
+    lines += [f'c{i} TXT "v=spf1 include:c{i + 1}.chain.test -all"' for i in range(CHAIN_DEPTH)]
+    lines.append(f'c{CHAIN_DEPTH} TXT "v=spf1 ip4:198.51.100.1 -all"')
+    (zones / "chain.test.zone").write_text("\n".join(lines) + "\n")
+    with BindServer(zone_dir=zones) as server:
+        yield server
+
+
+async def test_one_deadline_bounds_the_whole_analysis(chain_server):
+    from wizard.model.request import AnalysisRequest
+    from wizard.pipeline.analyze import analyze
+
+    message = (b"Return-Path: <alice@c0.chain.test>\r\n"
+               b"Received: from mta.chain.test (mta.chain.test [192.0.2.1]) by mx.example\r\n"
+               b"From: alice@c0.chain.test\r\nTo: bob@example.org\r\nSubject: hi\r\n"
+               b"Message-ID: <1@chain.test>\r\nDate: Thu, 03 Dec 2026 05:00:00 +0000\r\n\r\nhi\r\n")
+    with DelayProxy(chain_server.host, chain_server.port, delay_ms=900) as proxy:
+        request = AnalysisRequest(raw=message, resolver_specs=(proxy.spec,), timeout=1.0,
+                                  ip="192.0.2.1", mail_from="alice@c0.chain.test")
+        started = time.perf_counter()
+        report = await analyze(request, resolvers=[proxy.resolver(timeout=1.0)])
+        elapsed = time.perf_counter() - started
+    # each answer alone comes within --timeout 1; before, the chain took 38 s in all
+    assert elapsed < 2.5
+    assert report.spf is not None and report.spf.result == "temperror"
+    # the report says why: the deadline, not a broken record
+    assert "not answered within the analysis deadline of 1 s" in report.spf.explanation
+    assert any(f.id == "SPF-17" and "analysis deadline of 1 s" in f.detail
+               for f in report.findings)

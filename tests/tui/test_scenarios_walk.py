@@ -212,7 +212,8 @@ async def test_panes_show_progress_while_lookups_are_pending_and_fill_in():
     async with app.run_test(size=(80, 24)) as pilot:
         from wizard.model.request import AnalysisRequest
 
-        pilot.app.analyse(AnalysisRequest(source="paste", raw=scenario.read()))
+        # the gate holds lookups as long as the test needs: well inside the one deadline
+        pilot.app.analyse(AnalysisRequest(source="paste", raw=scenario.read(), timeout=30))
         for _ in range(50):  # the offline part lands first
             await pilot.pause(0.05)
             if pilot.app.report is not None:
@@ -249,7 +250,8 @@ async def test_dns_pane_fills_in_stage_by_stage():
     async with app.run_test(size=(120, 36)) as pilot:
         from wizard.model.request import AnalysisRequest
 
-        pilot.app.analyse(AnalysisRequest(source="paste", raw=scenario.read()))
+        # the gate holds lookups as long as the test needs: well inside the one deadline
+        pilot.app.analyse(AnalysisRequest(source="paste", raw=scenario.read(), timeout=30))
         await pilot.press("i", "3")
         for _ in range(100):  # until the key lookup's partial report lands
             await pilot.pause(0.05)

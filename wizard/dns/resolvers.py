@@ -34,7 +34,7 @@ from msgspec.structs import replace
 
 from wizard.common.dnsname import InvalidName, check_name
 from wizard.common.safe_text import decode, sanitize, shorten
-from wizard.dns.types import DnsAnswer, Resolver, Status
+from wizard.dns.types import DnsAnswer, DomainSpec, Resolver, Status
 
 DEFAULT_TIMEOUT = 3.0  # seconds per question (one question may follow several CNAMEs)
 EDNS_PAYLOAD = 1232
@@ -86,6 +86,28 @@ def shown_name(name: str) -> str:
         return shorten(sanitize(name, one_line=True), 255)
 
 
+def query_name(name: str) -> dns.name.Name:
+    """The name to put in the question, or InvalidName. A host name is checked strictly
+    (wizard.common.dnsname); an SPF domain-spec (DomainSpec) is asked label by label exactly
+    as written, any printable ASCII allowed (RFC 7208 §7.1), within DNS's own limits."""
+    try:
+        return dns.name.from_text(check_name(name))
+    except InvalidName:
+        if not isinstance(name, DomainSpec):
+            raise
+    text = name.rstrip(".")
+    if not text or any(not " " <= c <= "~" for c in text):
+        raise InvalidName(f"{shown_name(name)!r} holds characters DNS questions cannot carry")
+    labels = text.split(".")
+    if any(not label for label in labels):
+        raise InvalidName(f"{shown_name(name)!r} has an empty label")
+    try:
+        # Built from the labels, not parsed: a backslash or quote is data here, not an escape.
+        return dns.name.Name([*(label.encode("ascii") for label in labels), b""])
+    except dns.exception.DNSException as exc:
+        raise InvalidName(f"{shown_name(name)!r} is not a valid DNS name: {exc}") from None
+
+
 def _chain_text(names: Iterable[str]) -> str:
     return " → ".join(names)
 
@@ -109,14 +131,13 @@ async def _resolve(label: str, name: str, rdtype: str, ask: _Ask, chase: Chase |
 
     shown = shown_name(name)
     try:
-        check_name(name)
+        qname = query_name(name)
         rdt = dns.rdatatype.from_text(rdtype)
     except InvalidName as exc:
         return answer(Status.ERROR, error=str(exc))
     except dns.exception.DNSException:
         return answer(Status.ERROR, error=f"{sanitize(rdtype, one_line=True)!r} is not a DNS record type")
 
-    qname = dns.name.from_text(shown)
     chain: list[str] = []
     seen = {qname}
     current = qname

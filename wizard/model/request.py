@@ -30,7 +30,7 @@ class AnalysisRequest(Struct, frozen=True, kw_only=True):
     resolver_specs: tuple[str, ...] = ()
     zone_paths: tuple[str, ...] = ()
     offline: bool = False
-    timeout: float = 3.0  # seconds, each lookup
+    timeout: float = 3.0  # seconds, each lookup and all of the analysis's DNS together
     authoritative: bool = True  # False: --no-authoritative
 
     @property

@@ -239,7 +239,9 @@ async def _analyze_message(
 
     from wizard.dns.session import DnsSession
 
-    session = DnsSession(list(resolvers), timeout=request.timeout, compare=request.asks_authoritative)
+    # --timeout bounds the whole analysis' DNS, not only each question (DnsSession.deadline)
+    session = DnsSession(list(resolvers), timeout=request.timeout, compare=request.asks_authoritative,
+                         deadline=request.timeout)
     return await _analyze_online(
         report, msg, session, signatures=signatures, parsed=parsed, facts=facts, now=now,
         original=original, on_progress=on_progress, body_digests=body_digests,
@@ -275,7 +277,10 @@ async def _analyze_online(
         for sig, v in zip(report.signatures, verdicts)
     )
     findings = list(report.findings) + [f for v in verdicts for f in v.findings]
+    # has_body says what was checked: an empty body whose hash was verified is a body.
+    checked = any(v.body_hash.result != "not_checked" for v in verdicts)
     report = replace(report, signatures=sig_reports, findings=_dedupe(findings),
+                     input=replace(report.input, has_body=report.input.has_body or checked),
                      dns=session.answers, pending=("spf", "dmarc", "forensics"))
     if on_progress:
         on_progress(report)

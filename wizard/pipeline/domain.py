@@ -53,7 +53,8 @@ async def analyze_domain(
                     pending=("dns",))
     if on_progress:
         on_progress(report)
-    session = DnsSession(list(resolvers), timeout=timeout, compare=compare)
+    # the same one deadline as a message analysis (DnsSession.deadline)
+    session = DnsSession(list(resolvers), timeout=timeout, compare=compare, deadline=timeout)
     key_names = [f"{s}._domainkey.{name}" for s in chosen]
 
     async def key(name_: str):

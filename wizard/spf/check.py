@@ -22,7 +22,7 @@ from wizard.spf.findings import (
     result_findings,
     sender_domain_findings,
 )
-from wizard.spf.record import finding
+from wizard.spf.record import QuestionBudget, finding
 from wizard.spf.verdict import LayerQuery
 from wizard.spf.walk import spf_tree
 
@@ -79,7 +79,8 @@ async def check_spf(*, ip: str | None, mail_from: str | None, helo: str | None, 
     try:
         domain = check_name(raw_domain)
     except InvalidName as exc:
-        return SpfReport(None, None, identity, sender, ip, helo, "", f"SPF would check "
+        # RFC 7208 §4.3: a malformed or non-name domain ends check_host() at once with "none".
+        return SpfReport("none", None, identity, sender, ip, helo, "", f"SPF would check "
                          f"{sanitize(raw_domain, one_line=True)}, which is not a domain name.",
                          None, None, findings=(*findings, mail_from_not_a_name(sender, str(exc))))
     what = "MAIL FROM (Return-Path)" if identity == "mailfrom" else "HELO"
@@ -99,12 +100,15 @@ async def check_spf(*, ip: str | None, mail_from: str | None, helo: str | None, 
     # awaited lookup binds a DnsSession to this loop so its sync_lookup works in the thread.
     txt, mx = await asyncio.gather(lookup(domain, "TXT"), lookup(domain, "MX"))
     findings.extend(sender_domain_findings(domain, what, txt, mx))
-    tree_task = spf_tree(domain, lookup, ip=client, sender=sender, helo=helo_name or domain)
+    budget = QuestionBudget()  # one for the message: the tree and the verdict share it
+    tree_task = spf_tree(domain, lookup, ip=client, sender=sender, helo=helo_name or domain,
+                         budget=budget)
     if client is None:
         tree = await tree_task
         return SpfReport(None, domain, identity, sender, ip, helo, "", note, None, tree,
                          original, tuple(findings) + tree.findings)
-    query = LayerQuery(client, sender, helo_name or domain, sync_lookup=sync_lookup)
+    query = LayerQuery(client, sender, helo_name or domain, sync_lookup=sync_lookup,
+                       budget=budget)
     tree, (result, _code, explanation) = await asyncio.gather(
         tree_task, asyncio.to_thread(query.check))
     # with a client IP, SPF-01 comes from the result, with a starter record listing that IP

@@ -25,11 +25,15 @@ from wizard.spf.record import (
     LOOKUP_LIMIT,
     MAX_WALK_LOOKUPS,
     MX_LIMIT,
+    QUESTION_BUDGET,
     UDP_SIZE,
+    VERDICT_RESERVE,
     VOID_LIMIT,
+    QuestionBudget,
     dig_txt,
     finding,
     merge_records,
+    spec_name,
     spf_records,
 )
 
@@ -39,8 +43,10 @@ _DNS_TERMS = ("include", "a", "mx", "ptr", "exists")
 class _Walk:
     """Mutable state of one tree walk; the walk produces frozen SpfNodes."""
 
-    def __init__(self, lookup: Lookup, query: pyspf.query, ip: str | None, domain: str):
+    def __init__(self, lookup: Lookup, query: pyspf.query, ip: str | None, domain: str,
+                 budget: QuestionBudget):
         self.lookup = lookup
+        self.budget = budget
         self.query = query
         self.ip = ip
         self.root_domain = domain
@@ -55,10 +61,16 @@ class _Walk:
         self.hint = ""
         self.capped = False
 
+    def questions_left(self) -> int:
+        """DNS questions the walk may still ask: the message's SPF budget less what the
+        verdict may still need."""
+        return self.budget.left(VERDICT_RESERVE)
+
     def start(self, name: str, rdtype: str) -> asyncio.Future[DnsAnswer]:
         """Begin a lookup now (or join the one already running) without waiting for it."""
         key = (name.lower(), rdtype)
         if key not in self.pending:
+            self.budget.take(name, rdtype)  # callers checked questions_left() first
             self.pending[key] = asyncio.ensure_future(self.lookup(name, rdtype))
         return self.pending[key]
 
@@ -188,14 +200,14 @@ async def _terms(walk: _Walk, domain: str, record: str) -> tuple[SpfNode, ...]:
     nodes: list[SpfNode] = []
     redirect = None
     for token, mech, target, qualifier, error in parsed:
-        if walk.total > MAX_WALK_LOOKUPS:
+        if walk.total > MAX_WALK_LOOKUPS or walk.questions_left() <= 0:
             walk.capped = True
             break
         if mech == "redirect":
             redirect = (token, target, error)
             continue
         nodes.append(await _term(walk, domain, token, mech, target, qualifier, error))
-    if redirect is not None:
+    if redirect is not None and not walk.capped:
         token, target, error = redirect
         if has_all:
             nodes.append(SpfNode(token, "redirect", target, "+", None, 0, walk.total, False,
@@ -228,7 +240,7 @@ def _prefetch(walk: _Walk, parsed: list[tuple[str, str, str, str, str]], has_all
     Capped at the lookups the walk may still make, so a record of a thousand terms cannot
     start a thousand queries."""
     family = "AAAA" if walk.ip and ipaddress.ip_address(walk.ip).version == 6 else "A"
-    budget = MAX_WALK_LOOKUPS - walk.total
+    budget = min(MAX_WALK_LOOKUPS - walk.total, walk.questions_left())
     for _token, mech, target, _qualifier, error in parsed:
         if budget <= 0:
             break
@@ -274,7 +286,7 @@ def _parse_term(walk: _Walk, token: str, domain: str, position: int
     if mech not in _DNS_TERMS:
         return token, mech, "", qualifier, ""
     try:
-        return token, mech, check_name(arg), qualifier, ""
+        return token, mech, spec_name(arg), qualifier, ""
     except InvalidName as exc:
         return token, mech, "", qualifier, f"not looked up: {exc}"
 
@@ -297,7 +309,7 @@ def _expand(walk: _Walk, arg: str, token: str, domain: str, position: int) -> tu
                                      position))
         return "", "empty domain"
     try:
-        return check_name(target), ""
+        return spec_name(target), ""
     except InvalidName as exc:
         return "", f"not looked up: {exc}"
 
@@ -380,6 +392,16 @@ async def _mx(walk: _Walk, domain: str, token: str, target: str, qualifier: str,
         return node
     hosts = sorted({r[0].partition(" ")[2].rstrip(".").lower() for r in answer.strings
                     if is_valid_name(r[0].partition(" ")[2])})
+    unasked = ""
+    if walk.total > LOOKUP_LIMIT:
+        # No receiver evaluates a term past the limit, so its hosts' addresses decide
+        # nothing: asking them would only spend DNS questions on the tree view.
+        unasked = f"past the {LOOKUP_LIMIT}-lookup limit"
+    elif len(hosts) > walk.questions_left():
+        unasked = "the message's DNS budget for SPF is spent"
+    if unasked and len(hosts) <= MX_LIMIT:
+        return SpfNode(token, "mx", target, qualifier, None, 1, walk.total, False, "",
+                       f"MX: {', '.join(hosts)} (addresses not looked up: {unasked})")
     if len(hosts) > MX_LIMIT:
         walk.hint = walk.hint or "permerror"
         walk.findings.append(finding(
@@ -406,7 +428,8 @@ async def _mx(walk: _Walk, domain: str, token: str, target: str, qualifier: str,
 
 
 async def spf_tree(domain: str, lookup: Lookup, *, ip: str | None = None,
-                   sender: str | None = None, helo: str | None = None) -> SpfTree:
+                   sender: str | None = None, helo: str | None = None,
+                   budget: QuestionBudget | None = None) -> SpfTree:
     """Walk the SPF record of `domain` and everything it includes or redirects to.
 
     Without `ip`, macros that need the client address are shown unexpanded. The walk visits
@@ -421,7 +444,7 @@ async def spf_tree(domain: str, lookup: Lookup, *, ip: str | None = None,
     query = pyspf.query(ip or None, sender or f"postmaster@{domain}", helo or domain)
     if not ip:  # pyspf sets these in set_ip(); the parser needs them even without an IP
         query.A, query.v, query.cidrmax = "A", "in-addr", 32
-    walk = _Walk(lookup, query, ip, domain)
+    walk = _Walk(lookup, query, ip, domain, budget or QuestionBudget())
     try:
         root = await _fetch(walk, domain, domain, "", "root")
     finally:
@@ -429,8 +452,9 @@ async def spf_tree(domain: str, lookup: Lookup, *, ip: str | None = None,
             task.cancel()
     if walk.capped:
         walk.findings.append(finding(
-            "SPF-05", Severity.CRITICAL, f"Walk stopped after {MAX_WALK_LOOKUPS} lookups",
-            "The tree is far over the limit; the rest was not looked up.", [domain],
+            "SPF-05", Severity.CRITICAL, f"Walk stopped after {walk.total} lookups",
+            f"The tree is far over the limit; the rest was not looked up (the walk asks at "
+            f"most {QUESTION_BUDGET} DNS questions per message).", [domain],
             about=domain))
     if walk.total <= LOOKUP_LIMIT and root.record:
         walk.findings.append(finding(

@@ -111,9 +111,16 @@ async def test_domain_without_spf():
     assert tree.voids == 0  # the root record's own lookup is not a term
 
 
-async def test_hostile_target_is_never_looked_up_or_put_in_a_command():
+async def test_hostile_target_is_asked_as_written_but_never_put_in_a_command():
+    # `$`, `(` and `)` are visible characters a domain-spec may hold (RFC 7208 §7.1): the
+    # tree asks the name as pyspf does, and the include of a missing domain is SPF-08...
     tree = await walk("v=spf1 include:x$(reboot).rec.test -all")
     node = tree.root.children[0]
-    assert node.error.startswith("not looked up") and node.domain == ""
+    assert node.domain == "x$(reboot).rec.test" and "permerror" in node.error
+    assert ("x$(reboot).rec.test", "TXT", Status.NXDOMAIN) in [
+        (a.name, a.rdtype, a.status) for a in tree.answers]
+    spf08 = next(f for f in tree.findings if f.id == "SPF-08")
+    # ...whose fix offers no dig command: the name is no DNS host name, so none is built.
+    assert spf08.fixes == ()
     assert all("reboot" not in " ".join(getattr(fix, "argv", ())) for f in tree.findings
                for fix in f.fixes)
