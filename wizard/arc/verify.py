@@ -22,10 +22,17 @@ from msgspec import Struct
 
 import dkim
 from wizard import fixes
+from wizard.arc.tags import MAX_INSTANCES
 from wizard.common.dnsname import InvalidName
 from wizard.common.safe_text import sanitize, shorten
 from wizard.dkim.keyrecord import KeyReport, analyze_key
-from wizard.dkim.verify import BodyHash, SignatureVerdict, check_crypto, dkim_headers
+from wizard.dkim.verify import (
+    BodyHash,
+    SignatureVerdict,
+    check_crypto,
+    dkim_headers,
+    dkimpy_key_value,
+)
 from wizard.input.message import Message
 from wizard.model.arc import ArcReport as ArcReport
 from wizard.model.arc import ArcVerifiedInstance as ArcInstance
@@ -91,6 +98,13 @@ async def verify_arc(msg: Message, session, *, dkim_verdicts: tuple[SignatureVer
     fields = _arc_fields(msg)
     if not fields:
         return ArcReport("none", "Message is not ARC signed", (), None, "", ())
+    sets = max(sum(1 for h in msg.headers if h.name.lower() == "arc-seal"), max(f.instance for f in fields))
+    if sets > MAX_INSTANCES:
+        # dkimpy verifies every set of any length (1,600 sets took 45 s); such a chain fails
+        # whatever its signatures say, so it is refused unverified. The finding that names the
+        # limit (ARC-02) is wizard.arc.tags', made from the same headers.
+        return ArcReport("fail", f"ARC chain of {sets} sets is longer than the {MAX_INSTANCES} RFC 8617 "
+                         "§4.2.1 allows: refused without verifying", (), None, "", ())
     names = sorted({n for f in fields if f.tags for n in [_key_of(f.tags)] if n})
     answers = dict(zip(names, await asyncio.gather(*(session.lookup(n, "TXT") for n in names))))
     values = {n: a.values for n, a in answers.items()}
@@ -108,7 +122,7 @@ async def verify_arc(msg: Message, session, *, dkim_verdicts: tuple[SignatureVer
         found = values.get(name.decode("ascii", "replace").rstrip(".").lower(), ())
         for v in found:  # the record keyrecord analysed first (a verifier may pick any)
             if "p=" in v:
-                return v.encode()
+                return dkimpy_key_value(v)
         return found[0].encode() if found else None
 
     cv, results, reason = await asyncio.to_thread(_run_dkimpy, msg.canonical, dnsfunc)

@@ -63,6 +63,11 @@ def split_h(value: str) -> tuple[str, ...]:
     return tuple(n.strip() for n in value.split(":"))
 
 
+def decode_qp(value: bytes) -> bytes:
+    """A dkim-quoted-printable value (RFC 6376 §2.11, e.g. i=): whitespace dropped, =XX decoded."""
+    return binascii.a2b_qp(re.sub(rb"\s+", b"", value))
+
+
 def decode_z(value: str) -> list[tuple[str, str]]:
     """z= copies: 'name:value|name:value', DKIM-quoted-printable, whitespace ignored."""
     copies = []

@@ -26,6 +26,7 @@ from wizard.dkim.meanings import (
     CANON,
     TagInfo,
     b64_value,
+    decode_qp,
     decode_z,
     display_value,
     epoch_utc,
@@ -251,6 +252,8 @@ def _check_identity(b: _Builder, sig: _Sig) -> None:
     i, d = sig["i"], sig["d"]
     if i is None or d is None:
         return
+    # i= is dkim-quoted-printable (RFC 6376 §3.5): "user=40example.com" is user@example.com.
+    i = decode_qp(i.encode("utf-8", "surrogateescape")).decode("utf-8", "replace")
     domain = i.rpartition("@")[2].lower().rstrip(".")
     d = d.lower().rstrip(".")
     if "@" not in i or not (domain == d or domain.endswith("." + d)):

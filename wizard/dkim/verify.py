@@ -39,6 +39,7 @@ from wizard.common.safe_text import sanitize
 from wizard.dkim import outcome
 from wizard.dkim.canon import BodyDigests, body_digest
 from wizard.dkim.keyrecord import KeyReport, analyze_key, nearby_names, verifies_when_corrected
+from wizard.dkim.meanings import decode_qp
 from wizard.dkim.signature import Signature, parse_signatures
 from wizard.dkim.tags import (
     expired_at_check,
@@ -113,16 +114,26 @@ def _prepare(sig: Signature) -> _Prepared:
     def refuse(why: str) -> _Prepared:
         return _Prepared(index, header, sig, tags, d, s, a, "", i_domain, (unprocessable(about, why),), "sig_syntax")
 
+    # dkimpy's field check is given the view RFC 6376 §3.5 defines, not the raw tags: time is
+    # checked later against the injected clock (dkimpy's check uses the real one), i= decoded
+    # from dkim-quoted-printable, and q= left out once dns/txt is among its methods (unknown
+    # methods MUST be ignored; dkimpy refuses anything but exactly "dns/txt"; a q= without
+    # dns/txt is the tag checks' DKIM-SIG finding and stays for dkimpy to refuse).
+    checked = {k: v for k, v in tags.items() if k not in (b"t", b"x")}
+    if b"q" in tags and b"dns/txt" in [m.strip().lower() for m in tags[b"q"].split(b":")]:
+        del checked[b"q"]
     if b"i" in tags:
-        i_value = sanitize(_text(tags[b"i"]).strip(), one_line=True)
+        checked[b"i"] = decode_qp(tags[b"i"])
+        i_value = sanitize(_text(checked[b"i"]).strip(), one_line=True)
+        if "@" not in i_value:
+            # dkimpy indexes i= by d='s length and raises IndexError on a short one.
+            return refuse('i= has no "@": it must be [local-part]@domain (RFC 6376 §3.5)')
         i_domain = i_value.rpartition("@")[2].lower()
         if d and not (i_domain == d.lower() or i_domain.endswith("." + d.lower())):
             # DKIM-SIG-09 is the tag checks' finding (wizard.dkim.tags); here it only stops the check.
             return _Prepared(index, header, sig, tags, d, s, a, "", i_domain, (), "identity_mismatch")
-    # Time is checked later against the injected clock; dkimpy's check uses the real one.
-    untimed = {k: v for k, v in tags.items() if k not in (b"t", b"x")}
     try:
-        dkim.validate_signature_fields(untimed)
+        dkim.validate_signature_fields(checked)
         CanonicalizationPolicy.from_c_value(tags.get(b"c", b"simple/simple"))
     except InvalidCanonicalizationPolicyError as exc:
         return refuse(f"c= names an unknown canonicalisation ({_text(exc.args[0])})")
@@ -137,8 +148,8 @@ def _prepare(sig: Signature) -> _Prepared:
     if bh_len != digest_len:
         return refuse(f"bh= decodes to {bh_len} bytes, but a {a} body hash is {digest_len} bytes (DKIM-SIG-17)")
     for tag in (b"t", b"x"):
-        # 11 digits reach the year 5138; more cannot be a time a signer meant.
-        if tag in tags and not re.fullmatch(rb"\d{1,11}", tags[tag]):
+        # RFC 6376 §3.5 allows up to 12 digits; more cannot be a time a signer meant.
+        if tag in tags and not re.fullmatch(rb"\d{1,12}", tags[tag]):
             return refuse(f"{tag.decode()}= is not a plausible time in seconds")
     try:
         name = fixes.dkim_key_name(d, s)
@@ -202,9 +213,23 @@ def _dnsfunc(report: KeyReport):
     value = report.value if report.fingerprint else report.corrected
 
     def answer(name, timeout=5):
-        return value.encode() if value else None
+        return dkimpy_key_value(value) if value else None
 
     return answer
+
+
+def dkimpy_key_value(value: str) -> bytes:
+    """A key record as dkimpy can load it. s= is a colon-separated list of services (RFC 6376
+    §3.6.1), but dkimpy compares it with "email" / "*" as a whole and drops the key otherwise.
+    keyrecord has already judged s= (DKIM-KEY-11 when email is not among the services), so a
+    list that includes email or * is handed over as s=email."""
+    parts = value.split(";")
+    for n, part in enumerate(parts):
+        name, eq, services = part.partition("=")
+        listed = {x.strip().lower() for x in services.split(":")}
+        if eq and name.strip() == "s" and len(listed) > 1 and listed & {"email", "*"}:
+            parts[n] = " s=email"
+    return ";".join(parts).encode()
 
 
 def check_crypto(headers: list[list[bytes]], body: bytes | None, tags: dict[bytes, bytes],
@@ -228,7 +253,7 @@ def check_crypto(headers: list[list[bytes]], body: bytes | None, tags: dict[byte
         computed = base64.b64encode(digest).decode()
         body_hash = BodyHash("pass" if computed == expected else "fail", computed, expected)
 
-    include = [x.lower() for x in re.split(rb"\s*:\s*", tags[b"h"].strip())]
+    include = [x.lower() for x in re.split(rb"(?<!\s)\s*:\s*", tags[b"h"].strip())]
     if add_from and b"from" in include:
         include.append(b"from")
     canon_headers = policy.canonicalize_headers(headers)
@@ -286,8 +311,9 @@ def _verify_one(msg: Message, headers: list[list[bytes]], p: _Prepared, report: 
     findings: list[Finding] = []
     warnings: list[str] = []
     sig_header = headers[p.header.index]
+    body = msg.body if msg.body is not None else _signed_empty_body(p.tags)
     try:
-        crypto = check_crypto(headers, msg.body, p.tags, sig_header, report, body_digests=body_digests)
+        crypto = check_crypto(headers, body, p.tags, sig_header, report, body_digests=body_digests)
     except Exception as exc:  # noqa: BLE001 - dkimpy on hostile input: report, never raise (house rule)
         crypto = Crypto(BodyHash("not_checked"), "not_checked", None, (), f"verification failed: {exc}")
     if report is not None and not report.fingerprint and crypto.header_signature == "pass":
@@ -341,6 +367,19 @@ def _verify_one(msg: Message, headers: list[list[bytes]], p: _Prepared, report: 
         key=report, findings=(report.findings if report else ()) + tuple(findings), header=p.header,
         key_matches=crypto.key_matches,
     )
+
+
+def _signed_empty_body(tags: dict[bytes, bytes]) -> bytes | None:
+    """b"" when the input stops after its header fields and bh= is the empty body's hash:
+    a header block with nothing after it is a complete message with an empty body (RFC 5322
+    §3.5), and bh= shows the signer saw exactly that. Otherwise the body is unknown (None)."""
+    try:
+        policy = CanonicalizationPolicy.from_c_value(tags.get(b"c", b"simple/simple"))
+        empty = body_digest(b"", policy.body_algorithm.name.decode(), HASH_ALGORITHMS[tags[b"a"]], None)
+    except (InvalidCanonicalizationPolicyError, KeyError):
+        return None
+    written = re.sub(rb"\s+", b"", tags.get(b"bh", b""))
+    return b"" if base64.b64encode(empty) == written else None
 
 
 def _time_checks(p: _Prepared, stamp: int, findings: list[Finding], warnings: list[str], about: str) -> str:
