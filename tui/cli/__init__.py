@@ -8,10 +8,14 @@ never pays for Textual's import; tui.cli.options holds what they share.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import importlib.metadata
+import os
 import sys
 
-from tui.cli.options import EXIT_OK
+from tui.cli.options import EXIT_OK, EXIT_USAGE
+from wizard.common.safe_text import sanitize
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -52,11 +56,37 @@ def _module(name: str):
     return importlib.import_module(name)
 
 
+def _mistyped(word: str) -> bool:
+    """A word that is no file but close to a command name is a typo, not a file to open."""
+    if word in COMMANDS or word.startswith("-") or os.path.exists(word):
+        return False
+    near = difflib.get_close_matches(word, COMMANDS, n=1)
+    if not near:
+        return False
+    print(f"mailtriage: unknown command {sanitize(word)!r}; did you mean {near[0]!r}?",
+          file=sys.stderr)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("-h", "--help"):
         build_parser(command="").print_help()
         return EXIT_OK
+    if argv == ["--version"]:
+        # Checked before dispatch: anything that is not a command opens the app.
+        print(f"mailtriage {importlib.metadata.version('mailtriage')}")
+        return EXIT_OK
+    if argv[:1] == ["help"]:
+        # `help COMMAND` is `COMMAND --help`; a word that names no command gets the overview.
+        topic = argv[1] if len(argv) > 1 and argv[1] in COMMANDS else None
+        if topic is None:
+            build_parser(command="").print_help()
+        else:
+            build_parser(topic).parse_args([topic, "--help"])
+        return EXIT_OK
+    if argv and _mistyped(argv[0]):
+        return EXIT_USAGE
     if not argv or argv[0] not in COMMANDS:
         # No subcommand: the interactive app, optionally opened on a file or stdin.
         return _module("tui.cli.app").main(argv)
