@@ -163,3 +163,16 @@ async def test_hostile_text_in_a_copied_fix_is_copied_as_shown():
         clipboard.copy(pilot.app, "dig +short TXT x\x1b]52;c;AAAA\x07")
         assert pilot.app.clipboard == "dig +short TXT x\\x1b]52;c;AAAA\\x07"
         assert pilot.app.system_clipboard.copied == [pilot.app.clipboard]
+
+
+INVISIBLE = "\u061c\u2060\u2028\u2029\u00ad\U000e0041\U000e007f"
+
+
+def test_invisible_and_separator_characters_are_shown_as_escapes_on_screen():
+    # Each would be invisible (or break the line) in a widget, so the value would read
+    # differently from what it is.
+    shown = [safe.text(f"pay{INVISIBLE}pal").plain, safe.cell(f"pay{INVISIBLE}pal").plain,
+             safe.clean(f"pay{INVISIBLE}pal"), safe.line(("x" + INVISIBLE, "bold")).plain]
+    for out in shown:
+        assert not [f"U+{ord(ch):04X}" for ch in INVISIBLE if ch in out]
+        assert "\\u2060" in out and "\\U000e0041" in out

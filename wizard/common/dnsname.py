@@ -9,7 +9,8 @@ import re
 
 import dns.name
 
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+# \Z, not $: `$` also matches before a final newline, which let `sel\n` through as a label.
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\Z")
 
 
 class InvalidName(ValueError):

@@ -36,7 +36,9 @@ KIND_LABELS = {
 }
 
 _REPLY_LINE = re.compile(r"^\s*[245]\d\d[ -]")
-_AR_VALUE = re.compile(r"^\s*(?:[\w.-]+\s*(?:\d+\s*)?;\s*)?(?:spf|dkim|dmarc|arc|iprev|auth|compauth)\s*=", re.I)
+# The authserv-id version must follow a space: `[\w.-]+\s*\d+` could split a run of digits
+# between the two at every point and took 27 s on a 40,000-digit first line.
+_AR_VALUE = re.compile(r"^\s*(?:[\w.-]+(?:\s+\d+)?\s*;\s*)?(?:spf|dkim|dmarc|arc|iprev|auth|compauth)\s*=", re.I)
 _TAGLIST = re.compile(r"^\s*v\s*=\s*1\s*;.*\bd\s*=", re.I | re.S)
 
 

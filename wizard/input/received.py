@@ -112,7 +112,7 @@ def _hop(position: int, header: Header) -> Hop:
     protocol = None
     tls = None
     if with_text:
-        protocol = re.split(r"\s*\(", with_text, maxsplit=1)[0].strip() or None
+        protocol = re.split(r"(?<!\s)\s*\(", with_text, maxsplit=1)[0].strip() or None
         word = (protocol or "").split(" ")[0].lower()
         if word in _TLS_PROTOCOLS:
             tls = True

@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from wizard.common.safe_text import decode, shorten
+from wizard.common.safe_text import FORMAT_CHARACTERS, decode, shorten
 from wizard.model.findings import Finding
 from wizard.model.report import Report
 from wizard.verdict import Verdict, judge
@@ -30,9 +30,18 @@ from wizard.verdict import Verdict, judge
 SCHEMA_VERSION = 1
 BYTES_SHOWN = 4000  # raw bytes inside a report (tails, returned parts) are shown cut to this
 
-# JSON escapes C0 controls itself; C1 controls and bidi marks would reach a terminal raw as
-# UTF-8 (U+009B acts as CSI on some terminals), so they are escaped too.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# JSON escapes C0 controls itself; C1 controls and the invisible format characters sanitize()
+# shows would reach a terminal raw as UTF-8 (U+009B acts as CSI on some terminals), so they are
+# escaped too, as JSON escapes: the parsed values stay exact.
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{FORMAT_CHARACTERS}]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # tag characters are astral: JSON spells them as a surrogate pair
+    return f"\\u{0xd800 + (code >> 10):04x}\\u{0xdc00 + (code & 0x3ff):04x}"
 
 _PLANS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
@@ -90,4 +99,4 @@ def report_to_data(report: Report, verdict: Verdict | None = None) -> dict[str, 
 def report_to_json(report: Report, verdict: Verdict | None = None) -> str:
     data = report_to_data(report, verdict)
     text = msgspec.json.format(msgspec.json.encode(data), indent=2).decode("utf-8")
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _JSON_UNSAFE.sub(_json_escape, text)

@@ -200,7 +200,7 @@ def _result(parsed, seg: _Segment, authserv_id: str | None, position: int,
     comment = " | ".join(seg.comments)
     if method == "arc" and seg.comments:
         # Gmail: arc=pass (i=1 spf=pass spfdomain=… dkim=pass dkdomain=… dmarc=pass fromdomain=…)
-        for key, value in re.findall(r"([\w-]+)=([^\s)]+)", seg.comments[0]):
+        for key, value in re.findall(r"(?<![\w-])([\w-]+)=([^\s)]+)", seg.comments[0]):
             props.append((f"arc.{key.lower()}", value))
     notes = []
     if raw_result.lower() != result:
@@ -307,7 +307,7 @@ def parse_received_spf(header: Header, position: int) -> ReceivedSpf:
     for n, seg in enumerate(segs):
         bare = seg.bare[m.end():] if n == 0 and m else seg.bare
         offset = m.end() if n == 0 and m else 0
-        for pm in re.finditer(r"([A-Za-z][\w-]*)\s*=\s*(\S+)", bare):
+        for pm in re.finditer(r"(?<![\w-])([A-Za-z][\w-]*)\s*=\s*(\S+)", bare):
             raw = seg.text[offset + pm.start(2):offset + pm.end(2)]
             pairs.append((pm.group(1).lower(), raw.strip('"')))
     get = dict(pairs).get

@@ -290,5 +290,5 @@ def _decoded_text(part: email.message.Message) -> str:
 def _html_to_text(text: str) -> str:
     text = re.sub(r"(?is)<(script|style).*?</\1>", " ", text)
     text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>", "\n", text)
-    return html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return html.unescape(re.sub(r"<[^<>]+>", " ", text))
 

@@ -32,7 +32,7 @@ _LAYOUTS: tuple[tuple[str, LazyPattern], ...] = tuple(
          r"|^Subject: DELIVERY FAILURE:|Your message\s+was not delivered to:"),
         ("OpenSMTPD", r"This is the MAILER-DAEMON, please DO NOT REPLY|OpenSMTPD"),
         ("Yahoo", r"Sorry, we were unable to deliver your message to the following address"),
-        ("GMX", r"^From:.*@\S*gmx\.(?:com|net|de)"),
+        ("GMX", r"^From:.*@[^\s@]*gmx\.(?:com|net|de)"),
         ("Barracuda", r"Barracuda|bulk email filter"),
         ("Oracle Messaging Server", r"This report relates to a message you sent"),
         ("MessageLabs", r"This is the mail delivery agent at messagelabs\.com"),

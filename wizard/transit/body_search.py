@@ -376,7 +376,7 @@ def _search_small_fixes(s: Search, body: bytes) -> Iterator[Hit]:
     if s.algo == canon.SIMPLE:
         fixes.append(("whitespace", "CANON-04", "Trailing whitespace was added to lines after signing "
                       "(breaks c=…/simple, would pass relaxed).",
-                      lambda b: re.sub(rb"[ \t]+(?=\r\n|$)", b"", b),
+                      lambda b: re.sub(rb"(?<![ \t])[ \t]+(?=\r\n|$)", b"", b),
                       lambda b: b" \r\n" in b or b"\t\r\n" in b or b.endswith((b" ", b"\t"))))
     for kind, fid, what, fn, present in fixes:
         if s.over_budget() or not present(body):

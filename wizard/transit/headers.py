@@ -35,6 +35,23 @@ from wizard.transit.intermediaries import Intermediary, recognise_intermediaries
 MAX_HEADER_VERIFIES = 400  # RSA verifications per header search
 
 
+# The run of base64 and blank characters that reaches the end; the lookbehind starts it only
+# where a run begins, so each byte is scanned once.
+_B64_TAIL = re.compile(rb"(?<![A-Za-z0-9+/= \t])[A-Za-z0-9+/= \t]*$")
+
+
+def _join_b_value(value: bytes) -> bytes:
+    """Remove the blanks inside a trailing `b=` value (dkimpy signs it unfolded).
+
+    The first `b=` whose rest is all base64 lies inside the base64 run that ends the value, so
+    that run is found first: `\\bb=[…]*$` tried from every `b=` was quadratic on `b=b=b=…`."""
+    tail = _B64_TAIL.search(value)
+    tag = re.compile(rb"\bb=").search(value, tail.start()) if tail else None
+    if tail is None or tag is None:
+        return value
+    return value[: tag.end()] + re.sub(rb"[ \t]", b"", value[tag.end() : tail.end()]) + value[tail.end() :]
+
+
 _SINGLETONS = ("from", "sender", "reply-to", "to", "cc", "bcc", "subject", "date", "message-id", "in-reply-to",
                "references")
 _NAME_CASE = {"message-id": "Message-ID", "mime-version": "MIME-Version", "dkim-signature": "DKIM-Signature"}
@@ -51,7 +68,7 @@ class _HeaderVerifier:
     def __init__(self, sig: Signature, public_key: bytes):
         self.tags = sig.dkimpy_tags
         self.tags.pop(b"bh", None)
-        self.include = [x.lower() for x in re.split(rb"\s*:\s*", self.tags.get(b"h", b"").strip()) if x]
+        self.include = [x.lower() for x in re.split(rb"(?<!\s)\s*:\s*", self.tags.get(b"h", b"").strip()) if x]
         self.position = sig.index  # which DKIM-Signature (0 = top-most)
         k = b"ed25519" if sig.a.startswith("ed25519") else b"rsa"
         self.record = b"v=DKIM1; k=" + k + b"; p=" + public_key
@@ -204,8 +221,7 @@ def _header_candidates(msg: Message, include: list[bytes], algo: str, sig_header
         raw_sig = fields[sig_header_index]
         colon = raw_sig.index(b":")
         unfolded = raw_sig[colon + 1 :].replace(b"\r\n", b"").lstrip(b" \t")
-        unfolded = re.sub(rb"(\bb=)([A-Za-z0-9+/= \t]*)$",
-                          lambda m: m.group(1) + re.sub(rb"[ \t]", b"", m.group(2)), unfolded)
+        unfolded = _join_b_value(unfolded)
         refolded = raw_sig[: colon + 1] + b" " + dkim.fold(unfolded + b"\r\n", namelen=colon).rstrip(b"\r\n")
         tried.append("DKIM-Signature refolded the way dkimpy folds it")
         if refolded != raw_sig:

@@ -309,7 +309,7 @@ SUBJECT_TAGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("*** … *** prefix tag", re.compile(r"^(\s*)()\*{2,3}[^*\r\n]{1,40}\*{2,3}[ \t]*")),
     ("EXTERNAL: prefix", re.compile(r"^(\s*)()(?:EXTERNAL|EXT|SPAM|SUSPICIOUS)\s*[:\-][ \t]*", re.I)),
     ("(EXTERNAL) prefix", re.compile(r"^(\s*)()\((?:EXTERNAL|EXT|SPAM|SUSPICIOUS)\)[ \t]*", re.I)),
-    ("bracketed suffix tag", re.compile(r"[ \t]*\[[^\]\r\n]{1,40}\](\s*)$")),
+    ("bracketed suffix tag", re.compile(r"(?<![ \t])[ \t]*\[[^\]\r\n]{1,40}\](\s*)$")),
 )
 
 
