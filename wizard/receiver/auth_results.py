@@ -152,7 +152,7 @@ def _segments(value: str) -> list[_Segment]:
 
 
 _RESINFO = lazy(r"^\s*([A-Za-z0-9][A-Za-z0-9_-]*)\s*(?:/\s*\d+\s*)?=\s*([^\s;]*)")
-_MERGED = lazy(r"(?<=\s)(" + "|".join(sorted(KNOWN_METHODS, key=len, reverse=True))
+_MERGED = lazy(r"(?<=\s)(" + "|".join(sorted(KNOWN_METHODS, key=lambda m: (-len(m), m)))
                      + r")\s*(?:/\s*\d+\s*)?=\s*[A-Za-z]", re.I)
 _EXTRA_PROP = lazy(r"(?:^|\s)([A-Za-z][A-Za-z0-9_-]*)\s*=\s*([^\s;]+)")
 
