@@ -125,14 +125,18 @@ async def verify_arc(msg: Message, session, *, dkim_verdicts: tuple[SignatureVer
                 return dkimpy_key_value(v)
         return found[0].encode() if found else None
 
-    cv, results, reason = await asyncio.to_thread(_run_dkimpy, msg.canonical, dnsfunc)
+    cv, results, reason = await asyncio.to_thread(_run_dkimpy, msg, dnsfunc)
     splits = await asyncio.to_thread(_ams_splits, msg, fields, reports)
     return _report(fields, reports, cv, results, reason, splits, dkim_verdicts)
 
 
-def _run_dkimpy(raw: bytes, dnsfunc) -> tuple[bytes | None, list[dict], str]:
+def _run_dkimpy(msg: Message, dnsfunc) -> tuple[bytes | None, list[dict], str]:
     try:
-        return dkim.ARC(raw, minkey=1024).verify(dnsfunc=dnsfunc)
+        # The fields are handed over already split (wizard.dkim.verify.dkimpy_fields says why
+        # dkimpy's own parse is not used); the body is the bytes rfc822_parse would give.
+        arc = dkim.ARC(minkey=1024)
+        arc.headers, arc.body = dkim_headers(msg), msg.body or b""
+        return arc.verify(dnsfunc=dnsfunc)
     except Exception as exc:  # noqa: BLE001 - dkimpy on hostile input: report it as a broken chain
         return dkim.CV_Fail, [], f"{type(exc).__name__}: {exc}"
 

@@ -18,6 +18,7 @@ from wizard.common.safe_text import sanitize, shorten
 from wizard.dkim import canon, outcome
 from wizard.dkim.signature import Signature
 from wizard.dkim.tags import HEADER_ADDED, Z_COPY_DIFFERS
+from wizard.dkim.verify import dkimpy_fields
 from wizard.input.fidelity import paste_damage
 from wizard.input.message import Header, Message
 from wizard.model.findings import Finding, Severity
@@ -62,8 +63,8 @@ class _HeaderVerifier:
 
     dkimpy's verify() checks the body hash first and stops there on a mismatch, and its
     prep step rejects expired signatures; forensics needs the header answer on its own
-    (CANON-01), so we call DKIM.verify_sig with bh= left out of the tag dict and the
-    message given without its body (the header hash never reads the body)."""
+    (CANON-01), so we call DKIM.verify_sig with bh= left out of the tag dict and only the
+    header fields given (the header hash never reads the body)."""
 
     def __init__(self, sig: Signature, public_key: bytes):
         self.tags = sig.dkimpy_tags
@@ -79,9 +80,9 @@ class _HeaderVerifier:
 
     def __call__(self, fields: list[bytes]) -> bool | str:
         self.runs += 1
-        message = b"".join(f + b"\r\n" for f in fields) + b"\r\n"
         try:
-            d = dkim.DKIM(message)
+            d = dkim.DKIM()
+            d.headers = dkimpy_fields(fields)
             sigs = [(x, y) for x, y in d.headers if x.lower() == b"dkim-signature"]
             if len(sigs) <= self.position:
                 return "the DKIM-Signature header is missing"
