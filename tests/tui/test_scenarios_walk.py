@@ -11,6 +11,7 @@ from textual.widgets import DataTable, OptionList
 
 from tui_support import make_app, notices, scenario_app, scenario_submission, screen_text, settle
 from wizard.model.findings import RecordFix
+from wizard.model.request import AnalysisRequest
 from wizard.scenarios import get_scenario, list_scenarios
 
 
@@ -208,12 +209,12 @@ async def test_panes_show_progress_while_lookups_are_pending_and_fill_in():
     scenario = get_scenario("list-footer")
     gate = threading.Event()
     app = make_app(resolvers=[GatedResolver(ZoneFileResolver(list(scenario.zone_paths)), gate)],
-                   clock=lambda: scenario.now)
+                   clock=lambda: scenario.now,
+                   options=AnalysisRequest(timeout=30))
     async with app.run_test(size=(80, 24)) as pilot:
-        from wizard.model.request import AnalysisRequest
-
-        # the gate holds lookups as long as the test needs: well inside the one deadline
-        pilot.app.analyse(AnalysisRequest(source="paste", raw=scenario.read(), timeout=30))
+        # the gate holds lookups as long as the test needs: well inside the app's one
+        # deadline (its --timeout option; a request's own timeout is replaced by it)
+        pilot.app.analyse(AnalysisRequest(source="paste", raw=scenario.read()))
         for _ in range(50):  # the offline part lands first
             await pilot.pause(0.05)
             if pilot.app.report is not None:
@@ -246,12 +247,12 @@ async def test_dns_pane_fills_in_stage_by_stage():
     scenario = get_scenario("selector-missing")
     gate = threading.Event()
     app = make_app(resolvers=[PolicyGatedResolver(ZoneFileResolver(list(scenario.zone_paths)), gate)],
-                   clock=lambda: scenario.now)
+                   clock=lambda: scenario.now,
+                   options=AnalysisRequest(timeout=30))
     async with app.run_test(size=(120, 36)) as pilot:
-        from wizard.model.request import AnalysisRequest
-
-        # the gate holds lookups as long as the test needs: well inside the one deadline
-        pilot.app.analyse(AnalysisRequest(source="paste", raw=scenario.read(), timeout=30))
+        # the gate holds lookups as long as the test needs: well inside the app's one
+        # deadline (its --timeout option; a request's own timeout is replaced by it)
+        pilot.app.analyse(AnalysisRequest(source="paste", raw=scenario.read()))
         await pilot.press("i", "3")
         for _ in range(100):  # until the key lookup's partial report lands
             await pilot.pause(0.05)

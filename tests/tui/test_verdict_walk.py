@@ -9,6 +9,7 @@ import pytest
 
 from test_scenarios_walk import GatedResolver, walk_to
 from tui_support import make_app, scenario_app, scenario_submission, screen_text, settle
+from wizard.model.request import AnalysisRequest
 from wizard.scenarios import get_scenario
 
 BANNERS = [
@@ -104,12 +105,12 @@ async def test_the_step_count_stays_fixed_while_lookups_are_pending():
     from wizard.dns import ZoneFileResolver
 
     app = make_app(resolvers=[GatedResolver(ZoneFileResolver(list(scenario.zone_paths)), gate)],
-                   clock=lambda: scenario.now)
+                   clock=lambda: scenario.now,
+                   options=AnalysisRequest(timeout=30))
     async with app.run_test(size=(80, 24)) as pilot:
-        from wizard.model.request import AnalysisRequest
-
-        # the gate holds lookups as long as the test needs: well inside the one deadline
-        pilot.app.analyse(AnalysisRequest(source="paste", raw=scenario.read(), timeout=30))
+        # the gate holds lookups as long as the test needs: well inside the app's one
+        # deadline (its --timeout option; a request's own timeout is replaced by it)
+        pilot.app.analyse(AnalysisRequest(source="paste", raw=scenario.read()))
         for _ in range(50):  # the offline part lands first
             await pilot.pause(0.05)
             if pilot.app.report is not None:
