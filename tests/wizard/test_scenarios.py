@@ -42,5 +42,9 @@ async def test_scenario_names_its_diagnosis(scenario):
     expected, failed = EXPECTED[scenario.name]
     assert expected <= ids, sorted(ids)
     assert report.failed is failed
+    # One finding per cause and signature, however many changes prove it (a list's footer
+    # and its Subject tag are one CAUSE-01).
+    causes = [(f.id, f.about) for f in report.all_findings if f.id.startswith("CAUSE-")]
+    assert len(causes) == len(set(causes)), causes
     # Offline means offline: every answer came from the scenario's own zones.
     assert all(a.resolver == "zone" for a in report.dns)

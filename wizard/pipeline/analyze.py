@@ -363,6 +363,7 @@ def _forensics(msg: Message, sigs: tuple[SignatureReport, ...], original: Messag
     """Body and header forensics for the signatures that failed (CPU-bound: run in a thread).
     `parsed` are the message's parsed signatures (wizard.dkim.signature), the ones verified."""
     from wizard.transit.body import analyze_body, receiver_results
+    from wizard.transit.change import one_per_cause
     from wizard.transit.headers import analyze_headers
 
     by_index = {p.index: p for p in parsed}
@@ -384,4 +385,4 @@ def _forensics(msg: Message, sigs: tuple[SignatureReport, ...], original: Messag
             headers = analyze_headers(msg, signature, public_key=public, original=original)
             findings += headers.findings
         out.append(replace(sig, body=body, headers=headers))
-    return tuple(out), findings
+    return tuple(out), one_per_cause(findings)
