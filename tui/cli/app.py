@@ -10,7 +10,14 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from tui.cli.options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_dns_options, add_zone_option
+from tui.cli.options import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_dns_options,
+    add_zone_option,
+    file_problem,
+)
 
 if TYPE_CHECKING:
     from tui.app import MailTriageApp
@@ -68,7 +75,7 @@ def main(argv: list[str]) -> int:
                     raw = handle.read(MAX_INPUT_BYTES + 1)
                 source = os.path.basename(args.file)
         except OSError as exc:
-            print(f"mailtriage: {args.file}: {exc.strerror or exc}", file=sys.stderr)
+            print(f"mailtriage: {file_problem(exc, args.file)}", file=sys.stderr)
             return EXIT_USAGE
         initial = request_from_args(args, raw=raw, source=source)
     if not sys.__stdout__.isatty():

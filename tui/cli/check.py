@@ -14,6 +14,7 @@ from tui.cli.options import (
     add_dns_options,
     add_output_options,
     add_zone_option,
+    file_problem,
 )
 
 if TYPE_CHECKING:
@@ -53,11 +54,12 @@ def read_input(path: str) -> bytes:
         return handle.read()
 
 
-def usage_error(exc: Exception) -> int:
+def usage_error(exc: Exception | str) -> int:
     """Say what was wrong with the command's input in one line; the usage exit code."""
     from wizard.common.safe_text import sanitize
 
-    print(f"mailtriage: {sanitize(str(exc), one_line=True)}", file=sys.stderr)
+    words = file_problem(exc) if isinstance(exc, OSError) else sanitize(str(exc), one_line=True)
+    print(f"mailtriage: {words}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -91,12 +93,22 @@ def _check(args: argparse.Namespace, request: AnalysisRequest, prefetch: BodyPre
         resolvers = resolvers_for(request)
     except (OSError, ValueError) as exc:
         return usage_error(exc)
+    if request.offline and _is_domain(request.raw):
+        return usage_error(f"{request.raw.decode().strip()} is a domain, and checking a domain is "
+                           "nothing but DNS lookups: drop --offline (or use `mailtriage domain`)")
     try:
         report = asyncio.run(analyze(request, resolvers=resolvers, body_digests=prefetch))
     except UnreadableInput as exc:
-        print(f"mailtriage: cannot analyse {args.file}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(f"cannot analyse {args.file}: {exc}")
     return emit(report, args)
+
+
+def _is_domain(raw: bytes) -> bool:
+    """Whether the engine will read `raw` as a domain name to look up. Only a short input can
+    be one (a DNS name is at most 253 characters), so a big message is never classified twice."""
+    from wizard.input.classify import classify
+
+    return len(raw) <= 300 and classify(raw).kind == "domain"
 
 
 def emit(report: Report, args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from tui.cli.options import EXIT_USAGE
+from tui.cli.options import EXIT_USAGE, file_problem
 
 
 def add_domain_option(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +28,7 @@ def run_guarded(command: Callable[[argparse.Namespace], int], args: argparse.Nam
     except (InvalidName, KeyProblem) as exc:
         return fail(str(exc))
     except OSError as exc:
-        return fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        return fail(file_problem(exc))
 
 
 def fail(message: str) -> int:

@@ -2,11 +2,30 @@
 from __future__ import annotations
 
 import argparse
+import errno
+
+from wizard.common.safe_text import sanitize
 
 # `check`'s statuses (its --help and README.md list them): 0 the message passes, 1 it fails
 # or the receiver rejected or deferred it (or, for the other commands, a check failed),
 # 2 unreadable input or a usage error, 3 inconclusive (DNS or evidence missing).
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+
+
+def file_problem(exc: OSError, path: str | None = None) -> str:
+    """One line for a file that cannot be read, naming it as the user typed it, without
+    Python's "[Errno 2] No such file or directory: '...'" (which repr()s the name). The name
+    is shown with control characters escaped: it came from the command line and may hold an
+    ESC that would otherwise drive the terminal."""
+    name = sanitize(str(path if path is not None else exc.filename or ""), one_line=True)
+    if exc.errno == errno.ENOENT:
+        return f"no such file: {name}"
+    if exc.errno == errno.EISDIR:
+        return f"cannot read {name}: it is a directory"
+    if exc.errno == errno.EACCES:
+        return f"cannot read {name}: permission denied"
+    reason = (exc.strerror or str(exc)).lower()
+    return f"cannot read {name}: {reason}" if name else f"cannot read the input: {reason}"
 
 
 def add_dns_options(parser: argparse.ArgumentParser) -> None:

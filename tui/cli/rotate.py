@@ -1,5 +1,5 @@
 """`mailtriage rotate`: walk the five-step DKIM key rotation, checking each step live.
-Exit statuses: 0 no step has a problem, 1 one has, 2 usage error or an unreadable file."""
+The exit status says where the rotation stands (EPILOG), so a script can wait for it."""
 from __future__ import annotations
 
 import argparse
@@ -16,7 +16,17 @@ from tui.cli.keytool import (
     run_guarded,
     say,
 )
-from tui.cli.options import EXIT_FAILED, EXIT_OK, add_dns_options
+from tui.cli.options import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, add_dns_options
+
+# Not finished is not a success: `rotate && delete-old-key` must not run at step 4. It shares
+# `check`'s 3 (neither passed nor failed) so 1 keeps meaning "something is wrong".
+EXIT_STEPS_REMAIN = EXIT_INCONCLUSIVE
+
+EPILOG = f"""exit status:
+  {EXIT_OK}  every step is done: the rotation is complete
+  {EXIT_FAILED}  a step has a problem (e.g. the old key was removed during the grace period)
+  {EXIT_USAGE}  usage error or an unreadable file
+  {EXIT_STEPS_REMAIN}  no problem, but steps remain (to do, or waiting for the grace period)"""
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -57,7 +67,9 @@ def _rotate(args: argparse.Namespace) -> int:
     ))
     result = rotation.plan(facts)
     _print_plan(result)
-    return EXIT_FAILED if result.has_problem else EXIT_OK
+    if result.has_problem:
+        return EXIT_FAILED
+    return EXIT_OK if result.current is None else EXIT_STEPS_REMAIN
 
 
 _MARK = {
