@@ -97,7 +97,7 @@ def test_unreadable_input_exits_2_with_a_reason(raw, needle):
 
 def test_missing_file_exits_2():
     code, _, err = check("/nonexistent/file.eml")
-    assert code == 2 and "No such file" in err and "Traceback" not in err
+    assert code == 2 and "no such file: /nonexistent/file.eml" in err and "Errno" not in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(
