@@ -9,7 +9,7 @@ import enum
 import shlex
 
 from msgspec import Struct
-from msgspec.structs import force_setattr
+from msgspec.structs import force_setattr, replace
 
 
 class Severity(enum.StrEnum):
@@ -123,3 +123,33 @@ class Cap(Struct, frozen=True):
     what: str
     limit: int
     seen: int
+
+
+# Diagnoses that are one fact about their subject however many checks prove it: a list that
+# appended a footer and tagged the Subject is one CAUSE-01 (the body and the header search
+# each prove it); an expired signature is one DKIM-SIG-16 whether the tag checks (against the
+# message's hops) or the verification (against the check's clock) say so.
+_ONE_PER_SUBJECT = ("CAUSE-", "DKIM-SIG-15", "DKIM-SIG-16")
+
+
+def merge_findings(findings: list[Finding]) -> list[Finding]:
+    """Findings in their order, those of `_ONE_PER_SUBJECT` joined per (id, about): the worst
+    one's title and severity, every detail (one shared closing "Fix: …" said once), evidence
+    and fixes."""
+    out: list[Finding] = []
+    at: dict[tuple[str, str], int] = {}
+    for f in findings:
+        key = (f.id, f.about)
+        if not f.id.startswith(_ONE_PER_SUBJECT) or key not in at:
+            at.setdefault(key, len(out))
+            out.append(f)
+            continue
+        first, second = sorted((out[at[key]], f), key=lambda g: -g.severity.rank)
+        said, _, fix = first.detail.rpartition(" Fix: ")
+        also, _, also_fix = second.detail.rpartition(" Fix: ")
+        detail = (f"{said} {also} Fix: {fix}" if said and also and fix == also_fix
+                  else f"{first.detail} {second.detail}")
+        out[at[key]] = replace(first, detail=detail,
+                               evidence=tuple(dict.fromkeys(first.evidence + second.evidence)),
+                               fixes=tuple(dict.fromkeys(first.fixes + second.fixes)))
+    return out

@@ -19,7 +19,7 @@ from wizard.dns.types import Resolver
 from wizard.input.classify import Evidence, classify, message_age_finding
 from wizard.input.message import Message, parse_message
 from wizard.model.arc import ArcSet
-from wizard.model.findings import Finding
+from wizard.model.findings import Finding, merge_findings
 from wizard.model.report import InputInfo, MessageFacts, Report, SignatureReport, sort_findings
 from wizard.model.request import AnalysisRequest
 
@@ -62,7 +62,7 @@ def _dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     seen: dict[tuple[str, str, str], Finding] = {}
     for finding in findings:
         seen.setdefault((finding.id, finding.about, finding.title), finding)
-    return sort_findings(seen.values())
+    return sort_findings(merge_findings(list(seen.values())))
 
 
 async def analyze(
@@ -363,7 +363,6 @@ def _forensics(msg: Message, sigs: tuple[SignatureReport, ...], original: Messag
     """Body and header forensics for the signatures that failed (CPU-bound: run in a thread).
     `parsed` are the message's parsed signatures (wizard.dkim.signature), the ones verified."""
     from wizard.transit.body import analyze_body, receiver_results
-    from wizard.transit.change import one_per_cause
     from wizard.transit.headers import analyze_headers
 
     by_index = {p.index: p for p in parsed}
@@ -385,4 +384,4 @@ def _forensics(msg: Message, sigs: tuple[SignatureReport, ...], original: Messag
             headers = analyze_headers(msg, signature, public_key=public, original=original)
             findings += headers.findings
         out.append(replace(sig, body=body, headers=headers))
-    return tuple(out), one_per_cause(findings)
+    return tuple(out), findings
