@@ -101,8 +101,12 @@ class Report(Struct, frozen=True):
 
     @property
     def all_findings(self) -> tuple[Finding, ...]:
+        """This report's findings, then the returned message's that say something new: the
+        returned part is cut from the same file, so its line-ending and paste findings
+        (EVID-02/03) would otherwise be said twice."""
         inner = self.returned.all_findings if self.returned else ()
-        return self.findings + inner
+        said = {(f.id, f.about, f.title) for f in self.findings}
+        return self.findings + tuple(f for f in inner if (f.id, f.about, f.title) not in said)
 
     @property
     def failed(self) -> bool:
