@@ -98,9 +98,46 @@ async def test_non_existent_subdomain_gets_np_under_rfc_9989_only(session):
 
 async def test_two_records_stop_discovery(session):
     report = await dmarc(session, "alice@two-dmarc.test", ["two-dmarc.test"])
-    assert report.result == "permerror" and report.rfc7489.result == "permerror"
-    several = finding(report, "DMARC-02")
-    assert several.severity == Severity.CRITICAL and len(several.evidence) == 2
+    # RFC 7489: not applied; RFC 9989: both discarded, and nothing above them
+    assert report.rfc7489.result == "permerror" and report.result == "none"
+    assert report.rfc7489.policy is None and report.policy is None
+    for rfc in ("RFC 7489", "RFC 9989"):
+        several = finding(report, "DMARC-02", rfc)
+        assert several.severity == Severity.CRITICAL and len(several.evidence) == 2
+
+
+async def test_two_records_at_a_subdomain_the_tree_walk_reaches_the_parent(session):
+    report = await dmarc(session, "alice@mail.multi-dmarc.test", ["esp-dmarc.test"])
+    assert report.rfc7489.result == "permerror" and report.rfc7489.policy is None
+    assert report.rfc9989.record_name == "_dmarc.multi-dmarc.test"
+    assert (report.result, report.policy, report.rfc9989.policy_tag) == (
+        "fail", "quarantine", "sp")
+    assert "not applied" in finding(report, "DMARC-02", "RFC 7489").detail
+    assert "_dmarc.multi-dmarc.test applies instead" in finding(
+        report, "DMARC-02", "RFC 9989").detail
+    assert report.disagree
+
+
+async def test_lower_case_version_is_ignored(session):
+    report = await dmarc(session, "alice@case-dmarc.test", ["case-dmarc.test"])
+    for result in (report.rfc7489, report.rfc9989):
+        assert (result.result, result.policy, result.record) == ("none", None, None)
+    ignored = finding(report, "DMARC-03", "v=dmarc1")
+    assert ignored.severity == Severity.CRITICAL
+    assert "DMARC-01" in ids(report)
+
+
+async def test_from_that_does_not_parse_asks_no_dmarc_name(session):
+    asked = []
+
+    async def lookup(name, rdtype):
+        asked.append(name)
+        return await session.lookup(name, rdtype)
+
+    report = await check_dmarc("<alice@a;id.example.test>", dkim_pass_domains=[],
+                               spf_result=None, spf_domain=None, lookup=lookup)
+    assert report.from_domain is None and asked == []
+    assert finding(report, "DMARC-14", "does not parse").severity == Severity.CRITICAL
 
 
 async def test_cname_delegated_record_shows_the_chain(session):

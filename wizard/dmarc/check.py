@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from email.utils import getaddresses
 
 from msgspec.structs import replace
 
@@ -24,6 +23,7 @@ from wizard.dmarc.orgdomain import psl_org_domain
 from wizard.dmarc.record import DmarcRecord, finding
 from wizard.dns.types import DnsAnswer, Lookup, Status
 from wizard.input.classify import domain_left_out, not_a_domain
+from wizard.input.message import mailbox_addresses
 from wizard.model.dmarc import DmarcReport as DmarcReport
 from wizard.model.findings import Finding, Severity
 
@@ -38,7 +38,15 @@ def from_domain_of(from_header: str | None) -> tuple[str | None, list[Finding]]:
             "DMARC needs exactly one author domain from the From header; without one the "
             "message cannot pass DMARC, and Gmail and Microsoft reject it outright.",
             [from_header or "(no From header)"])]
-    addresses = [a for _, a in getaddresses([from_header]) if a]
+    addresses = mailbox_addresses(from_header)
+    if addresses is None:
+        return None, [finding(
+            "DMARC-14", Severity.CRITICAL, "From header does not parse",
+            "The From header is not a list of addresses (RFC 5322 §3.6.2): a character such as "
+            "; or an unclosed < or quote sits inside it, so no author domain can be read from "
+            "it and DMARC was not looked up. A lenient reader would take part of the address "
+            "for the domain (here that could be a name the author never wrote); receivers "
+            "that follow the RFC reject the message.", [from_header])]
     domains = list(dict.fromkeys(a.rpartition("@")[2].lower() for a in addresses
                                  if "@" in a))
     if not domains:

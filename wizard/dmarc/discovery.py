@@ -39,6 +39,7 @@ class Discovery(Struct, frozen=True):
     how: str  # "exact domain", "organisational domain (PSL)", "tree walk step 2", ""
     error: str = ""  # "temperror" / "permerror" when discovery itself failed
     uncertain: tuple[str, ...] = ()  # tree walk: domains whose query failed
+    discarded: tuple[DmarcLookup, ...] = ()  # names holding several records (DMARC-02)
 
 
 def memo(lookup: Lookup) -> Lookup:
@@ -66,8 +67,9 @@ async def discover_7489(domain: str, lookup: Lookup) -> Discovery:
         if step.answer.status.transient:
             return Discovery(RFC7489, steps[: index + 1], None, org, reason, "", "temperror")
         if len(step.records) > 1:
-            return Discovery(RFC7489, steps[: index + 1], step, org, reason,
-                             _how(index, RFC7489), "permerror")
+            # §6.6.3 step 5: discovery ends and DMARC is not applied, so no record's policy.
+            return Discovery(RFC7489, steps[: index + 1], None, org, reason, "", "permerror",
+                             discarded=(step,))
         if step.records:
             return Discovery(RFC7489, steps[: index + 1], step, org, reason, _how(index, RFC7489))
     return Discovery(RFC7489, steps, None, org, reason, "")
@@ -82,19 +84,23 @@ def _how(index: int, rfc: str) -> str:
 async def discover_9989(domain: str, lookup: Lookup) -> Discovery:
     """RFC 9989 §4.10: the DNS tree walk. Every step is needed to settle the organisational
     domain, so all (at most eight) are asked at once; the policy is the first record found
-    walking up."""
+    walking up. Several records at one name are all discarded and the walk goes on above it
+    (steps 2 and 6), so a parent's record can apply where RFC 7489 applies none."""
     steps = tuple(await asyncio.gather(*(_dmarc_lookup(n, lookup) for n in walk_names(domain))))
     org = treewalk_org_domain(domain, _walk_steps(steps))
     found, how, error = None, "", ""
+    discarded: list[DmarcLookup] = []
     for index, step in enumerate(steps):
         if step.answer.status.transient:
             error = "temperror"
             break
-        if step.records:
+        if len(step.records) > 1:
+            discarded.append(step)
+        elif step.records:
             found, how = step, _how(index, RFC9989)
-            error = "permerror" if len(step.records) > 1 else ""
             break
-    return Discovery(RFC9989, steps, found, org.domain, org.reason, how, error, org.uncertain)
+    return Discovery(RFC9989, steps, found, org.domain, org.reason, how, error, org.uncertain,
+                     tuple(discarded))
 
 
 def _walk_steps(steps: Sequence[DmarcLookup]) -> list[WalkStep]:

@@ -86,14 +86,13 @@ def _discovery_findings(domain: str, discovery: Discovery) -> list[Finding]:
             f"{': ' + failed.answer.error if failed.answer.error else ''}. Receivers report "
             "dmarc=temperror and usually defer; a retry will likely succeed. Check the domain's "
             "DNS health (DNS-08…10).", evidence, _dig(failed.name), about=domain))
-    elif discovery.found and len(discovery.found.records) > 1:
-        step = discovery.found
+    for step in discovery.discarded:
         out.append(finding(
             "DMARC-02", Severity.CRITICAL, f"Several DMARC records at {step.name}",
-            "With more than one v=DMARC1 record, policy discovery ends and DMARC is not applied "
-            "(RFC 7489 §6.6.3). Merge them into one record.",
+            f"There are {len(step.records)} v=DMARC1 records at {step.name}. "
+            + _after_discarding(discovery) + " Merge them into one record.",
             [r.raw for r in step.records], _dig(step.name), about=domain))
-    elif discovery.found is None:
+    if discovery.found is None and not discovery.discarded and not discovery.error:
         out.append(finding(
             "DMARC-01", Severity.WARN, "No DMARC record",
             "No DMARC record at any of the names receivers ask (listed below), so "
@@ -124,6 +123,20 @@ def _discovery_findings(domain: str, discovery: Discovery) -> list[Finding]:
                 fixes.dig_query(step.name, "TXT", "+noall", "+answer",
                                 purpose="show the CNAME chain and the record"), about=domain))
     return out
+
+
+def _after_discarding(discovery: Discovery) -> str:
+    """What each rule set makes of several records at one name (DMARC-02)."""
+    if discovery.rfc == RFC7489:
+        return ("Policy discovery ends there and DMARC is not applied to the message: no "
+                "policy, whatever the records say (RFC 7489 §6.6.3).")
+    if discovery.found:
+        then = f"the record at {discovery.found.name} applies instead"
+    elif discovery.error:
+        then = f"a lookup above it failed, so the result is {discovery.error}"
+    else:
+        then = "there is no record above it, so no policy applies (dmarc=none)"
+    return f"All of them are discarded and the tree walk goes on upward (RFC 9989 §4.10): {then}."
 
 
 def _org_findings(domain: str, r7489: DmarcResult, r9989: DmarcResult,

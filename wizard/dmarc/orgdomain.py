@@ -178,9 +178,7 @@ def treewalk_org_domain(author: str, steps: Sequence[WalkStep]) -> WalkOrg:
         if step.transient:
             uncertain.append(step.domain)
             continue
-        if step.records != 1:
-            if step.records > 1:
-                fewest = step.domain
+        if step.records != 1:  # several records at one name are all discarded (§4.10)
             continue
         if step.psd == "n":
             return WalkOrg(step.domain, f"_dmarc.{step.domain} says psd=n", tuple(uncertain))

@@ -76,10 +76,16 @@ def parse_record(raw: str, *, about: str = "") -> DmarcRecord:
                                  detail + " Receivers discard it.", [shown], about=about))
         return DmarcRecord(raw, False, findings=tuple(findings))
     if head.group(1) != "DMARC1":
+        # RFC 7489 §6.4 and RFC 9989 §4.8 spell the value as case-sensitive octets: the record
+        # is ignored, so its p= must not be applied here either.
         findings.append(finding(
-            "DMARC-03", Severity.WARN, f"Version written as v={head.group(1)}",
-            "The specification gives the value as DMARC1 in capitals; some receivers compare it "
-            "exactly.", [shown], about=about))
+            "DMARC-03", Severity.CRITICAL, f"Version written as v={head.group(1)}: record ignored",
+            "The version must be exactly DMARC1 in capitals (RFC 7489 §6.4, RFC 9989 §4.7); "
+            "receivers that follow the RFCs ignore the whole record, so this domain has no "
+            "policy there. Some receivers match it loosely, which is why it can seem to work at "
+            "one and not another. Write v=DMARC1.", [shown], _version_fix(stripped, head, about),
+            about=about))
+        return DmarcRecord(raw, False, findings=tuple(findings))
 
     tags: list[tuple[str, str]] = []
     values: dict[str, str] = {}
@@ -120,6 +126,14 @@ def _attach_correction(findings: list[Finding], tags: list[tuple[str, str]], abo
     fix = fixes.txt_record(about, corrected, "the record with the invalid tags corrected "
                            "(check the policy is the one you meant)")
     return [replace(f, fixes=f.fixes + fix) if f in fixable else f for f in findings]
+
+
+def _version_fix(stripped: str, head: re.Match[str], about: str) -> tuple:
+    """The same record with the version in capitals, to publish at `about` (a `_dmarc` name)."""
+    if not about.startswith("_dmarc.") or not is_valid_name(about):
+        return ()
+    return fixes.txt_record(about, "v=DMARC1" + stripped[head.end(1):],
+                            "the record with its version in capitals, so receivers read it")
 
 
 def rebuild_record(tags: Sequence[tuple[str, str]], **changes: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 
 from msgspec import Struct
 
@@ -144,3 +144,41 @@ def parse_date(text: str | None) -> datetime | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def mailbox_addresses(value: str) -> list[str] | None:
+    """The addresses of a mailbox-list field (From, Sender), or None when the value does not
+    read as one. Python 3.11's getaddresses reads `<alice@a;id.example.test>` as three
+    addresses, the first `alice@a`, a domain the author never wrote; like the strict mode of
+    later Pythons (CVE-2023-27043), a value is refused unless it yields one address per
+    top-level comma-separated item (empty items, as in a trailing comma, do not count)."""
+    parsed = getaddresses([value])
+    if len(parsed) != _top_level_items(value):
+        return None
+    return [address for _, address in parsed if address]
+
+
+def _top_level_items(value: str) -> int:
+    """The non-blank items between commas outside quoted strings and comments: one linear
+    scan."""
+    items, depth, quoted, escaped, blank = 0, 0, False, False, True
+    for char in value:
+        if escaped:
+            escaped = False
+        elif char == "\\" and (quoted or depth):
+            escaped = True
+        elif quoted:
+            quoted = char != '"'
+        elif char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif char == "," and not depth:
+            items += not blank
+            blank = True
+            continue
+        elif char == '"' and not depth:
+            quoted = True
+        if not char.isspace():
+            blank = False
+    return items + (not blank)

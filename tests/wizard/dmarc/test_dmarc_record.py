@@ -21,7 +21,7 @@ def found(rec):
     ("p=none; v=DMARC1", "DMARC-03", Severity.CRITICAL, "not recognised"),
     ('"v=DMARC1; p=none"', "DMARC-03", Severity.CRITICAL, "quote or space"),
     (" v=DMARC1; p=none", "DMARC-03", Severity.CRITICAL, "quote or space"),
-    ("v=dmarc1; p=none", "DMARC-03", Severity.WARN, "v=dmarc1"),
+    ("v=dmarc1; p=none", "DMARC-03", Severity.CRITICAL, "v=dmarc1: record ignored"),
     ("v=DMARC1; rua=mailto:x@example.com", "DMARC-04", Severity.ERROR, "no p= tag"),
     ("v=DMARC1; p=rejected", "DMARC-04", Severity.ERROR, "p=rejected"),
     ("v=DMARC1; rua=mailto:x@example.com; p=none", "DMARC-04", Severity.INFO, "not right after"),
