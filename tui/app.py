@@ -10,6 +10,7 @@ UI; partial Reports come back as `ReportUpdated` messages and screens re-render 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -29,6 +30,25 @@ if TYPE_CHECKING:
     from wizard.dns.types import Resolver
     from wizard.model.report import Report
     from wizard.verdict import Verdict
+
+# How many analyses the session keeps for reopening (f4): reports are small, but a paste
+# can be megabytes and a session can run for days.
+HISTORY_SIZE = 20
+
+
+@dataclass
+class Analysis:
+    """One analysis of this session, as it stands: kept so it can be reopened without
+    analysing again. `generation` ties the worker's messages to it."""
+
+    generation: int
+    submission: AnalysisRequest
+    started: datetime
+    report: Report | None = None
+    verdict: Verdict | None = None
+    finished: bool = False
+    error: str | None = None
+
 
 ResolverFactory = Callable[[Sequence[str], float], Sequence["Resolver"]]
 ZoneResolverFactory = Callable[[Sequence[str]], Sequence["Resolver"]]
@@ -66,6 +86,10 @@ def _pyperclip_copy(value: str) -> None:
     pyperclip.copy(value)
 
 
+def _same_input(one: AnalysisRequest, other: AnalysisRequest) -> bool:
+    return (one.source, one.raw, one.domain, one.selectors) == (other.source, other.raw, other.domain, other.selectors)
+
+
 # What a saved file holds, by the extension the user typed.
 SAVE_FORMATS = {
     ".md": "Markdown report",
@@ -90,6 +114,9 @@ class MailTriageApp(App[None]):
         # f3, not ctrl+k: the paste area and every Input use ctrl+k (delete to end of line).
         Binding("f3", "keys", "DKIM keys", id="app.keys", show=False,
                 tooltip="Make a DKIM key and its DNS record; plan a key rotation"),
+        # f4: the Start screen's paste area takes every printable key.
+        Binding("f4", "history", "History", id="app.history", show=False,
+                tooltip="Reopen an earlier analysis of this session, as it was, without analysing again"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Leave mailtriage"),
         # Textual's own palette binding reads "palette" and is squeezed at 80 columns.
         Binding("ctrl+p", "command_palette", "Palette", id="app.palette", show=False, priority=True,
@@ -125,6 +152,7 @@ class MailTriageApp(App[None]):
         self.error: str | None = None
         self.saved_input: bytes | None = None  # what was last saved as .eml
         self._generation = 0
+        self.history: list[Analysis] = []  # this session's analyses, oldest first
 
     @property
     def resolver_specs(self) -> tuple[str, ...]:
@@ -144,6 +172,37 @@ class MailTriageApp(App[None]):
     def on_mount(self) -> None:
         if self._initial is not None:
             self.analyse(self._initial)
+
+    def get_system_commands(self, screen: Screen):
+        """Textual's palette commands, with its Screenshot replaced by one that says where
+        it saved, or why it could not (Textual's says only "Failed to save screenshot")."""
+        from textual.app import SystemCommand
+
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":
+                command = SystemCommand("Screenshot", "Save an SVG picture of this screen (Downloads, else here)",
+                                        lambda: self.set_timer(0.1, self.action_screenshot))
+            yield command
+
+    def screenshot_directory(self) -> Path:
+        """The user's Downloads folder where there is one (as Textual chose), else the
+        current directory: a server over SSH rarely has a Downloads folder."""
+        from platformdirs import user_downloads_path
+
+        downloads = user_downloads_path()
+        return downloads if downloads.is_dir() else Path.cwd()
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        target = Path(path).expanduser() if path else self.screenshot_directory()
+        target /= filename or f"mailtriage-{self.clock():%Y%m%d-%H%M%S}.svg"
+        try:
+            with open(target, "x", encoding="utf-8") as handle:  # "x": never overwrite a file
+                handle.write(self.export_screenshot())
+        except OSError as exc:
+            safe.notify(self, f"Could not save the screenshot to {target}: {exc.strerror or exc}.",
+                        title="Screenshot", severity="error")
+            return
+        safe.notify(self, f"Saved a screenshot of this screen (SVG) to {target}.", title="Screenshot")
 
     def scenarios(self) -> Sequence[object]:
         """The training scenarios for the Start screen (imported when it first shows)."""
@@ -175,6 +234,20 @@ class MailTriageApp(App[None]):
     def back_to_start(self) -> None:
         while self._result_screens():
             self.pop_screen()
+        if self.history:
+            safe.notify(self, "This analysis is kept: f4 reopens it (and any other of this session).",
+                        title="History")
+
+    def reopen(self, analysis: Analysis) -> None:
+        """Show `analysis` again as it stands (still filling in if its worker is running)."""
+        self._generation = analysis.generation
+        self.submission = analysis.submission
+        self.report, self.verdict = analysis.report, analysis.verdict
+        self.finished, self.error = analysis.finished, analysis.error
+        self.show_guided()
+
+    def _analysis(self, generation: int) -> Analysis | None:
+        return next((a for a in self.history if a.generation == generation), None)
 
     # --- analysis ----------------------------------------------------------------------
 
@@ -187,11 +260,15 @@ class MailTriageApp(App[None]):
         self.finished = False
         self.error = None
         self._generation += 1
+        # The same input analysed again (other resolvers, against the original) replaces
+        # its earlier analysis in the history instead of listing it twice.
+        self.history = [a for a in self.history if not _same_input(a.submission, submission)]
+        self.history = [*self.history, Analysis(self._generation, submission, self.clock())][-HISTORY_SIZE:]
         request = self.request_for(submission)
         try:
             resolvers = self._resolvers_for(request)
         except (OSError, ValueError) as exc:  # a --resolver spec that is not IP[:PORT], a zone file
-            self.error = str(exc)
+            self.error = self.history[-1].error = str(exc)
             resolvers = None
         if not self._result_screens():
             self.show_guided()
@@ -264,16 +341,25 @@ class MailTriageApp(App[None]):
             self.post_message(ReportUpdated(generation, report, final=True))
 
     def on_report_updated(self, message: ReportUpdated) -> None:
-        if message.generation != self._generation:
+        analysis = self._analysis(message.generation)
+        if analysis is None:
             return  # an analysis the user has since replaced
+        from wizard.fixes import aim_report
         from wizard.verdict import judge
 
-        self.report = message.report
-        self.verdict = judge(message.report)
-        self.finished = message.final
-        self._broadcast()
+        # Commands ask the resolvers the user chose, as `check` prints them (tui.cli.check.emit).
+        report = aim_report(message.report)
+        analysis.report, analysis.verdict = report, judge(report)
+        analysis.finished = message.final
+        if message.generation == self._generation:  # on view; else kept for reopening
+            self.report, self.verdict, self.finished = analysis.report, analysis.verdict, analysis.finished
+            self._broadcast()
 
     def on_analysis_failed(self, message: AnalysisFailed) -> None:
+        analysis = self._analysis(message.generation)
+        if analysis is None:
+            return
+        analysis.error, analysis.finished = message.error, True
         if message.generation != self._generation:
             return
         self.error = message.error
@@ -293,6 +379,23 @@ class MailTriageApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def action_history(self) -> None:
+        from textual.screen import ModalScreen
+
+        from tui.dialogs.history import HistoryDialog
+
+        if isinstance(self.screen, ModalScreen):
+            return
+        if not self.history:
+            safe.notify(self, "No analysis yet in this session.", title="History", severity="warning")
+            return
+
+        def chosen(analysis: Analysis | None) -> None:
+            if analysis is not None:
+                self.reopen(analysis)
+
+        self.push_screen(HistoryDialog(self.history, self._generation), chosen)
 
     def action_keys(self) -> None:
         from textual.screen import ModalScreen

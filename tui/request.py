@@ -7,6 +7,7 @@ Each command defines only the options it has; the rest keep the request's defaul
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -72,6 +73,8 @@ def resolvers_for(request: AnalysisRequest) -> list[Resolver]:
     if request.offline:
         return []
     if request.zone_paths:
+        for path in request.zone_paths:
+            os.stat(path)  # a missing zone file raises OSError naming it, as the docstring says
         return [ZoneFileResolver(list(request.zone_paths))]
     return list(resolvers_from_specs(list(request.resolver_specs), request.timeout))
 

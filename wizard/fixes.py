@@ -15,13 +15,20 @@ import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 
+from msgspec import Struct
+from msgspec.structs import replace
+
 from wizard.common.dnsname import InvalidName, check_name, is_valid_name
 from wizard.dns.resolvers import format_spec, parse_spec
 from wizard.dns.types import Resolver
-from wizard.model.findings import FixCommand, RecordFix
+from wizard.model.findings import Finding, FixCommand, RecordFix
+from wizard.model.report import Report
 
 __all__ = [
     "InvalidName",
+    "aim_fixes",
+    "aim_report",
+    "curl_mta_sts",
     "dig_answer",
     "dig_authoritative",
     "dig_command",
@@ -30,20 +37,27 @@ __all__ = [
     "dig_query",
     "dig_reverse",
     "dig_short",
+    "dig_tlsa",
     "dig_trace",
     "dig_txt",
     "dkim_key_name",
     "dkimverify",
     "dmarc_check",
     "fcrdns",
+    "mailtriage_rotate",
     "opendkim_testkey",
     "openssl_generate_key",
     "openssl_key_size",
     "openssl_public_key_b64",
+    "openssl_starttls",
     "publish_dkim_key",
     "publish_dmarc",
+    "publish_mta_sts_txt",
+    "publish_tlsa",
+    "publish_tlsrpt",
     "revoke_dkim_key",
     "spf_check",
+    "tlsa_digest",
     "txt_record",
 ]
 
@@ -64,12 +78,15 @@ def _rdtype(rdtype: str) -> str:
     return value
 
 
+_SYSTEM = "the system resolver"
+
+
 def _dig_server(spec: str) -> tuple[tuple[str, ...], str]:
     """`--resolver` spec → dig's server arguments; "system" → none (dig asks the system's).
     Specs are parsed by the DNS layer's own parser so the commands ask exactly the servers
     the tool asked."""
     if spec.strip().lower() == "system":
-        return (), "the system resolver"
+        return (), _SYSTEM
     try:
         host, port = parse_spec(spec)
     except ValueError as exc:
@@ -329,6 +346,14 @@ def revoke_dkim_key(domain: str, selector: str, ttl: int = 3600) -> RecordFix:
     return RecordFix(name, "TXT", "v=DKIM1; p=", f"revoke the DKIM key for selector {check_name(selector)}", ttl)
 
 
+def mailtriage_rotate(domain: str, old: str, new: str, key_path: str | None = None) -> FixCommand:
+    """`mailtriage rotate`: the five-step move from selector `old` to `new`, checked live."""
+    d, o, n = check_name(domain), check_name(old), check_name(new)
+    key = ("--key", _path_arg(key_path)) if key_path else ()
+    return FixCommand(("mailtriage", "rotate", "--domain", d, "--old", o, "--new", n, *key),
+                      f"walk the rotation from selector {o} to {n}, checking each step")
+
+
 def publish_dmarc(domain: str, policy: str = "none", rua: str | None = None, ttl: int = 3600) -> RecordFix:
     """A DMARC record at `_dmarc.domain`; `rua` is a mailbox for aggregate reports."""
     d = check_name(domain)
@@ -342,3 +367,166 @@ def publish_dmarc(domain: str, policy: str = "none", rua: str | None = None, ttl
             raise InvalidName(f"{rua!r} is not a plain mailbox address usable in rua=")
         value += f"; rua=mailto:{local}@{check_name(mail_domain)}"
     return RecordFix(f"_dmarc.{d}", "TXT", value, f"publish a DMARC policy ({policy}) for {d}", ttl)
+
+
+# Commands that follow the user's choice of resolver. The engine's lookups are built as plain
+# `dig` (the system resolver); a user who chose `--resolver 127.0.0.1:5353` must be shown the
+# same question asked there, or told plainly that a command asks someone else.
+
+# Tools that resolve through the system resolver and take no server argument.
+_SYSTEM_ONLY_TOOLS = ("opendkim-testkey", "dkimverify")
+
+
+def _asks_dns_elsewhere(argv: tuple[str, ...]) -> bool:
+    """A command that resolves names but cannot be pointed at a server."""
+    script = argv[2] if argv[:2] == ("sh", "-c") and len(argv) > 2 else ""
+    return argv[0] in _SYSTEM_ONLY_TOOLS or any(f"{tool} " in script for tool in (*_SYSTEM_ONLY_TOOLS, "dig"))
+
+
+def _aim(fix: FixCommand, servers: Sequence[tuple[tuple[str, ...], str]], elsewhere: str) -> list[FixCommand]:
+    argv = fix.argv
+    if argv[0] == "dig":
+        if "+trace" in argv or any(a.startswith("@") for a in argv):
+            return [fix]  # already aimed, or starts from the root servers whoever asks
+        return [FixCommand(argv + server, f"{fix.purpose} (asking {where})") for server, where in servers]
+    if argv[:3] == ("sh", "-c", _KEY_SIZE):
+        if len(argv) > 5:
+            return [fix]  # already asks a server
+        # The key-size pipeline hands its extra arguments to dig: one command per server.
+        return [FixCommand(argv + server, fix.purpose.replace(_SYSTEM, where))
+                for server, where in servers]
+    if argv[:3] == ("sh", "-c", _AUTH_LOOP) or not _asks_dns_elsewhere(argv) or ((), _SYSTEM) in servers:
+        return [fix]  # asks the zone's own servers, no DNS at all, or a resolver the user chose
+    return [FixCommand(argv, f"{fix.purpose} (asks the system resolver, not {elsewhere})")]
+
+
+def aim_fixes(fixes: Sequence[FixCommand | RecordFix], resolvers: Sequence[str]
+              ) -> tuple[FixCommand | RecordFix, ...]:
+    """`fixes` as the user would run them after choosing `resolvers` (the report's resolver
+    labels: "system", "zone", or HOST[:PORT]): each plain `dig` once per chosen server,
+    "system" as plain `dig`, and a command that cannot be pointed at a server says that it
+    asks the system resolver. Duplicates (the same command line or record) are dropped."""
+    servers: list[tuple[tuple[str, ...], str]] = []
+    for label in resolvers:
+        if label == "zone":
+            continue
+        try:
+            servers.append(_dig_server(label))
+        except InvalidName:
+            continue  # a label that names no server (a test's own resolver)
+    named = [where for server, where in servers if server]
+    elsewhere = " or ".join(named) if named else "the zone files this check answered from"
+    aimed: list[FixCommand | RecordFix] = []
+    for fix in fixes:
+        if isinstance(fix, RecordFix) or not (named or "zone" in resolvers):
+            aimed.append(fix)  # a record, or the system resolver: what plain commands ask
+        elif named:
+            aimed += _aim(fix, servers, elsewhere)
+        elif fix.argv[0] == "dig" or _asks_dns_elsewhere(fix.argv):
+            aimed.append(FixCommand(fix.argv, f"{fix.purpose} (asks the system resolver, not {elsewhere})"))
+        else:
+            aimed.append(fix)
+    # The same command line (or record) twice is one entry: the first one's words win.
+    out: dict[object, FixCommand | RecordFix] = {}
+    for fix in aimed:
+        out.setdefault(fix.argv if isinstance(fix, FixCommand) else fix.zone_line, fix)
+    return tuple(out.values())
+
+
+def aim_report(report: Report) -> Report:
+    """`report` with every finding's fixes aimed at the resolvers it asked (aim_fixes),
+    wherever the finding sits (a signature's, the SPF tree's, a returned message's), so the
+    verdict, the guide and every format show the same commands."""
+    if not report.resolvers:
+        return report  # offline: nothing was asked, nothing to follow
+    return _aimed(report, tuple(report.resolvers), {})
+
+
+def _aimed(value, resolvers: tuple[str, ...], seen: dict[int, object]):
+    # Findings are shared between places (a signature's finding is also in report.findings):
+    # `seen` keeps one aimed copy per original, so they stay the same object.
+    if isinstance(value, Finding):
+        if id(value) not in seen:
+            fixes = aim_fixes(value.fixes, resolvers)
+            seen[id(value)] = value if fixes == value.fixes else replace(value, fixes=fixes)
+        return seen[id(value)]
+    if isinstance(value, tuple):
+        items = tuple(_aimed(v, resolvers, seen) for v in value)
+        return value if all(a is b for a, b in zip(items, value)) else items
+    if isinstance(value, Struct):
+        changed = {}
+        for name in value.__struct_fields__:
+            old = getattr(value, name)
+            new = _aimed(old, resolvers, seen)
+            if new is not old:
+                changed[name] = new
+        return replace(value, **changed) if changed else value
+    return value
+
+
+# TLS delivery (diagnoses.md §14). The MX or policy host is a name the finding is about; each
+# builder checks it, so a name that is not a DNS name raises InvalidName like the others.
+
+
+def openssl_starttls(mx: str, port: int = 25) -> FixCommand:
+    """What the MX presents after STARTTLS: the dialogue, the chain, the verify result."""
+    host = check_name(mx)
+    return FixCommand(
+        ("openssl", "s_client", "-connect", f"{host}:{int(port)}", "-starttls", "smtp",
+         "-servername", host, "-showcerts"),
+        f"show the certificate chain {host} presents after STARTTLS",
+    )
+
+
+def dig_tlsa(mx: str, port: int = 25) -> FixCommand:
+    """The TLSA records of an MX with their signatures (a validating resolver sets `ad`)."""
+    name = check_name(f"_{int(port)}._tcp.{check_name(mx)}")
+    return FixCommand(("dig", "+dnssec", "TLSA", name),
+                      f"show the TLSA records at {name} and whether they are DNSSEC-signed")
+
+
+def curl_mta_sts(domain: str) -> FixCommand:
+    """The policy file as a sender fetches it (no -L: a redirect is itself the fault)."""
+    host = check_name(f"mta-sts.{check_name(domain)}")
+    return FixCommand(("curl", "-sS", f"https://{host}/.well-known/mta-sts.txt"),
+                      f"fetch the MTA-STS policy of {check_name(domain)}")
+
+
+# The served key's `3 1 1` digest (diagnoses.md TLS-13): the MX arrives as "$1", never
+# spliced into the script.
+_TLSA_311 = ('openssl s_client -connect "$1:25" -starttls smtp -servername "$1" </dev/null '
+             '2>/dev/null | openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER '
+             '| openssl dgst -sha256 -binary | xxd -p -c 64')
+
+
+def tlsa_digest(mx: str) -> FixCommand:
+    host = check_name(mx)
+    return FixCommand(("sh", "-c", _TLSA_311, "sh", host),
+                      f"compute the 3 1 1 TLSA digest of the key {host} serves now")
+
+
+def publish_tlsa(mx: str, digest: str, port: int = 25) -> RecordFix:
+    """A `3 1 1` record (DANE-EE, public key, SHA-256): keeps matching across renewals that
+    reuse the key."""
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest.lower()):
+        raise ValueError("a 3 1 1 digest is 64 hex digits")
+    name = check_name(f"_{int(port)}._tcp.{check_name(mx)}")
+    return RecordFix(name, "TLSA", f"3 1 1 {digest.lower()}",
+                     f"publish the digest of the key {check_name(mx)} serves now")
+
+
+def publish_mta_sts_txt(domain: str, policy_id: str) -> RecordFix:
+    """`v=STSv1; id=…`; the id is letters and digits only (RFC 8461 §3.1)."""
+    if not (0 < len(policy_id) <= 32 and policy_id.isascii() and policy_id.isalnum()):
+        raise ValueError("an MTA-STS id is 1 to 32 letters and digits")
+    d = check_name(domain)
+    return RecordFix(f"_mta-sts.{d}", "TXT", f"v=STSv1; id={policy_id}",
+                     f"announce the MTA-STS policy of {d} (a new id makes senders re-fetch it)")
+
+
+def publish_tlsrpt(domain: str) -> RecordFix:
+    """`v=TLSRPTv1; rua=mailto:tls-reports@DOMAIN` (RFC 8460 §3): senders then report
+    failures instead of failing unseen."""
+    d = check_name(domain)
+    return RecordFix(f"_smtp._tls.{d}", "TXT", f"v=TLSRPTv1; rua=mailto:tls-reports@{d}",
+                     f"ask senders to mail TLS reports for {d}")

@@ -319,3 +319,35 @@ async def test_the_footer_reads_cleanly_at_80_columns():
         footer = screen_text(pilot.app).splitlines()[-1]
         for shown in ("g Guided", "c Copy", "s Save", "esc Start", "f1 Help", "^q Quit", "^p Palette"):
             assert shown in footer
+
+
+async def _palette_screenshot(pilot) -> None:
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*"Screenshot")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await pilot.pause(0.4)
+
+
+async def test_the_palettes_screenshot_says_where_it_saved(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no Downloads folder, as over SSH
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(tmp_path / "home" / "Downloads"))
+    monkeypatch.chdir(tmp_path)
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await _palette_screenshot(pilot)
+        saved = tmp_path / "mailtriage-20261123-120000.svg"
+        assert saved.read_text(encoding="utf-8").startswith("<svg")
+        assert any(f"Saved a screenshot of this screen (SVG) to {saved}" in n for n in notices(pilot.app))
+
+
+async def test_a_screenshot_that_cannot_be_saved_says_why_and_where(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(tmp_path / "home" / "Downloads"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mailtriage-20261123-120000.svg").mkdir()  # the name is taken by a folder
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await _palette_screenshot(pilot)
+        assert any(f"Could not save the screenshot to {tmp_path}/mailtriage-20261123-120000.svg: " in n
+                   and "File exists" in n for n in notices(pilot.app))
+        assert not any(n.endswith("Failed to save screenshot") for n in notices(pilot.app))

@@ -32,11 +32,13 @@ def test_escape_in_a_file_name_never_reaches_the_terminal(command, tmp_path, cap
     assert err == f"mailtriage: no such file: {tmp_path}/a\\x1b[31mred.eml\n"
 
 
-def test_missing_original_is_named(tmp_path, capsys) -> None:
+def test_missing_original_and_zone_file_are_named(tmp_path, capsys) -> None:
     message = tmp_path / "m.eml"
     message.write_bytes(b"From: a@example.test\r\n\r\nhi\r\n")
     assert main(["check", "--original", str(tmp_path / "sent.eml"), str(message)]) == 2
     assert capsys.readouterr().err == f"mailtriage: no such file: {tmp_path / 'sent.eml'}\n"
+    assert main(["check", "--zone", str(tmp_path / "z.zone"), str(message)]) == 2
+    assert capsys.readouterr().err == f"mailtriage: no such file: {tmp_path / 'z.zone'}\n"
 
 
 def test_missing_key_file_is_named(tmp_path, capsys) -> None:

@@ -186,3 +186,53 @@ def test_domain_mode_asks_the_authoritative_servers_beside_named_resolvers():
 def test_a_bad_now_is_a_usage_error():
     code, _, err = check("-", "--offline", "--now", "yesterday", stdin=b"550 5.7.1 no\n")
     assert code == 2 and "yesterday" in err
+
+
+def _fixes_by_finding(text: str) -> list[list[tuple[str, str]]]:
+    """Each finding's (label line, command or record line) pairs, from the FINDINGS section;
+    a label wrapped over several lines is joined."""
+    section = text.split("\nFINDINGS\n", 1)[1].split("\nDNS ANSWERS\n", 1)[0]
+    out = []
+    for block in section.split("\n["):
+        pairs, label = [], ""
+        for line in block.splitlines():
+            if line.startswith(("    fix: ", "    check: ")):
+                label = line.strip()
+            elif line.startswith("      $ ") or (line.startswith("      ") and " IN " in line):
+                pairs.append((label, line.strip()))
+                label = ""
+            elif label and line.startswith("      "):
+                label += " " + line.strip()
+        out.append(pairs)
+    return out
+
+
+def test_commands_ask_the_resolver_the_user_chose(dns_server):
+    import signing
+
+    raw = signing.sign(signing.message(from_addr="alice@fix.test"), "unpublished", "rsa2048a",
+                       domain="fix.test")
+    server = f"127.0.0.1:{dns_server.port}"
+    code, out, err = check("-", "--resolver", dns_server.spec, "--no-authoritative", "-v", stdin=raw)
+    assert code in (0, 1, 3), err
+    findings = _fixes_by_finding(out)
+    pairs = [pair for finding in findings for pair in finding]
+    digs = [cmd for _, cmd in pairs if cmd.startswith("$ dig ")]
+    assert digs and all(f"@127.0.0.1 -p {dns_server.port}" in c or "+trace" in c for c in digs), digs
+    for label, cmd in pairs:
+        if cmd.startswith(("$ dig ", "$ opendkim-testkey")):
+            assert label.startswith("check: "), (label, cmd)  # a lookup is not a fix
+        if cmd.startswith("$ opendkim-testkey"):
+            assert label.endswith(f"(asks the system resolver, not {server})"), label
+    for finding in findings:
+        commands = [cmd for _, cmd in finding]
+        assert len(commands) == len(set(commands)), commands
+    payload = json.loads(check("-", "--json", "--resolver", dns_server.spec, "--no-authoritative",
+                               stdin=raw)[1])
+    shells = [f["shell"] for finding in payload["findings"] for f in finding["fixes"] if "shell" in f]
+    assert all(f"-p {dns_server.port}" in s or "+trace" in s for s in shells if s.startswith("dig "))
+
+
+def test_record_lines_are_records_not_commands():
+    _, out, _ = check(*scenario_args("selector-missing"), "-v")
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("$ ") and " IN TXT " in line]

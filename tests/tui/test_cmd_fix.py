@@ -140,3 +140,27 @@ def test_rotate_reports_an_early_removal(dns_server):
     out = mailtriage("rotate", "--domain", "fix.test", "--old", "gone", "--new", "rot-new", *_dns(dns_server))
     assert out.returncode == 1
     assert b"[PROBLEM] 4." in out.stdout
+
+
+def test_record_check_with_another_key_says_both_cases(dns_server):
+    out = mailtriage("record-check", "--domain", "fix.test", "--selector", "other",
+                     "--key", str(KEYS / "rsa2048a.pem"), *_dns(dns_server))
+    assert out.returncode == 1
+    text = out.stdout.decode()
+    stale = text.index("  - If the signer already signs with this key: DNS is stale")
+    new = text.index("  - If this is a new key and the signer still signs with the published one: "
+                     "publishing it at other would break every message still signed with the old key")
+    assert stale < text.index("publish: other._domainkey.fix.test. 3600 IN TXT") < new
+    after = text[new:]
+    assert "publish: other2._domainkey.fix.test. 3600 IN TXT" in after
+    assert f"$ mailtriage rotate --domain fix.test --old other --new other2 --key {KEYS / 'rsa2048a.pem'}" in after
+    # one record is not "the" record to publish when it depends on the case
+    assert "The record to publish (zone-file form):" not in text
+
+
+@pytest.mark.parametrize("selector, new", [("s2025", "s2026"), ("mail09", "mail10"), ("default", "default2"),
+                                           ("k.2026", "k.2027")])
+def test_the_new_selector_suggested_follows_the_old_one(selector, new):
+    from wizard.keys.match import next_selector
+
+    assert next_selector(selector) == new

@@ -4,6 +4,7 @@ plan a rotation against zone-file DNS."""
 from __future__ import annotations
 
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,55 @@ async def test_palette_on_a_result_screen_opens_keys():
         await pilot.pause()
         await pilot.pause()
         assert isinstance(pilot.app.screen, KeysScreen)
+
+
+@pytest.mark.tmux
+def test_f3_placeholders_read_as_examples_and_bits_shows_four_digits_in_a_real_terminal():
+    from test_tmux import Tmux, _cmd
+
+    term = Tmux(_cmd())
+    try:
+        term.wait_for("What do you have?")
+        term.keys("F3")
+        screen = term.wait_for("Key type")
+        # Empty fields say they are examples, so nobody takes them for values already typed.
+        assert "e.g. example.com" in screen and "e.g. s2026" in screen and "e.g. s2025" in screen
+        term.keys("Tab", "Tab", "Tab", "Tab", "Tab")  # domain, selectors, key type, then Bits
+        time.sleep(1.0)  # focus shows only as a colour: give the keys time to land
+        screen = term.screen()
+        bits_row = next(line for line in screen.splitlines() if "ed25519" in line)
+        assert " 2048 " in bits_row.split("▊")[-1], bits_row  # focused, the field still shows "2048"
+        term.keys("C-q")
+    finally:
+        term.close()
+
+
+async def test_f5_with_another_key_published_asks_which_key_the_signer_uses():
+    from textual.widgets import Button
+
+    from wizard.dns import ZoneFileResolver
+
+    resolver = ZoneFileResolver([str(ZONES / "fix.test.zone")])  # good._domainkey holds another key
+    async with make_app(resolvers=[resolver]).run_test(size=(80, 24)) as pilot:
+        screen = await generate(pilot, "fix.test", "good")
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.pause()
+        text = screen_text(pilot.app)
+        assert "Which is it? Another key is published at good._domainkey.fix.test." in text
+        answers = [str(b.label) for b in screen.query("#key-cases Button").results(Button)]
+        assert answers == ["If the signer already signs with this key",
+                           "If this is a new key and the signer still signs with the published one"]
+        # Nothing to publish is offered before the answer: the wrong record breaks signing.
+        assert not [b for b in screen.query("#record-check FixBox") if b.fix.__class__.__name__ == "RecordFix"]
+        await pilot.press("tab", "enter")  # the second answer: a new key
+        await pilot.pause()
+        text = screen_text(pilot.app).replace("\n", " ")
+        assert "publishing it at good would break every message still signed with the old" in text
+        chosen = [box.text for box in screen.query("#key-case FixBox")]
+        assert any("good2._domainkey.fix.test" in t for t in chosen)  # the record under a new selector
+        assert "mailtriage rotate --domain fix.test --old good --new good2" in chosen
+        await pilot.press("shift+tab", "enter")  # back to the first: DNS is stale
+        await pilot.pause()
+        chosen = [box.text for box in screen.query("#key-case FixBox")]
+        assert len(chosen) == 1 and chosen[0].startswith("good._domainkey.fix.test")

@@ -25,7 +25,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "keygen": ("tui.cli.keygen", "generate a DKIM key pair and print its DNS record in every form"),
     "record-check": ("tui.cli.record_check", "compare a published DKIM record with a private key"),
     "rotate": ("tui.cli.rotate", "walk the five-step DKIM key rotation, checking each step live"),
+    "sweep": ("tui.cli.sweep", "analyse every message in Maildirs, mbox files and folders; group them by cause"),
+    "replay": ("tui.cli.replay", "replay an evidence bundle (check --bundle) offline: the same verdict"),
     "schema": ("tui.cli.schema", "print the JSON Schema of `check --json` (generated from the model)"),
+    "completion": ("tui.cli.completion", "print the bash or zsh completion script (README: Shell completion)"),
+    "tls": ("tui.cli.tls", "check how senders reach a domain's MX hosts over TLS (STARTTLS, MTA-STS, DANE)"),
 }
 
 

@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--helo", help="SPF HELO name (default: from the Received headers)")
     parser.add_argument("--now", metavar="ISO-TIME",
                         help="judge expiry and dates as of this time (default: now)")
+    parser.add_argument("--bundle", metavar="OUT.tar.gz",
+                        help="also write an evidence bundle (message, every DNS answer, report) "
+                        "that `mailtriage replay` reproduces offline")
 
 
 def read_input(path: str) -> bytes:
@@ -100,6 +103,13 @@ def _check(args: argparse.Namespace, request: AnalysisRequest, prefetch: BodyPre
         report = asyncio.run(analyze(request, resolvers=resolvers, body_digests=prefetch))
     except UnreadableInput as exc:
         return usage_error(f"cannot analyse {args.file}: {exc}")
+    if getattr(args, "bundle", None):
+        from wizard.bundle.write import write_bundle
+
+        try:
+            write_bundle(args.bundle, request.raw, request, resolvers, report)
+        except OSError as exc:
+            return usage_error(exc)
     return emit(report, args)
 
 
@@ -112,9 +122,12 @@ def _is_domain(raw: bytes) -> bool:
 
 
 def emit(report: Report, args: argparse.Namespace) -> int:
-    """Print the report in the format the flags chose; the verdict's exit status."""
+    """Print the report in the format the flags chose; the verdict's exit status. Its
+    commands ask the resolvers the user chose (wizard.fixes.aim_report), in every format."""
+    from wizard.fixes import aim_report
     from wizard.verdict import judge
 
+    report = aim_report(report)
     verdict = judge(report)
     sys.stdout.write(_render(report, verdict, args))
     return verdict.exit_status

@@ -82,12 +82,23 @@ def read_key(path: str):
         return load_private_key(handle.read())
 
 
-def print_fix(fix) -> None:
-    """A record to publish is not a shell command: it gets no `$` prompt."""
+def print_fixes(fixes, resolvers: list[str], heading: str = "", indent: str = "  ") -> None:
+    """Changes first, then the lookups under "Check (changes nothing):". Each command asks the
+    resolvers the user chose (wizard.fixes.aim_fixes); a record to publish is not a shell
+    command, so it gets no `$` prompt."""
+    from wizard.fixes import aim_fixes
     from wizard.model.findings import RecordFix
+    from wizard.verdict.remedy import is_check
 
-    if isinstance(fix, RecordFix):
-        say(f"      publish: {fix.zone_line}")
-    else:
-        say(f"      $ {fix.shell}")
-        say(f"        # {fix.purpose}")
+    aimed = aim_fixes(tuple(fixes), resolvers)
+    changes = [f for f in aimed if isinstance(f, RecordFix) or not is_check(f)]
+    checks = [f for f in aimed if f not in changes]
+    for title, group in ((heading, changes), ("Check (changes nothing):", checks)):
+        if group and title:
+            say(f"{indent}{title}")
+        for fix in group:
+            if isinstance(fix, RecordFix):
+                say(f"      publish: {fix.zone_line}")
+            else:
+                say(f"      $ {fix.shell}")
+                say(f"        # {fix.purpose}")

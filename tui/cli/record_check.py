@@ -10,7 +10,7 @@ from tui.cli.keytool import (
     add_domain_option,
     dns_session,
     indent,
-    print_fix,
+    print_fixes,
     read_key,
     run_guarded,
     say,
@@ -34,20 +34,22 @@ def _record_check(args: argparse.Namespace) -> int:
     from wizard import fixes
     from wizard.common.safe_text import sanitize
     from wizard.keys.match import check_record
+    from wizard.model.findings import FixCommand
+    from wizard.verdict.remedy import is_check
 
     fixes.dkim_key_name(args.domain, args.selector)
     key = read_key(args.key)
     dns = dns_session(args)
-    result = asyncio.run(check_record(dns, args.domain, args.selector, key, args.resolver))
+    result = asyncio.run(check_record(dns, args.domain, args.selector, key, args.resolver, args.key))
     say(f"Record: TXT at {result.expected.name}")
     say(f"Private key {args.key}: {'RSA' if key.key_type == 'rsa' else 'Ed25519'} {key.bits}-bit")
     published = result.published_key
     if published is not None:
         say(f"Published key: {published.label}")
+    looks = [fixes.opendkim_testkey(result.domain, result.selector, args.key)]
     if key.key_type == "rsa":
-        size = fixes.openssl_key_size(result.domain, result.selector, args.resolver[0] if args.resolver else None)
-        say(f"  $ {size.shell}")
-    say(f"  $ {fixes.opendkim_testkey(result.domain, result.selector, args.key).shell}")
+        looks.insert(0, fixes.openssl_key_size(result.domain, result.selector))
+    print_fixes(looks, args.resolver)
     say()
     for check in result.answers:
         verdict = "matches the private key" if check.matches else "DIFFERS"
@@ -60,14 +62,27 @@ def _record_check(args: argparse.Namespace) -> int:
         say(f"  {sanitize(finding.detail, one_line=True)}")
         for line in finding.evidence:
             say(f"    | {sanitize(line, one_line=True)}")
-        say("  Fix:")
-        for fix in finding.fixes:
-            print_fix(fix)
+        if result.cases and finding.id == "DKIM-KEY-14":
+            _print_cases(result.cases, args.resolver)
+            print_fixes([f for f in finding.fixes if isinstance(f, FixCommand) and is_check(f)],
+                        args.resolver)
+        else:
+            print_fixes(finding.fixes, args.resolver, "Fix:")
     if result.ok:
         say()
         say("The published record matches the private key everywhere it was asked.")
         return EXIT_OK
-    say()
-    say("The record to publish (zone-file form):")
-    say(indent(result.expected.zone_line))
+    if not result.cases:  # with another key published, which record depends on the case
+        say()
+        say("The record to publish (zone-file form):")
+        say(indent(result.expected.zone_line))
     return EXIT_FAILED
+
+
+def _print_cases(cases, resolvers: list[str]) -> None:
+    """Another key is published: the fix depends on which key the signer uses, which only
+    the user knows, so both cases are said (wizard.keys.match.KeyCase holds their words)."""
+    say("  Which key does the signer use now? The fix depends on it:")
+    for case in cases:
+        say(f"  - {case.condition}: {case.then}")
+        print_fixes(case.fixes, resolvers)

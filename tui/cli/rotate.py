@@ -11,7 +11,7 @@ from tui.cli.keytool import (
     add_domain_option,
     dns_session,
     iso_time,
-    print_fix,
+    print_fixes,
     read_key,
     run_guarded,
     say,
@@ -66,7 +66,7 @@ def _rotate(args: argparse.Namespace) -> int:
         switched_at=args.switched_at, resolvers=args.resolver,
     ))
     result = rotation.plan(facts)
-    _print_plan(result)
+    _print_plan(result, args.resolver)
     if result.has_problem:
         return EXIT_FAILED
     return EXIT_OK if result.current is None else EXIT_STEPS_REMAIN
@@ -78,7 +78,7 @@ _MARK = {
 }
 
 
-def _print_plan(result) -> None:
+def _print_plan(result, resolvers: list[str]) -> None:
     from wizard.common.safe_text import sanitize
 
     current = result.current
@@ -89,9 +89,7 @@ def _print_plan(result) -> None:
         for line in step.found:
             say(f"    found: {sanitize(line, one_line=True)}")
         if step.state.value != "done":
-            say("    run:")
-            for fix in step.run:
-                print_fix(fix)
+            print_fixes(step.run, resolvers, "run:", "    ")
         say()
     if current is None:
         say("Rotation complete. Delete the revoked record some weeks from now.")

@@ -23,13 +23,20 @@ HELP = (
     "through the terminal, which works over SSH, and the system clipboard). You can also select "
     "the text in its box.\n"
     "[b]4. Inspect [/b]— [b]i [/b]shows every detail in panes: [b]1[/b]…[b]0 [/b]or "
-    "[b]\\[ [/b][b]] [/b]change pane, [b]a [/b]shows all panes at once, [b]g [/b]goes back to guided.\n"
+    "[b]\\[ [/b][b]] [/b]change pane, [b]a [/b]shows all panes at once, [b]g [/b]goes back to guided. "
+    "On a finding in Summary, [b]e [/b]shows its evidence where it lives (its header lines in Raw, "
+    "its DNS answer; [b]e [/b]again for the next place) and [b]c [/b]copies its first fix. "
+    "[b]/ [/b]searches the raw message and every pane ([b]n [/b]next match, [b]N [/b]previous, "
+    "[b]escape [/b]closes).\n"
     "[b]5. Keys [/b]— [b]f3 [/b]makes a DKIM key and shows its DNS record in every form "
     "([b]ctrl+g[/b]), saves the private key ([b]ctrl+s[/b], never over a file) and checks a key "
     "rotation step by step ([b]ctrl+t[/b]).\n\n"
+    "[b]Scrolling [/b]— [b]PageUp[/b], [b]PageDown [/b](or [b]space[/b]), [b]Home[/b], [b]End [/b]and the "
+    "arrows scroll what is on view, even from a copy box.\n"
     "[b]Anywhere [/b]— [b]ctrl+p [/b]lists this screen's actions, [b]ctrl+r [/b]asks other DNS "
     "servers, [b]s [/b]saves the report (.md .json .txt) or the input (.eml), [b]escape [/b]goes "
-    "back, [b]f1 [/b]shows this help, [b]ctrl+q [/b]quits (asking first if a paste is not saved)."
+    "back (the analysis is kept: [b]f4 [/b]lists this session's analyses to reopen one), "
+    "[b]f1 [/b]shows this help, [b]ctrl+q [/b]quits (asking first if a paste is not saved)."
 )
 
 

@@ -23,7 +23,8 @@ class QuitDialog(ModalScreen["str | None"]):
 
     def __init__(self, raw: bytes) -> None:
         super().__init__()
-        self._lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+        # Any line break counts once: CRLF, LF or a paste's bare CR.
+        self._lines = len(raw.splitlines())
 
     def compose(self) -> ComposeResult:
         from wizard.output.words import plural

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
 from tui import safe
+from tui.widgets.path_suggester import PathSuggester
 
 
 class SaveDialog(ModalScreen["str | None"]):
@@ -27,7 +28,7 @@ class SaveDialog(ModalScreen["str | None"]):
         with Vertical(id="save-box", classes="dialog"):
             yield Static(safe.label("[b]Save to [/b][dim](enter saves, escape cancels; an existing file is "
                                     "never overwritten)[/dim]"))
-            yield Input(self._default, id="save-path")
+            yield Input(self._default, id="save-path", suggester=PathSuggester())
             yield Static(Content("\n").join(
                 safe.line((f"  {ext:<6}", "bold"), what) for ext, what in self._formats.items()
             ))

@@ -42,6 +42,9 @@ class AllPanesScreen(ResultScreen):
         for key, _, cls in PANES:
             self.query_one(f"#{key}-pane", cls).refresh_report()
 
+    def scroll_target(self):
+        return self.query_one("#all-panes")
+
     def action_tabs(self) -> None:
         self.app.show_inspect()  # type: ignore[attr-defined]
 

@@ -194,5 +194,8 @@ class GuidedScreen(ResultScreen):
     def action_back(self) -> None:
         self._go(-1)
 
+    def scroll_target(self):
+        return self.query_one("#step")
+
     def action_inspect(self) -> None:
         self.app.show_inspect()  # type: ignore[attr-defined]

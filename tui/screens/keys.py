@@ -36,6 +36,8 @@ class KeysScreen(Screen[None]):
         # ctrl+r is the app's Resolvers key, which the rotation plan uses too.
         Binding("ctrl+t", "rotation", "Rotation", id="keys.rotation",
                 tooltip="Check the five steps of moving from the old selector to the new one"),
+        Binding("f5", "check_record", "Check DNS", id="keys.check", show=False,
+                tooltip="Compare what DNS publishes at the selector with this key (record-check)"),
         Binding("c", "copy", "Copy", id="keys.copy", tooltip="Copy the selected record or command"),
         # Escape is back everywhere; the footer keeps to this screen's own keys and f1.
         Binding("escape", "leave", "Back", id="keys.back", show=False, tooltip="Back to the previous screen"),
@@ -66,9 +68,11 @@ class KeysScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(classes="keys-row"):
-            yield Input(id="keys-domain", placeholder="example.com")
-            yield Input(id="keys-selector", placeholder="s2026")
-            yield Input(id="keys-old", placeholder="s2025")
+            # "e.g.": a bare example in the dim placeholder style reads as a value already
+            # typed (then "Missing: type the domain" is a puzzle), on a plain terminal above all.
+            yield Input(id="keys-domain", placeholder="e.g. example.com")
+            yield Input(id="keys-selector", placeholder="e.g. s2026")
+            yield Input(id="keys-old", placeholder="e.g. s2025")
         with Horizontal(classes="keys-row"):
             with RadioSet(id="keys-type"):
                 yield RadioButton("rsa", value=True, id="type-rsa")
@@ -88,6 +92,9 @@ class KeysScreen(Screen[None]):
         }
         for selector, title in titles.items():
             self.query_one(selector).border_title = title
+        # Four digits and the cursor inside the border and padding (2 + 4): at app.tcss's 10
+        # columns a focused "2048" scrolled to "048".
+        self.query_one("#keys-bits", Input).styles.width = 11
         self._update_note()
         self._say(safe.label(
             "[b]ctrl+g [/b]makes a key and shows its DNS record; [b]ctrl+s [/b]saves the private "
@@ -192,6 +199,30 @@ class KeysScreen(Screen[None]):
         """Show the record of `key` in every form, from the top."""
         self._say(self.record.show_key(domain, selector, key))
         self.query_one("#keys-out").scroll_home(animate=False)
+
+    # --- record check ---------------------------------------------------------------------
+
+    def action_check_record(self) -> None:
+        record = self.record
+        if record.key is None:
+            self._refuse("Nothing to check", "Generate a key first (ctrl+g).")
+            return
+        try:
+            resolvers = self.app.lookup_resolvers()  # type: ignore[attr-defined]
+        except ValueError as exc:  # a --resolver spec that is not IP[:PORT]
+            self._refuse("Resolvers", str(exc))
+            return
+        if not resolvers:
+            self._refuse("No DNS", "No resolver to ask: choose one with ctrl+r.")
+            return
+        options = self.app.options  # type: ignore[attr-defined]
+        self._say(safe.line(safe.label("[dim]Asking DNS for [/]"), (record.forms.name if record.forms else "", "bold"),
+                            safe.label("[dim]…[/]")))
+        record.check_published(tuple(resolvers), timeout=options.timeout, compare=options.asks_authoritative,
+                               specs=options.resolver_specs)
+
+    def on_key_record_pane_record_checked(self, message: KeyRecordPane.RecordChecked) -> None:
+        self._say(self.record.show_check(message.result))
 
     # --- save --------------------------------------------------------------------------
 

@@ -1,14 +1,27 @@
 """What the guided and inspect screens share: they render the app's current report."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 from msgspec.structs import replace
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import DataTable
 
 from tui import clipboard, safe
 
 
 class ResultScreen(Screen[None]):
+    # The view scrolls whatever has focus: a focused widget that moves a cursor of its own (a
+    # table, the raw text) keeps these keys, everything else lets them reach the screen, which
+    # scrolls what is on view (`scroll_target`). No description: help names them in its text.
+    BINDINGS: ClassVar = [
+        Binding(key, f"scroll_view('{action}')", show=False)
+        for key, action in (("up", "scroll_up"), ("down", "scroll_down"), ("pageup", "page_up"),
+                            ("pagedown,space", "page_down"), ("home", "scroll_home"), ("end", "scroll_end"))
+    ]
     # Each subclass lists its bindings in footer order; these are shared by all of them.
     COPY = Binding("c", "copy", "Copy", id="result.copy", tooltip="Copy the selected command or record")
     SAVE = Binding("s", "save", "Save", id="result.save",
@@ -33,6 +46,19 @@ class ResultScreen(Screen[None]):
 
     def refresh_report(self) -> None:
         raise NotImplementedError
+
+    def scroll_target(self) -> Widget:
+        """What the scroll keys move when nothing focused takes them."""
+        raise NotImplementedError
+
+    def action_scroll_view(self, action: str) -> None:
+        target = self.scroll_target()
+        if isinstance(target, DataTable):  # a table's arrows move its cursor, as when focused
+            action = {"scroll_up": "cursor_up", "scroll_down": "cursor_down"}.get(action, action)
+        try:
+            getattr(target, f"action_{action}")()
+        except SkipAction:  # nothing to scroll that way: the key does nothing, as in a pager
+            pass
 
     def action_save(self) -> None:
         self.app.save_dialog()  # type: ignore[attr-defined]

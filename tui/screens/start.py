@@ -1,17 +1,21 @@
 """Start: "What do you have?" — a paste, a file, a domain, or a training scenario."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui import safe
+from tui.widgets.path_suggester import PathSuggester
 from wizard.model.request import AnalysisRequest
 
 # A file bigger than this is not a message anyone pastes; the engine caps its own work too,
@@ -35,6 +39,59 @@ def read_message_file(node, value: str) -> bytes | None:
         return None
 
 
+# A run of CRs: a terminal's bracketed paste sends each line feed as CR, so a CRLF message
+# arrives with two CRs per line break (tmux `paste-buffer -p`). Linear: one character class.
+_CR_RUN = re.compile(r"\r+")
+
+
+def normalise_paste(text: str) -> tuple[str, str]:
+    """`text` as pasted, with one "\n" per line break, and how its breaks arrived: "cr"
+    (CR only: a terminal paste), "mixed", or "" (LF or CRLF, as files have them). CR-only
+    breaks that all come in pairs were CRLF before the terminal turned LF into CR: a pair is
+    one break, so a 35-line message stays 35 lines."""
+    crlf = text.count("\r\n")
+    cr, lf = text.count("\r") - crlf, text.count("\n") - crlf
+    if not cr:
+        return text.replace("\r\n", "\n"), ""
+    if crlf or lf:
+        return text.replace("\r\n", "\n").replace("\r", "\n"), "mixed"
+    pairs = all(len(run) % 2 == 0 for run in _CR_RUN.findall(text))
+    return text.replace("\r\r" if pairs else "\r", "\n"), "cr"
+
+
+class PasteArea(TextArea):
+    """The paste box: a paste's line breaks, whatever they arrived as, become lines.
+
+    `arrived` is how the last paste's breaks came ("cr", "mixed" or ""), and `as_pasted` the
+    text as it came when the box still holds just that paste: the analysis is given what the
+    paste was, so the engine's EVID-02/03 tell the user its line endings were normalised."""
+
+    arrived = ""
+    _pasted: tuple[str, str] | None = None  # (text in the box, text as it came)
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # TextArea would insert each CR as a line break of its own
+        if self.read_only:
+            return
+        text, self.arrived = normalise_paste(event.text)
+        if result := self._replace_via_keyboard(text, *self.selection):
+            self.move_cursor(result.end_location)
+            self.focus()
+        came = event.text.replace("\r\r", "\r") if self.arrived == "cr" else event.text
+        if self.arrived:
+            safe.notify(self, "The paste's line breaks arrived as "
+                        + ("bare CRs, as terminals send them" if self.arrived == "cr" else "a mix of CR, LF and CRLF")
+                        + ": each is one line here. The analysis says so too.", title="Line endings normalised")
+        self._pasted = (self.text, came) if self.text == text else None
+
+    def as_pasted(self) -> str:
+        """The box's text with the line breaks the paste had: exactly the paste when nothing
+        was typed since; after edits, CR breaks again for a CR paste (what it was)."""
+        if self._pasted is not None and self._pasted[0] == self.text:
+            return self._pasted[1]
+        return self.text.replace("\n", "\r") if self.arrived == "cr" else self.text
+
+
 class StartScreen(Screen[None]):
     BINDINGS: ClassVar = [
         Binding("ctrl+s", "analyse", "Analyse", id="start.analyse", tooltip="Analyse the pasted text"),
@@ -56,13 +113,13 @@ class StartScreen(Screen[None]):
         with Vertical(id="paste-col"):
             yield Label(safe.label("[b]1. What do you have? [/b]Paste a bounce, a message or its headers, "
                                    "then [b]ctrl+s[/b]."), id="paste-help")
-            yield TextArea(id="paste", soft_wrap=False, tab_behavior="focus", show_line_numbers=False,
+            yield PasteArea(id="paste", soft_wrap=False, tab_behavior="focus", show_line_numbers=False,
                            placeholder="Paste here (the whole message, a bounce, or one SMTP reply line)")
         with Vertical(id="side"):
             yield Label(safe.label("[b]Open a file [/b][dim](ctrl+o, enter)[/dim]"))
-            yield Input(id="file", placeholder="path/to/message.eml")
+            yield Input(id="file", placeholder="path/to/message.eml", suggester=PathSuggester())
             yield Label(safe.label("[b]Check a domain [/b][dim](ctrl+n)[/dim]"))
-            yield Input(id="domain", placeholder="example.com")
+            yield Input(id="domain", placeholder="e.g. example.com")  # "e.g.": not a value typed
             yield Input(id="selector", placeholder="selectors (optional)")
             yield Label(safe.label("[b]Training scenarios [/b][dim](ctrl+t)[/dim]"))
             yield OptionList(id="scenarios")
@@ -80,11 +137,27 @@ class StartScreen(Screen[None]):
         options = self.query_one("#scenarios", OptionList)
         if self._scenarios:
             options.add_options(
-                Option(safe.text(s.title), id=str(i))  # type: ignore[attr-defined]
-                for i, s in enumerate(self._scenarios)
+                Option(safe.text(self._title(s)), id=str(i)) for i, s in enumerate(self._scenarios)
             )
         else:
             options.add_option(Option(safe.label("[dim]No scenarios installed[/dim]"), disabled=True))
+
+    def _title(self, scenario) -> str:
+        """The scenario's title cut to the list's width before a word, not inside one (the
+        summary below starts with the whole title when it is cut)."""
+        from tui.widgets.truncate import ellipsize
+
+        width = self.query_one("#scenarios", OptionList).scrollable_content_region.width
+        return ellipsize(safe.clean(scenario.title, one_line=True), width, at_word=True) if width else scenario.title
+
+    def on_resize(self) -> None:
+        # After the layout: the list's new width is known only then.
+        self.call_after_refresh(self._fit_titles)
+
+    def _fit_titles(self) -> None:
+        options = self.query_one("#scenarios", OptionList)
+        for i, scenario in enumerate(self._scenarios):
+            options.replace_option_prompt_at_index(i, safe.text(self._title(scenario)))
 
     def action_focus(self, widget_id: str) -> None:
         self.query_one(f"#{widget_id}").focus()
@@ -103,11 +176,11 @@ class StartScreen(Screen[None]):
         return raw
 
     def action_analyse(self) -> None:
-        raw = self._paste()
-        if not raw.strip():
+        if not self._paste().strip():
             safe.notify(self, "Paste a bounce, a message or its headers first.", title="Nothing to analyse",
                         severity="warning")
             return
+        raw = self.query_one("#paste", PasteArea).as_pasted().encode("utf-8")
         self.app.analyse(AnalysisRequest(source="paste", raw=raw))  # type: ignore[attr-defined]
 
     def action_save_paste(self) -> None:
@@ -147,8 +220,12 @@ class StartScreen(Screen[None]):
         summary = self.query_one("#scenario-summary", Static)
         if event.option.id is None:
             summary.update("")
-        else:
-            summary.update(safe.text(self._scenarios[int(event.option.id)].summary, "$text-muted"))
+            return
+        scenario = self._scenarios[int(event.option.id)]
+        text = safe.text(scenario.summary, "$text-muted")
+        if self._title(scenario) != scenario.title:
+            text = Content("\n").join([safe.text(scenario.title, "bold"), text])
+        summary.update(text)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -7,6 +7,7 @@ can never change a command the user is about to run.
 """
 from __future__ import annotations
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -20,6 +21,47 @@ from wizard.model.findings import FixCommand, RecordFix
 def fix_text(fix: FixCommand | RecordFix) -> str:
     """What gets shown and copied: the shell line, or the record as a zone-file line."""
     return fix.shell if isinstance(fix, FixCommand) else fix.zone_line
+
+
+def fix_kind(fix: FixCommand | RecordFix) -> str:
+    """How a fix is named in its heading and in the "Copied …" notice."""
+    return "DNS record" if isinstance(fix, RecordFix) else "command"
+
+
+class CopyArea(TextArea):
+    """The box's read-only text. Its cursor is hidden, so moving it would do nothing a person
+    can see: the arrow, page and home/end keys go on to what scrolls around the box (the
+    fix step, the Fix pane) and ←/→ to the guided walk, unless the text itself is taller
+    than its box and can still scroll that way."""
+
+    def _scroll_or_skip(self, can: bool, scroll) -> None:
+        if not can:
+            raise SkipAction()
+        scroll(animate=False)
+
+    def action_cursor_up(self, select: bool = False) -> None:
+        self._scroll_or_skip(self.scroll_y > 0, self.scroll_up)
+
+    def action_cursor_down(self, select: bool = False) -> None:
+        self._scroll_or_skip(self.scroll_y < self.max_scroll_y, self.scroll_down)
+
+    def action_cursor_page_up(self) -> None:
+        self._scroll_or_skip(self.scroll_y > 0, self.scroll_page_up)
+
+    def action_cursor_page_down(self) -> None:
+        self._scroll_or_skip(self.scroll_y < self.max_scroll_y, self.scroll_page_down)
+
+    def action_cursor_left(self, select: bool = False) -> None:
+        raise SkipAction()
+
+    def action_cursor_right(self, select: bool = False) -> None:
+        raise SkipAction()
+
+    def action_cursor_line_start(self, select: bool = False) -> None:
+        raise SkipAction()
+
+    def action_cursor_line_end(self, select: bool = False) -> None:
+        raise SkipAction()
 
 
 class CopyBox(Vertical):
@@ -43,7 +85,7 @@ class CopyBox(Vertical):
     def compose(self) -> ComposeResult:
         # A Static, not a Label: a long heading wraps instead of being cut at 80 columns.
         yield Static(self._heading)
-        area = TextArea(self.text, read_only=True, soft_wrap=True, show_cursor=False, compact=False)
+        area = CopyArea(self.text, read_only=True, soft_wrap=True, show_cursor=False, compact=False)
         area.tooltip = "c copies this"
         yield area
 
@@ -54,7 +96,7 @@ class FixBox(CopyBox):
     def __init__(self, fix: FixCommand | RecordFix, number: int | None = None, *, lead: str = "") -> None:
         self.fix = fix
         self.number = number
-        self.what = "DNS record" if isinstance(fix, RecordFix) else "command"
+        self.what = fix_kind(fix)
         prefix = f"{number}. " if number is not None else ""
         purpose = fix.purpose[:1].upper() + fix.purpose[1:]
         heading = safe.line(safe.label(f"[b]{prefix}[/b]"), (lead, "bold $accent"), (purpose, "bold"),

@@ -16,7 +16,7 @@ from textual import work
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Static
+from textual.widgets import Button, Static
 
 from tui import safe
 from tui.messages import WorkFailed
@@ -24,6 +24,7 @@ from tui.widgets.fix import FixBox
 
 if TYPE_CHECKING:
     from wizard.keys.keygen import DkimKey, RecordForms
+    from wizard.keys.match import KeyCase, RecordCheck
     from wizard.model.findings import RecordFix
 
 
@@ -41,6 +42,11 @@ class NotSaved(Exception):
 
 
 class KeyRecordPane(Vertical):
+    DEFAULT_CSS = """
+    KeyRecordPane #record-check, KeyRecordPane #key-cases, KeyRecordPane #key-case { height: auto; }
+    KeyRecordPane #key-cases Button { width: 100%; }
+    """
+
     class KeyMade(Message):
         def __init__(self, domain: str, selector: str, key: DkimKey) -> None:
             super().__init__()
@@ -50,6 +56,11 @@ class KeyRecordPane(Vertical):
 
     class Failed(WorkFailed):
         """The key could not be made: the screen says why (`title`, `error`)."""
+
+    class RecordChecked(Message):
+        def __init__(self, result: RecordCheck) -> None:
+            super().__init__()
+            self.result = result
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -95,13 +106,86 @@ class KeyRecordPane(Vertical):
             Static(safe.label("[b]Or make the key with OpenSSL on your own machine instead[/b]"),
                    classes="keys-heading"),
             *(FixBox(c) for c in keygen.openssl_equivalents(default_path, key.key_type, key.bits)),
-            Static(safe.label("[b]After publishing, check it[/b]"), classes="keys-heading"),
+            Static(safe.label("[b]After publishing, check it [/b][dim](f5 checks it here)[/dim]"),
+                   classes="keys-heading"),
             FixBox(FixCommand(("mailtriage", "record-check", "--domain", domain, "--selector", selector,
                                "--key", default_path), "compare the published record with the private key")),
         ]
         self.remove_children()
-        self.mount_all(boxes)
+        self.mount_all([*boxes, Vertical(id="record-check")])
         return Content("\n").join(lines)
+
+    @work(thread=True, exclusive=True, group="record-check", exit_on_error=False)
+    def check_published(self, resolvers, *, timeout: float, compare: bool, specs: tuple[str, ...]) -> None:
+        """What DNS publishes at this key's selector, compared with the key (`record-check`)."""
+        import asyncio
+
+        from wizard.dns.session import DnsSession
+        from wizard.keys.match import check_record
+
+        assert self.key is not None
+        try:
+            session = DnsSession(resolvers, timeout=timeout, compare=compare)
+            result = asyncio.run(check_record(session, self.domain, self.selector, self.key, specs, self.path))
+        except Exception as exc:  # noqa: BLE001 - shown to the user; the key is kept
+            self.post_message(self.Failed("The check stopped", f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(self.RecordChecked(result))
+
+    def show_check(self, result: RecordCheck) -> Content:
+        """The record check below the record: a match, each difference with its fixes, or,
+        when another key is published there, the question only the user can answer."""
+        from wizard.model.findings import FixCommand
+        from wizard.output.words import plural
+        from wizard.verdict.remedy import is_check
+
+        box = self.query_one("#record-check", Vertical)
+        box.remove_children()
+        name = result.expected.name
+        self.call_after_refresh(box.scroll_visible, top=True, animate=False)
+        if result.ok:
+            answers = plural(len(result.answers), "answer")
+            summary = safe.line(safe.label("[$success]The record at [/]"), (name, "bold"),
+                                safe.label(f"[$success] matches this key ({answers}).[/]"))
+            box.mount(Static(summary, classes="keys-heading"))
+            return summary
+        widgets: list = [Static(safe.label("[b]What DNS publishes there[/b]"), classes="keys-heading")]
+        looks: list = []  # the lookups that show the record now, after the question
+        for finding in result.findings:
+            widgets.append(Static(safe.line((f"{finding.title}. ", "bold"), finding.detail)))
+            if result.cases and finding.id == "DKIM-KEY-14":
+                # The case's fixes come with the answer below.
+                looks += [FixBox(f) for f in finding.fixes if isinstance(f, FixCommand) and is_check(f)]
+            else:
+                widgets += [FixBox(fix) for fix in finding.fixes]
+        buttons = [Button(case.condition, id=f"case-{case.name}") for case in result.cases]
+        if result.cases:
+            # Which key the signer uses decides the fix, and only the user knows it.
+            widgets.append(Static(safe.line(safe.label("[b $accent]Which is it? [/]"),
+                                            (f"Another key is published at {name}.", "")), classes="keys-heading"))
+            widgets += [Vertical(*buttons, id="key-cases"), Vertical(id="key-case")]
+        widgets += looks
+        self._cases = {button.id: case for button, case in zip(buttons, result.cases, strict=True)}
+        box.mount_all(widgets)
+        if result.cases:
+            self.call_after_refresh(buttons[0].focus)  # tab moves between the answers, enter picks one
+            return safe.line(safe.label("[b $warning]Another key is published at [/]"), (name, "bold"),
+                             safe.label("[b $warning]: which key does the signer use? Answer below.[/]"))
+        return safe.line(safe.label("[b $error]The record at [/]"), (name, "bold"),
+                         safe.label("[b $error] does not match this key: see below.[/]"))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        case = getattr(self, "_cases", {}).get(event.button.id or "")
+        if case is not None:
+            event.stop()
+            self.show_case(case)
+
+    def show_case(self, case: KeyCase) -> None:
+        """The chosen case: what it means, and its fixes to publish or run."""
+        chosen = self.query_one("#key-case", Vertical)
+        chosen.remove_children()
+        chosen.mount_all([Static(safe.line((f"{case.condition}: ", "bold"), case.then), classes="keys-heading"),
+                          *(FixBox(fix) for fix in case.fixes)])
 
     def save_key(self, path: Path) -> str:
         """Write the private key to `path` (0600) and say so; an existing file is never

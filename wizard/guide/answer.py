@@ -48,6 +48,17 @@ def _input_words(report: Report) -> str:
         return (f"You asked about {info.source}: no message, so we checked its DNS records (the "
                 "DKIM keys of the selectors you named, SPF and DMARC).")
     words = f"You gave us {info.label}: {plural(info.size, 'byte')} {_from_where(info.source)}."
+    if report.bounce is not None:
+        # A bounce's own body is the receiver's report; what can be re-checked is the message
+        # it carried back, which has its own kind (EVID-01 of the returned message).
+        returned = report.returned
+        if returned is None:
+            return words + (" It does not carry the original message back, so only what the "
+                            "receiver said could be checked.")
+        body = ("with its body, so we could check whether the body was changed"
+                if returned.input.has_body else
+                "headers only, so we could not check whether the body was changed")
+        return words + f" It carries the original message back ({returned.input.label}): {body}."
     if info.kind not in ("smtp_reply", "auth_results", "dkim_signature"):
         words += (" It includes the body, so we could check whether the body was changed."
                   if info.has_body else
@@ -75,6 +86,12 @@ def step_verdict(report: Report, verdict: Verdict) -> Step:
         evidence.append(f"line endings: {report.input.line_endings}")
     step = make_step(report, "verdict", found, evidence, verdict=verdict,
                      pending=bool(report.pending))
+    # "Input looks like a full message" of a bounce's returned message is about that message,
+    # not the input: beside "You gave us a DSN" it would contradict the note below.
+    returned_kind = {(f.title, f.detail) for f in (report.returned.findings if report.returned else ())
+                     if f.id == "EVID-01"}
+    step = replace(step, findings=tuple(f for f in step.findings
+                                        if f.id != "EVID-01" or (f.title, f.detail) not in returned_kind))
     findings = in_context((root_finding,), verdict) if root_finding else ()
     notes = [f"Also a cause: {c.id}: {c.title} ({c.confidence})" for c in verdict.other_causes]
     notes += [f"Not the cause: {n.id}: {n.why}" for n in verdict.not_the_cause[:1]]

@@ -70,12 +70,12 @@ def step_fix(report: Report, verdict: Verdict) -> Step:
     if verdict.primary_fix is not None:
         who = verdict.primary_fix.who
         if advice is not None:
-            found = (f"No command or record fixes the root cause ({advice.finding}): {who} must act, "
+            found = (f"No command or record fixes the root cause: {who} must act, "
                      "as below. c copies it for the ticket.")
             why = ("The cause is a setting of a system the message passed through or was sent "
                    "from, not a DNS record. Save the report (s) to hand it to whoever runs it.")
         else:
-            found = f"The root cause's fix ({verdict.primary_fix.finding}) first, for {who}; c copies it."
+            found = f"The root cause's fix first, for {who}; c copies it."
         if changes:
             found += f" Then {plural(len(changes), 'other fix', 'other fixes')}."
     elif changes:

@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 
 from msgspec import Struct
 
+from wizard.aggregate.archive import looks_like_report
 from wizard.common.dnsname import is_valid_name
 from wizard.common.safe_text import decode, sanitize
 from wizard.input.fidelity import fidelity_findings
@@ -33,6 +34,7 @@ KIND_LABELS = {
     "dkim_signature": "a bare DKIM-Signature value",
     "auth_results": "a bare Authentication-Results value",
     "domain": "a domain name",
+    "dmarc_aggregate": "a DMARC aggregate report",
 }
 
 _REPLY_LINE = re.compile(r"^\s*[245]\d\d[ -]")
@@ -77,6 +79,9 @@ def classify(raw: bytes) -> Evidence:
     caps: list[Cap] = []
     if not raw or raw.isspace():  # = not raw.strip(), without copying a big input
         raise UnreadableInput("the input is empty: paste headers, a bounce or a whole message")
+    # Before the binary test: a report is often a zip or gzip file (RUA-01).
+    if looks_like_report(raw):
+        return Evidence("dmarc_aggregate", raw, "", None, (_kind_finding("dmarc_aggregate"),))
     if _is_binary(raw):
         raise UnreadableInput(
             "the input looks like binary data, not a mail message or bounce text "

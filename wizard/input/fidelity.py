@@ -60,15 +60,18 @@ def line_ending_finding(message: Message, label: str = "") -> Finding | None:
     detail = {
         "lf": "The input uses LF line endings; it was converted to CRLF for DKIM verification "
               "(RFC 6376 hashes CRLF). That is normal for files saved on Unix.",
-        "cr": "The input uses bare CR line endings (classic Mac or a paste); it was converted to "
-              "CRLF. Verification may still fail if the copy was altered.",
+        "cr": "The input's line breaks are bare CRs: a terminal sends each line feed as CR when text is "
+              "pasted (classic Mac files use them too). Each was read as a line break and the copy "
+              "converted to CRLF; verification may still fail if the copy was altered.",
         "mixed": "The input mixes CRLF and LF line endings. A mix suggests the message was edited "
                  "or re-saved after it arrived; body-hash verdicts may be unreliable.",
     }.get(message.line_endings)
     if detail is None:
         return None
-    title = ("Mixed line endings" if message.line_endings == "mixed"
-             else f"File uses {message.line_endings.upper()} line endings")
+    title = {"mixed": "Mixed line endings",
+             # Most often a terminal paste, not a file: the title must not say "file".
+             "cr": "Line breaks arrived as bare CR (a terminal paste)"}.get(
+        message.line_endings, f"File uses {message.line_endings.upper()} line endings")
     severity = Severity.INFO if message.line_endings == "lf" else Severity.WARN
     return Finding("EVID-02", severity, f"{label}{title}; converted to CRLF for verification", detail)
 

@@ -151,17 +151,25 @@ def mailbox_addresses(value: str) -> list[str] | None:
     read as one. Python 3.11's getaddresses reads `<alice@a;id.example.test>` as three
     addresses, the first `alice@a`, a domain the author never wrote; like the strict mode of
     later Pythons (CVE-2023-27043), a value is refused unless it yields one address per
-    top-level comma-separated item (empty items, as in a trailing comma, do not count)."""
+    top-level comma-separated item (empty items, as in a trailing comma, do not count).
+    getaddresses recurses once per nested comment, so a value nesting comments deeper than
+    any real header does is refused before it is parsed (it would raise RecursionError)."""
+    items, depth = _top_level_items(value)
+    if depth > MAX_COMMENT_DEPTH:
+        return None
     parsed = getaddresses([value])
-    if len(parsed) != _top_level_items(value):
+    if len(parsed) != items:
         return None
     return [address for _, address in parsed if address]
 
 
-def _top_level_items(value: str) -> int:
-    """The non-blank items between commas outside quoted strings and comments: one linear
-    scan."""
-    items, depth, quoted, escaped, blank = 0, 0, False, False, True
+MAX_COMMENT_DEPTH = 20  # "(a (b))" is depth 2; real From headers stay at 1
+
+
+def _top_level_items(value: str) -> tuple[int, int]:
+    """The non-blank items between commas outside quoted strings and comments, and the
+    deepest comment nesting: one linear scan."""
+    items, depth, deepest, quoted, escaped, blank = 0, 0, 0, False, False, True
     for char in value:
         if escaped:
             escaped = False
@@ -171,6 +179,7 @@ def _top_level_items(value: str) -> int:
             quoted = char != '"'
         elif char == "(":
             depth += 1
+            deepest = max(deepest, depth)
         elif char == ")" and depth:
             depth -= 1
         elif char == "," and not depth:
@@ -181,4 +190,4 @@ def _top_level_items(value: str) -> int:
             quoted = True
         if not char.isspace():
             blank = False
-    return items + (not blank)
+    return items + (not blank), deepest

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from msgspec import Struct
+from msgspec.structs import replace
 
 from wizard import fixes
 from wizard.common.dnsname import check_name
@@ -339,6 +340,61 @@ class Misplaced(Struct, frozen=True):
     matches: bool  # the record there is the right key
 
 
+class KeyCase(Struct, frozen=True):
+    """One answer to "which key does the signer use?" when the published key is another one
+    (DKIM-KEY-14): the record check cannot tell, and the right fix differs. Kept as data so
+    the command line and the app say the same words and ask the same question."""
+
+    name: str  # "stale-dns" | "new-key"
+    condition: str  # "If …": what the user knows that makes this case the true one
+    then: str  # what that means and what to do
+    fixes: tuple[FixCommand | RecordFix, ...]
+
+    @property
+    def lead(self) -> FixCommand | RecordFix:
+        """The fix that carries the whole case: the record, or the rotation (whose first step
+        prints the record for the new selector)."""
+        return self.fixes[-1]
+
+
+# {selector}/{new}: the checked selector and the suggested new one.
+_CASES = (
+    ("stale-dns",
+     "If the signer already signs with this key",
+     "DNS is stale: messages signed now fail DKIM. Publish this key at {selector}; they verify "
+     "as soon as receivers see the record."),
+    ("new-key",
+     "If this is a new key and the signer still signs with the published one",
+     "publishing it at {selector} would break every message still signed with the old key. "
+     "Publish it under a new selector ({new}), then follow the rotation: switch the signer, "
+     "keep the old key during the grace period, then revoke it."),
+)
+
+
+def next_selector(selector: str) -> str:
+    """A new selector beside `selector`: its trailing number plus one (s2025 → s2026), else
+    `selector` followed by 2. Plain string work: no pattern runs over the name."""
+    stem = selector.rstrip("0123456789")
+    digits = selector[len(stem):]
+    candidate = f"{stem}{int(digits) + 1:0{len(digits)}d}" if digits else f"{selector}2"
+    label = candidate.rsplit(".", 1)[-1]
+    return candidate if len(label) <= 63 else "new"
+
+
+def key_cases(domain: str, selector: str, key: DkimKey, expected: RecordFix,
+              key_path: str | None = None) -> tuple[KeyCase, ...]:
+    """Both cases of a published key that is not `key`, each with its own fixes."""
+    new = next_selector(selector)
+    words = {"selector": selector, "new": new}
+    fixes_of = {
+        "stale-dns": (expected,),
+        "new-key": (fixes.publish_dkim_key(domain, new, key.public_b64, key.key_type),
+                    fixes.mailtriage_rotate(domain, selector, new, key_path)),
+    }
+    return tuple(KeyCase(name, condition, then.format(**words), fixes_of[name])
+                 for name, condition, then in _CASES)
+
+
 class RecordCheck(Struct, frozen=True):
     domain: str
     selector: str
@@ -347,6 +403,7 @@ class RecordCheck(Struct, frozen=True):
     answers: tuple[AnswerCheck, ...]
     misplaced: tuple[Misplaced, ...]
     findings: tuple[Finding, ...]
+    cases: tuple[KeyCase, ...] = ()  # set when the published key is another key (DKIM-KEY-14)
 
     @property
     def ok(self) -> bool:
@@ -394,8 +451,10 @@ def findings_for(
     misplaced: Sequence[Misplaced],
     resolvers: Sequence[str] = (),
     key_type: str = "rsa",
+    cases: Sequence[KeyCase] = (),
 ) -> tuple[Finding, ...]:
-    """One finding per distinct difference, listing which resolvers saw it."""
+    """One finding per distinct difference, listing which resolvers saw it. Another key
+    (DKIM-KEY-14) gets both cases' lead fixes, each purpose saying when it is the one."""
     commands = _commands(domain, selector, resolvers, key_type)
     seen: dict[Difference, list[AnswerCheck]] = {}
     for check in answers:
@@ -408,6 +467,9 @@ def findings_for(
         evidence = tuple(line for c in checks for line in _evidence(c.answer))
         fixes_: tuple = (expected, *commands) if diff.kind is not Kind.LOOKUP_FAILED else (
             fixes.dig_trace(expected.name), *commands)
+        if diff.kind is Kind.OTHER_KEY and cases:
+            # Each case's lead fix, its purpose saying when it is the one to follow.
+            fixes_ = (*(_when(case, case.lead) for case in cases), *commands)
         out.append(Finding(
             diff.kind.finding_id, diff.kind.severity,
             _TITLES[diff.kind], diff.detail + f" (seen by {', '.join(c.answer.resolver for c in checks)})",
@@ -439,6 +501,11 @@ def findings_for(
     return tuple(out)
 
 
+def _when(case: KeyCase, fix: FixCommand | RecordFix) -> FixCommand | RecordFix:
+    condition = case.condition[0].lower() + case.condition[1:]
+    return replace(fix, purpose=f"{condition}: {fix.purpose}")
+
+
 _TITLES = {
     Kind.TRUNCATED: "Published key is truncated",
     Kind.EXTRA: "Published key has extra characters",
@@ -462,10 +529,11 @@ _TITLES = {
 
 async def check_record(
     session: Lookups, domain: str, selector: str, key: DkimKey, resolvers: Sequence[str] = (),
+    key_path: str | None = None,
 ) -> RecordCheck:
     """Fetch the record on every resolver and authoritative server and compare each answer
     with `key`. When no one has the record, probe the DNS-07 wrong names. `resolvers` are the
-    user's specs, used only to write the dig commands in the fixes."""
+    user's specs and `key_path` the key's file, used only to write the commands in the fixes."""
     d, s = check_name(domain), check_name(selector)
     expected = fixes.publish_dkim_key(d, s, key.public_b64, key.key_type)
     answers = tuple(
@@ -480,5 +548,7 @@ async def check_record(
             for (name, why), answer in zip(probes, results)
             if answer.status.answered
         )
-    findings = findings_for(d, s, expected, answers, misplaced, resolvers, key.key_type)
-    return RecordCheck(d, s, key, expected, answers, misplaced, findings)
+    other_key = any(diff.kind is Kind.OTHER_KEY for a in answers for diff in a.differences)
+    cases = key_cases(d, s, key, expected, key_path) if other_key else ()
+    findings = findings_for(d, s, expected, answers, misplaced, resolvers, key.key_type, cases)
+    return RecordCheck(d, s, key, expected, answers, misplaced, findings, cases)

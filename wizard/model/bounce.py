@@ -34,7 +34,7 @@ class RecipientStatus(Struct, frozen=True):
     kind: str  # permanent | gave_up | delayed | success
     status: str | None  # most specific enhanced code
     dsn_status: str | None  # the DSN `Status:` field as given
-    enhanced_from: str | None  # reply | dsn | text
+    enhanced_from: str | None  # reply | dsn | text | ses | subject (inferred, DSN-20)
     reply_code: int | None
     reply_text: str | None
     action: str | None
@@ -42,6 +42,11 @@ class RecipientStatus(Struct, frozen=True):
     remote_mta: str | None
     last_attempt_date: str | None
     will_retry_until: str | None
+    # DSN-19: Final-Recipient as written when it names no mailbox (a program, file, host or
+    # source route), what it names, and where the recovered `recipient` came from.
+    recipient_raw: str | None = None
+    recipient_target: str | None = None  # program | file | host | route
+    recipient_from: str | None = None  # Original-Recipient | X-Failed-Recipients | ...
 
 
 class Bounce(Struct, frozen=True):
@@ -50,7 +55,7 @@ class Bounce(Struct, frozen=True):
     status: str | None  # most specific enhanced code (first recipient)
     dsn_status: str | None
     reply_code: int | None
-    enhanced_from: str | None  # reply | dsn | text
+    enhanced_from: str | None  # reply | dsn | text | ses | subject (inferred, DSN-20)
     recipients: tuple[str, ...]
     reporting_mta: str | None
     remote_mta: str | None
@@ -64,3 +69,19 @@ class Bounce(Struct, frozen=True):
     last_attempt_date: str | None
     per_recipient: tuple[RecipientStatus, ...]
     report_type: str | None  # "delivery-status", "feedback-report", ... or None
+    ses: SesNotice | None = None  # DSN-18: the notification was Amazon SES JSON
+    # DSN-21: the further notifications of the same file (an mbox, DSNs one after another),
+    # each read on its own; this one is the first.
+    more_notifications: tuple[Bounce, ...] = ()
+
+
+class SesNotice(Struct, frozen=True):
+    """DSN-18: what an Amazon SES notification says about itself, beyond the per-recipient
+    statuses."""
+
+    notification_type: str  # Bounce | Complaint | Delivery
+    bounce_type: str | None  # Permanent | Transient | Undetermined
+    bounce_subtype: str | None  # General, NoEmail, Suppressed, OnAccountSuppressionList, ...
+    complaint_type: str | None  # complaintFeedbackType: abuse, fraud, ...
+    source: str | None  # mail.source: the sender SES sent for
+    message_id: str | None  # mail.messageId: SES's id of the original message

@@ -36,6 +36,8 @@ _AR = 'Authentication-Results and other trace headers'
 _DSN = 'Bounces, DSNs and enhanced status codes'
 _PROV = 'Mailbox-provider sender requirements'
 _CAUSE = 'Real-world causes and how to recognise them in a message'
+_RUA = 'DMARC aggregate reports'
+_TLS = 'TLS delivery: STARTTLS, MTA-STS, DANE, TLS-RPT'
 
 _ROWS = (
     ('AR-01', 'Which A-R to trust', _I, _AR),
@@ -149,6 +151,11 @@ _ROWS = (
     ('DSN-12', 'Use the returned message', _I, _DSN),
     ('DSN-15', 'Text patterns → diagnoses', _I, _DSN),
     ('DSN-17', 'Rate limits and deferrals', _I, _DSN),
+    ('DSN-18', 'Amazon SES notifications: JSON inside an email', _I, _DSN),
+    ('DSN-19', '`Final-Recipient` that is not a mailbox', _I, _DSN),
+    ('DSN-20', 'The Subject is the only reason', _I, _DSN),
+    ('DSN-21', 'Several notifications in one file', _I, _DSN),
+    ('DSN-22', 'One plain-text bounce, several recipients', _I, _DSN),
     ('EVID-01', 'Kind of input', _I, _EVID),
     ('EVID-02', 'Line endings', _W, _EVID),
     ('EVID-03', 'Message not in its original form', _E, _EVID),
@@ -160,6 +167,22 @@ _ROWS = (
     ('PROV-03', 'Yahoo (from February 2024)', _C, _PROV),
     ('PROV-04', 'Microsoft Outlook.com consumer domains (from 5 May 2025)', _C, _PROV),
     ('PROV-07', 'PTR, TLS and RFC 5322 formatting', _C, _PROV),
+    ('RUA-01', 'Report file and mail forms', _I, _RUA),
+    ('RUA-02', 'RFC 7489 vs RFC 9990 schema', _I, _RUA),
+    ('RUA-03', 'Row anatomy: `policy_evaluated` vs `auth_results`', _I, _RUA),
+    ('RUA-04', 'Classifying sources: the order', _I, _RUA),
+    ('RUA-05', 'Own legitimate sender, aligned and passing', _W, _RUA),
+    ('RUA-06', "Legitimate ESP, DKIM signed with the ESP's domain", _E, _RUA),
+    ('RUA-07', "ESP: SPF passes only for the ESP's return-path", _E, _RUA),
+    ('RUA-08', 'Missing SPF include', _E, _RUA),
+    ('RUA-09', 'DKIM selector broken at the ESP', _E, _RUA),
+    ('RUA-10', 'Forwarding: SPF fails, aligned DKIM survives', _I, _RUA),
+    ('RUA-11', 'Forwarders and lists that break both; override reasons', _W, _RUA),
+    ('RUA-12', 'Likely spoofing', _W, _RUA),
+    ('RUA-13', 'Ready to move from `p=none` to quarantine / reject?', _I, _RUA),
+    ('RUA-14', 'Provider comments that carry SMTP codes', _I, _RUA),
+    ('RUA-15', 'XML and archive safety', _E, _RUA),
+    ('RUA-16', 'Huge, empty or broken reports', _W, _RUA),
     ('SPF-01', 'No SPF record', _E, _SPF),
     ('SPF-02', 'Several SPF records', _C, _SPF),
     ('SPF-03', 'Not an SPF record', _E, _SPF),
@@ -181,6 +204,28 @@ _ROWS = (
     ('SPF-19', 'Macros', _I, _SPF),
     ('SPF-20', 'Redundant or overlapping terms', _W, _SPF),
     ('SPF-21', '`Received-SPF` header', _I, _SPF),
+    ('TLS-01', 'Receiving MX offers no STARTTLS', _C, _TLS),
+    ('TLS-02', 'STARTTLS offered, handshake fails', _E, _TLS),
+    ('TLS-03', 'Certificate expired or not yet valid', _C, _TLS),
+    ('TLS-04', 'Certificate name does not match the MX host', _C, _TLS),
+    ('TLS-05', 'Untrusted chain, missing intermediate, self-signed', _C, _TLS),
+    ('TLS-06', 'MTA-STS `_mta-sts` TXT record missing, duplicated or malformed', _E, _TLS),
+    ('TLS-07', 'MTA-STS policy cannot be fetched', _E, _TLS),
+    ('TLS-08', 'MTA-STS policy syntax', _E, _TLS),
+    ('TLS-09', 'MX host not matched by any `mx:` pattern', _C, _TLS),
+    ('TLS-10', 'Policy edited but `id` not changed', _E, _TLS),
+    ('TLS-11', '`mode: testing`, `enforce`, `none` — consequences', _I, _TLS),
+    ('TLS-12', 'DANE: TLSA records without DNSSEC', _W, _TLS),
+    ('TLS-13', 'DANE: TLSA no longer matches after a certificate renewal', _C, _TLS),
+    ('TLS-14', 'DANE record choice: usage, selector, matching type', _E, _TLS),
+    ('TLS-15', 'DNSSEC bogus, or MX/host unsigned', _C, _TLS),
+    ('TLS-16', 'TLS-RPT record `_smtp._tls`', _W, _TLS),
+    ('TLS-17', 'TLS-RPT report format', _I, _TLS),
+    ('TLS-18', 'TLS-RPT result types → diagnoses', _I, _TLS),
+    ('TLS-19', 'Status codes: X.7.5, X.7.10, X.7.30 — and X.7.11 is not REQUIRETLS', _I, _TLS),
+    ('TLS-20', 'Exchange Online TLS, DANE and MTA-STS NDRs', _C, _TLS),
+    ('TLS-21', 'Postfix and Exim wording', _I, _TLS),
+    ('TLS-22', 'Gmail TLS texts', _E, _TLS),
 )
 
 CATALOGUE: dict[str, Diagnosis] = {row[0]: Diagnosis(*row) for row in _ROWS}

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from msgspec import Struct
 
+from wizard.model.aggregate import AggregateReport
 from wizard.model.arc import ArcReport, ArcSet
 from wizard.model.auth_results import AuthResultsSet
 from wizard.model.bounce import Bounce
@@ -24,7 +25,7 @@ from wizard.model.transit import BodyForensics, HeaderForensics
 
 class InputInfo(Struct, frozen=True):
     kind: str  # smtp_reply | dsn | bounce | report | auto_reply | headers | message |
-    #            dkim_signature | auth_results | domain
+    #            dkim_signature | auth_results | domain | dmarc_aggregate
     label: str  # the same in words
     source: str  # file name, "stdin" or "paste"
     size: int
@@ -92,6 +93,7 @@ class Report(Struct, frozen=True):
     caps: tuple[Cap, ...] = ()
     pending: tuple[str, ...] = ()  # stages still running (partial reports in the TUI)
     returned: Report | None = None  # the analysis of a DSN's returned message
+    aggregate: AggregateReport | None = None  # a DMARC aggregate report (wizard.aggregate)
 
     __json_hidden__ = ("pending",)
 

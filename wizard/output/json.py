@@ -44,6 +44,17 @@ def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{0xd800 + (code >> 10):04x}\\u{0xdc00 + (code & 0x3ff):04x}"
 
 _PLANS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_KEYS: dict[type, dict[str, str]] = {}
+
+
+def json_key(cls: type, name: str) -> str:
+    """The JSON key of field `name`: msgspec's rename when the class has one (an aggregate
+    source's `class` cannot be a Python attribute name), else the name."""
+    keys = _KEYS.get(cls)
+    if keys is None:
+        names = getattr(cls, "__struct_fields__", ())
+        keys = _KEYS[cls] = dict(zip(names, getattr(cls, "__struct_encode_fields__", names)))
+    return keys.get(name, name)
 
 
 def json_plan(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -63,7 +74,7 @@ def to_data(obj: Any, in_context: Callable[[Finding], Any] | None = None) -> Any
         return obj.value if isinstance(obj, enum.Enum) else obj
     if isinstance(obj, msgspec.Struct):
         fields, extra = json_plan(type(obj))
-        out = {name: to_data(getattr(obj, name), in_context) for name in fields}
+        out = {json_key(type(obj), name): to_data(getattr(obj, name), in_context) for name in fields}
         for name in extra:
             out[name] = to_data(getattr(obj, name), in_context)
         if in_context is not None and isinstance(obj, Finding):
@@ -91,6 +102,13 @@ def report_to_data(report: Report, verdict: Verdict | None = None) -> dict[str, 
     data["schema"] = SCHEMA_VERSION
     data["warnings"] = list(report.warnings)
     data["verdict"] = to_data(verdict)
+    if report.aggregate is not None:
+        # Each source's verdict is the verdict package's reading of its facts (as the
+        # report's is), so it is added here rather than held in the model.
+        from wizard.verdict.aggregate import source_verdict
+
+        for source, shown in zip(report.aggregate.sources, data["aggregate"]["sources"]):
+            shown["verdict"] = to_data(source_verdict(source, report.aggregate.domain))
     data["result"] = {"outcome": verdict.outcome, "failed": verdict.failed,
                       "worst": report.worst.value if report.worst else None}
     return data

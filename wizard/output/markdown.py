@@ -12,6 +12,7 @@ from __future__ import annotations
 from wizard.common.safe_text import sanitize, shorten
 from wizard.model.report import Report
 from wizard.output.sections import Bullets, Code, Item, Para, Section, Table, sections, shown
+from wizard.output.text import aggregate_section
 from wizard.output.verdict_view import VerdictView, verdict_view, why_section
 from wizard.verdict import Verdict, judge
 
@@ -97,7 +98,8 @@ def _section(section: Section) -> list[str]:
             if block.evidence:
                 lines.append("")
             for fix in block.fixes:
-                lines += [f"{_md_cell(shown(fix.purpose))}:", ""]
+                check = "Check (changes nothing): " if fix.kind == "check" else ""
+                lines += [f"{check}{_md_cell(shown(fix.purpose))}:", ""]
                 lines += _fenced([shown(fix.line)], "dns-zone" if fix.kind == "record" else "sh")
     return lines
 
@@ -106,6 +108,9 @@ def render_markdown(report: Report, verdict: Verdict | None = None, verbose: boo
     verdict = verdict if verdict is not None else judge(report)
     view = verdict_view(report, verdict)
     lines = _opening(view)
+    sources = aggregate_section(report)
+    if sources is not None:  # an aggregate report's sources are what the verdict is about
+        lines += [f"## {sources.title}", ""] + _section(sources)
     why = why_section(view)
     for section in ([why] if why else []) + sections(report, verdict=verdict, verbose=verbose):
         lines += ["<details>", f"<summary>{_md_cell(section.title)}</summary>", ""]

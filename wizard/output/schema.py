@@ -15,9 +15,10 @@ from typing import Any
 
 import msgspec
 
+from wizard.model.aggregate import AggregateSource
 from wizard.model.findings import Finding, Severity
 from wizard.model.report import Report
-from wizard.output.json import SCHEMA_VERSION, json_plan
+from wizard.output.json import SCHEMA_VERSION, json_key, json_plan
 from wizard.verdict import Verdict
 from wizard.verdict.model import EXIT_STATUS
 
@@ -78,7 +79,7 @@ def report_schema() -> dict[str, Any]:
     severity = {"enum": [s.value for s in Severity]}
     for cls in structs:
         node = defs[_component_name(cls, defs)]
-        shown, _ = json_plan(cls)
+        shown = {json_key(cls, name) for name in json_plan(cls)[0]}
         props = {k: v for k, v in node["properties"].items() if k in shown}
         required = [k for k in node.get("required", ()) if k in shown]
         for name in extras[cls]:
@@ -88,6 +89,10 @@ def report_schema() -> dict[str, Any]:
             # The verdict's reading of it (wizard.output.json); `severity` is the catalogue's.
             props["severity_in_context"] = severity
             required.append("severity_in_context")
+        if cls is AggregateSource:
+            # Its verdict, added by wizard.output.json (wizard.verdict.aggregate).
+            props["verdict"] = {"$ref": f"#/$defs/{_component_name(Verdict, defs)}"}
+            required.append("verdict")
         node["properties"] = props
         node["required"] = required
         node["additionalProperties"] = False  # a key the schema does not name is a stale schema

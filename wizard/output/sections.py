@@ -15,6 +15,7 @@ from wizard.model.findings import FixCommand, RecordFix, Severity
 from wizard.model.report import Report
 from wizard.model.spf import SpfNode
 from wizard.model.transit import DiffLine
+from wizard.verdict.remedy import is_check
 
 if TYPE_CHECKING:
     from wizard.verdict import Verdict
@@ -40,7 +41,7 @@ class Code(Struct, frozen=True):
 class FixLine(Struct, frozen=True):
     """A fix as a writer shows it: a record line is never dressed as a shell command."""
 
-    kind: Literal["command", "record", "other"]
+    kind: Literal["command", "check", "record", "other"]  # a check only looks (is_check)
     purpose: str
     line: str  # the shell line, or the record in zone-file form
 
@@ -73,7 +74,7 @@ def _yes_no(value: bool | None) -> str:
 
 def _fix_line(fix) -> FixLine:
     if isinstance(fix, FixCommand):
-        return FixLine("command", fix.purpose, fix.shell)
+        return FixLine("check" if is_check(fix) else "command", fix.purpose, fix.shell)
     if isinstance(fix, RecordFix):
         return FixLine("record", fix.purpose, fix.zone_line)
     return FixLine("other", "", str(fix))
@@ -112,6 +113,7 @@ def _bounce(report: Report) -> Section | None:
     ]
     rows = [r for r in rows if r[1] != "—"]  # a bare reply has no MTAs or recipients: say nothing
     blocks: list = [Table(("Field", "Value"), tuple(rows))]
+    blocks += _recipient_table(b)
     if b.reply_text:
         blocks.append(Para("Receiver said: " + shown(shorten(b.reply_text, 600))))
     exp = b.explanation
@@ -123,7 +125,34 @@ def _bounce(report: Report) -> Section | None:
         if exp.next_steps:
             blocks.append(Para("Next steps:"))
             blocks.append(Bullets(tuple(shown(c) for c in exp.next_steps)))
+    total = 1 + len(b.more_notifications)
+    for n, more in enumerate(b.more_notifications, 2):
+        # DSN-21: each further notification of the file on its own, never merged.
+        blocks.append(Para(f"Notification {n} of {total}: {shown(more.layout)}"))
+        blocks.append(Table(("Field", "Value"), tuple(r for r in (
+            ("Kind", shown(more.kind)), ("Status", shown(more.status)), ("Reply", shown(more.reply_code)),
+            ("Recipients", ", ".join(shown(r) for r in more.recipients) or "—"),
+        ) if r[1] != "—")))
+        blocks += _recipient_table(more)
+        if more.reply_text:
+            blocks.append(Para("Receiver said: " + shown(shorten(more.reply_text, 600))))
     return Section("Bounce", tuple(blocks))
+
+
+def _recipient_table(b) -> list:
+    """One row per recipient when there are several (DSN-22) or one whose Final-Recipient
+    named no mailbox (DSN-19): each with its own status."""
+    if len(b.per_recipient) < 2 and not any(r.recipient_raw for r in b.per_recipient):
+        return []
+    rows = tuple(
+        (shown(r.recipient or "(unknown)"), shown(r.status), shown(r.reply_code), shown(r.kind),
+         shown(r.enhanced_from),
+         "; ".join(filter(None, (r.recipient_from and f"named by {shown(r.recipient_from)}",
+                                 r.recipient_raw and f"Final-Recipient: {shown(r.recipient_raw)}")))
+         or "—")
+        for r in b.per_recipient
+    )
+    return [Table(("Recipient", "Status", "Reply", "Kind", "Code from", "Note"), rows)]
 
 
 def _signatures(report: Report) -> Section | None:

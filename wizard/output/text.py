@@ -6,11 +6,38 @@ import textwrap
 
 from wizard.common.safe_text import sanitize, shorten
 from wizard.model.report import Report
-from wizard.output.sections import Bullets, Code, Item, Para, Table, sections, shown
+from wizard.output.sections import Bullets, Code, Item, Para, Section, Table, sections, shown
 from wizard.output.verdict_view import VerdictView, verdict_view, why_section
 from wizard.verdict import Verdict, judge
 
 WIDTH = 80
+MAX_SOURCES = 50  # rows of an aggregate report's sources table; --json holds them all
+
+
+def aggregate_section(report: Report) -> Section | None:
+    """A DMARC aggregate report's sources by failing volume with their class, then the fix of
+    each failing one (each source's verdict, wizard.verdict.aggregate); text and Markdown
+    both show it. The fixes are a list, not a column, so an 80-column table cuts none."""
+    aggregate = report.aggregate
+    if aggregate is None:
+        return None
+    from wizard.verdict.aggregate import source_verdict
+
+    rows, fixes = [], []
+    for source in aggregate.sources[:MAX_SOURCES]:
+        rows.append((source.ip, shorten(shown(source.ptr), 30), str(source.count), source.dmarc,
+                     source.source_class))
+        fix = source_verdict(source, aggregate.domain).primary_fix
+        if fix is not None and source.dmarc == "fail":
+            fixes.append(f"{source.ip} ({source.count} messages, {source.source_class}): {shown(fix.text)}")
+    blocks: list = [Para(f"{aggregate.messages} messages from {len(aggregate.sources)} sources: "
+                         f"{aggregate.passing} passed DMARC, {aggregate.failing} failed.")]
+    blocks.append(Table(("source", "PTR", "messages", "DMARC", "class"), tuple(rows)))
+    if len(aggregate.sources) > MAX_SOURCES:
+        blocks.append(Para(f"{len(aggregate.sources) - MAX_SOURCES} more sources in --json."))
+    if fixes:
+        blocks += [Para("What to do, by failing volume:"), Bullets(tuple(fixes))]
+    return Section("Sources by failing volume", tuple(blocks))
 
 
 def text_table(table: Table, width: int | None = None) -> list[str]:
@@ -97,7 +124,9 @@ def render_text(report: Report, verdict: Verdict | None = None, verbose: bool = 
     view = verdict_view(report, verdict)
     lines: list[str] = verdict_block(view)
     why = why_section(view)
-    for section in ([why] if why else []) + sections(report, verdict=verdict, verbose=verbose):
+    sources = aggregate_section(report)
+    for section in ([why] if why else []) + ([sources] if sources else []) + sections(
+            report, verdict=verdict, verbose=verbose):
         lines += ["", section.title.upper(), "=" * len(section.title)]
         for block in section.blocks:
             if isinstance(block, Para):
@@ -118,7 +147,8 @@ def render_text(report: Report, verdict: Verdict | None = None, verbose: bool = 
                 for ev in block.evidence:
                     lines += _wrap(shown(shorten(ev, 300)), "    > ", "      ")
                 for fix in block.fixes:
-                    lines += _wrap(f"fix: {shown(fix.purpose)}", "    ", "      ")
+                    label = "check" if fix.kind == "check" else "fix"  # a lookup changes nothing
+                    lines += _wrap(f"{label}: {shown(fix.purpose)}", "    ", "      ")
                     # A record is published, not run: it gets no `$` prompt.
                     lines.append(("      " if fix.kind == "record" else "      $ ") + shown(fix.line))
                 lines.append("")

@@ -86,6 +86,10 @@ async def analyze(
     evidence = classify(request.raw)
     if evidence.kind == "domain":
         return await _domain(request, evidence.text.strip(), (), resolvers, on_progress)
+    if evidence.kind == "dmarc_aggregate":
+        from wizard.pipeline.aggregate import analyze_aggregate
+
+        return await analyze_aggregate(evidence, request, resolvers=resolvers)
     return await _analyze_evidence(evidence, request, resolvers=resolvers, on_progress=on_progress,
                                    body_digests=body_digests)
 

@@ -23,18 +23,30 @@ import email.message
 import email.policy
 import re
 
+from msgspec import structs
+
+from wizard.common.lazy_re import lazy
 from wizard.common.safe_text import decode
+from wizard.model.bounce import SesNotice
 from wizard.model.findings import Cap
 from wizard.receiver.bounce_types import Bounce, BounceAnalysis, RecipientStatus
 from wizard.receiver.dsn import (
+    MAX_MULTIPARTS,
     Collected,
     collect,
+    collect_unparsed,
     dsn_split,
     fields_from_text,
     is_auth_failure,
     strip_type,
 )
-from wizard.receiver.findings import auto_reply_finding, bounce_findings, report_finding
+from wizard.receiver.findings import (
+    auto_reply_finding,
+    bounce_findings,
+    report_finding,
+    ses_finding,
+    several_notifications,
+)
 from wizard.receiver.layouts import (
     ADDR_RE,
     DELAY_WORDS,
@@ -44,8 +56,10 @@ from wizard.receiver.layouts import (
     recipients_from_text,
     remote_host,
     stage_of,
+    subject_code,
 )
 from wizard.receiver.providers import REPLY_TAGS, identify
+from wizard.receiver.recipients import not_recipients, recover, segments, target_kind
 from wizard.receiver.reply import (
     ENH_ALONE,
     MAX_SCAN,
@@ -55,6 +69,7 @@ from wizard.receiver.reply import (
     replies_in,
     to_lf,
 )
+from wizard.receiver.ses import ses_notification
 from wizard.receiver.signs import (
     AUTO_REPLY_SUBJECT,
     BOUNCE_SENDER,
@@ -69,6 +84,13 @@ from wizard.receiver.signs import (
 from wizard.receiver.status_codes import explain_code, is_valid_code, specificity, split_code
 
 MAX_RECIPIENTS = 500  # per-recipient blocks of one DSN
+MAX_HEADER = 100_000  # bytes of the returned message's header block read for its addresses
+MAX_NOTIFICATIONS = 20  # bounces of one mbox read, each on its own (DSN-21)
+
+# mbox: a "From " line after an empty line starts the next message (RFC 4155).
+_MBOX_FROM = lazy(rb"\n\r?\n(From [^\n]*\n)")
+_HEADER_END = lazy(rb"\r?\n\r?\n")
+_MULTIPART = lazy(rb"^content-type:[ \t]*multipart/", re.I | re.M)
 
 
 def analyze_bounce(raw: bytes) -> BounceAnalysis | None:
@@ -90,16 +112,94 @@ def _analyze(raw: bytes) -> BounceAnalysis | None:
     if len(raw) > MAX_INPUT:
         caps.append(Cap("bytes of input parsed", MAX_INPUT, len(raw)))
     raw = prepare(raw)
+    pieces = _mbox_messages(raw)
+    if len(pieces) > MAX_NOTIFICATIONS:
+        caps.append(Cap("messages of the mbox read", MAX_NOTIFICATIONS, len(pieces)))
+        pieces = pieces[:MAX_NOTIFICATIONS]
+    analyses = [a for a in (_analyze_one(p, caps if i == 0 else []) for i, p in enumerate(pieces))
+                if a is not None]
+    if len(analyses) < 2:
+        return analyses[0] if analyses else None
+    return _several(analyses)
+
+
+def _mbox_messages(raw: bytes) -> list[bytes]:
+    """The messages of an mbox, or of DSNs written one after another (DSN-21); a file that is
+    neither is one message."""
+    if not raw.startswith(b"From "):
+        return _concatenated(raw)
+    # A body line "From …" after an empty line is text unless a header block follows it.
+    starts = [0] + [m.start(1) for m in _MBOX_FROM.finditer(raw)
+                    if starts_with_header(raw[m.end(1):m.end(1) + 1000])]
+    return [raw[a:b] for a, b in zip(starts, starts[1:] + [len(raw)])]
+
+
+def _concatenated(raw: bytes) -> list[bytes]:
+    """A multipart message followed, after its closing boundary, by a whole second message
+    (rfc3464-28: two DSNs in one file): both. Anything else after the boundary is the
+    epilogue (RFC 2046 §5.1.1), which mail systems leave empty."""
+    end = _HEADER_END.search(raw)
+    head = email.message_from_bytes(raw[: end.end()] if end else raw, policy=email.policy.compat32)
+    boundary = head.get_boundary() if head.get_content_maintype() == "multipart" else None
+    if not boundary:
+        return [raw]
+    close = raw.find(b"\n--" + boundary.encode("ascii", "replace") + b"--")
+    if close < 0:
+        return [raw]
+    nl = raw.find(b"\n", close + 1)
+    rest = raw[nl + 1:].lstrip(b"\r\n") if nl >= 0 else b""
+    rest_end = _HEADER_END.search(rest)
+    rest_head = email.message_from_bytes(rest[: rest_end.end()] if rest_end else b"")
+    if not (starts_with_header(rest) and rest_head.get("From") and rest_head.get("Subject")):
+        return [raw]
+    return [raw[: nl + 1], *_concatenated(rest)][:MAX_NOTIFICATIONS + 1]
+
+
+def _several(analyses: list[BounceAnalysis]) -> BounceAnalysis:
+    """DSN-21: one file, several notifications. The first is the headline and carries the
+    others, each read on its own (never merged into the first's status); every one's findings
+    count, as facts of the same file."""
+    first = analyses[0]
+    bounces = [a.bounce for a in analyses]
+    findings = list(first.findings) + [several_notifications(bounces)]
+    seen = {(f.id, f.title, f.detail) for f in findings}
+    for a in analyses[1:]:
+        for f in a.findings:
+            if (f.id, f.title, f.detail) not in seen:
+                seen.add((f.id, f.title, f.detail))
+                findings.append(f)
+    bounce = structs.replace(first.bounce, more_notifications=tuple(bounces[1:]))
+    return BounceAnalysis(bounce, tuple(findings), first.returned_message,
+                          first.returned_headers_only,
+                          tuple(c for a in analyses for c in a.caps))
+
+
+def _analyze_one(raw: bytes, caps: list[Cap]) -> BounceAnalysis | None:
     collected = Collected(caps)
     if not starts_with_header(raw):
         return _analyze_pasted(raw, collected)
-    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    multiparts = sum(1 for _ in _MULTIPART.finditer(raw))
+    if multiparts > MAX_MULTIPARTS:
+        # Deeper MIME nesting than any mail system writes would exhaust stdlib's recursive
+        # parser (and lose the bounce): parse the header block alone and read the body as
+        # text, and say so.
+        caps.append(Cap("MIME multipart parts (the nesting limit; the rest was read as plain text)",
+                        MAX_MULTIPARTS, multiparts))
+        end = re.search(rb"\r?\n\r?\n", raw)
+        msg = email.message_from_bytes(raw[: end.start()] if end else raw, policy=email.policy.compat32)
+        flat: bytes | None = raw[end.end():] if end else b""
+    else:
+        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+        flat = None
     if not any(msg.get(name) for name in MESSAGE_HEADERS):
         # "Diagnostic-Code: smtp; 550 …" or "Status: 5.7.1" pasted on their own: fields of a
         # DSN, not a message.
         return _analyze_pasted(raw, collected)
     header_text = "\n".join(f"{k}: {' '.join(str(v).split())}" for k, v in msg.items())
-    collect(msg, raw, collected)
+    if flat is None:
+        collect(msg, raw, collected)
+    else:
+        collect_unparsed(flat, collected)
     text = collected.text
     if len(text) > MAX_SCAN:
         caps.append(Cap("characters of bounce text scanned", MAX_SCAN, len(text)))
@@ -107,6 +207,17 @@ def _analyze(raw: bytes) -> BounceAnalysis | None:
 
     if collected.report_type == "feedback-report":
         return _not_a_bounce(msg, collected, "ARF feedback report")
+    ses = ses_notification(msg, text) if collected.dsn_blocks is None else None
+    if ses is not None:
+        notice, collected.dsn_blocks = ses
+        # The receiver's words are the diagnostic codes; the rest of the JSON (the original's
+        # headers, SES's own ids) would only mislead the text patterns.
+        collected.text = "\n".join(v for block in collected.dsn_blocks for k, v in block
+                                   if k == "Diagnostic-Code")
+        layout = f"Amazon SES notification ({notice.notification_type.lower()}, JSON)"
+        if notice.notification_type == "Complaint":
+            return _not_a_bounce(msg, collected, layout, ses=notice)
+        return _build(msg, collected, header_text, layout=layout, ses=notice)
     subject = header(msg, "Subject") or ""
     auto = (header(msg, "Auto-Submitted") or "").lower()
     sender = (header(msg, "From") or "") + " " + (header(msg, "Return-Path") or "")
@@ -157,10 +268,15 @@ def _choose_status(
     MTA's Status, which beats a code merely mentioned in text; then the code the Status
     agrees with, the most frequent, the first."""
     cands: list[tuple[str, str, int]] = []
-    cands += [(r.enhanced, "reply", pos) for pos, r in replies if r.enhanced]
+    # In a session transcript the commands that succeeded have replies too ("250 2.1.5 Ok"
+    # to RCPT before "451" to DATA): once a reply failed, a success code describes another
+    # command, never this failure (RFC 3463 §2: the class agrees with the reply code).
+    failed = any(r.code >= 400 for _, r in replies)
+    cands += [(r.enhanced, "reply", pos) for pos, r in replies
+              if r.enhanced and not (failed and r.code < 400)]
     if dsn_status:
         cands.append((dsn_status, "dsn", -1))
-    cands += [(code, "text", pos) for pos, code in loose]
+    cands += [(code, "text", pos) for pos, code in loose if not (failed and code[0] == "2")]
     if not cands:
         return None, None
     counts: dict[str, int] = {}
@@ -215,7 +331,7 @@ def _kind(action: str | None, status: str | None, reply_code: int | None, *,
 
 
 def _build(msg: email.message.Message | None, collected: Collected, header_text: str,
-           layout: str | None = None) -> BounceAnalysis:
+           layout: str | None = None, ses: SesNotice | None = None) -> BounceAnalysis:
     text = collected.text
     per_message: dict[str, str] = {}
     rcpt_dicts: list[dict[str, str]] = []
@@ -231,45 +347,62 @@ def _build(msg: email.message.Message | None, collected: Collected, header_text:
     text_loose = loose_codes(text, text_replies)
     reporting_mta = strip_type(per_message.get("reporting-mta"))
     statuses: list[RecipientStatus] = []
-    exclude = set()
-    if msg is not None:
-        # Addresses of the bounce itself (its author and its addressee, the original sender).
-        for name in ("From", "To", "Return-Path", "Delivered-To"):
-            exclude |= {a.lower() for a in ADDR_RE.findall(header(msg, name) or "")}
+    returned = _returned_headers(collected)
+    exclude = not_recipients(msg, text, returned)
+    failed_header = ADDR_RE.findall(header(msg, "X-Failed-Recipients") or "") if msg is not None else []
 
     if len(rcpt_dicts) > MAX_RECIPIENTS:
         collected.caps.append(Cap("recipients of the DSN examined", MAX_RECIPIENTS, len(rcpt_dicts)))
         rcpt_dicts = rcpt_dicts[:MAX_RECIPIENTS]
     if rcpt_dicts:
         addrs = [strip_type(f.get("final-recipient")) or "" for f in rcpt_dicts]
-        segments = _segments(text, [a for a in addrs if a])
+        parts = segments(text, [a for a in addrs if a])
+        returned_to = ADDR_RE.findall(" ".join(
+            header(returned, n) or "" for n in ("To", "Delivered-To"))) if returned is not None else []
         for fields, addr in zip(rcpt_dicts, addrs):
             # Without a Diagnostic-Code the human-readable part is the fallback: the part of
             # it about this recipient when it names several.
-            seg = segments.get(addr.lower(), "")
+            seg = parts.get(addr.lower(), "")
             seg_replies = replies_in(seg) if seg else []
             fallback = (seg_replies, loose_codes(seg, seg_replies)) if seg_replies else \
                 (text_replies, text_loose)
-            statuses.append(_recipient_from_dsn(fields, text_replies, fallback))
+            status_of = _recipient_from_dsn(fields, text_replies, fallback)
+            target = target_kind(status_of.recipient) if status_of.recipient else None
+            if target is not None:
+                # DSN-19: a program, file, host or route, not the mailbox that bounced.
+                found = recover(status_of.recipient, target, status_of.original_recipient,
+                                failed_header, text, returned_to)
+                status_of = structs.replace(
+                    status_of, recipient=found[0] if found else "",
+                    recipient_raw=status_of.recipient, recipient_target=target,
+                    recipient_from=found[1] if found else None)
+            statuses.append(status_of)
     else:
-        failed = []
-        if msg is not None and msg.get("X-Failed-Recipients"):
-            failed = ADDR_RE.findall(header(msg, "X-Failed-Recipients") or "")
-        if not failed:
-            failed = recipients_from_text(text, exclude)
+        from_text = recipients_from_text(text, exclude)
+        failed = list(failed_header or from_text)
+        # X-Failed-Recipients and the text may disagree (an alias expanded, an address
+        # rewritten): both are shown, the header's first.
+        failed += [a for a in from_text if failed_header and a.lower() not in
+                   {f.lower() for f in failed}]
+        disagree = len(failed) > len(failed_header) > 0
         if len(failed) > MAX_RECIPIENTS:
             collected.caps.append(Cap("failed addresses examined", MAX_RECIPIENTS, len(failed)))
             failed = failed[:MAX_RECIPIENTS]
-        segments = _segments(text, failed)
+        parts = segments(text, failed)
+        inferred = None if text_replies or text_loose or msg is None else \
+            subject_code(header(msg, "Subject") or "")
         for addr in failed or [""]:
             # Each failed address with its own reply when the NDR lists them one by one
             # (qmail, Exim); otherwise the reply found anywhere in the text.
-            seg = segments.get(addr.lower(), "")
+            seg = parts.get(addr.lower(), "")
             seg_replies = replies_in(seg) if seg else []
             seg_loose = loose_codes(seg, seg_replies) if seg else []
             if not seg_replies and not seg_loose:
                 seg_replies, seg_loose = text_replies, text_loose
             status, origin = _choose_status(seg_replies, None, seg_loose)
+            if status is None and inferred is not None:
+                # DSN-20: no DSN part, reply or code anywhere; the Subject names the reason.
+                status, origin = inferred, "subject"
             reply = pick_reply(seg_replies, status)
             kind = _kind(None, status, reply.code if reply else None,
                          retrying=msg is None or bool(DELAY_WORDS.search(text + header_text)))
@@ -279,6 +412,9 @@ def _build(msg: email.message.Message | None, collected: Collected, header_text:
                 dsn_status=None, enhanced_from=origin, reply_code=reply.code if reply else None,
                 reply_text=reply.text if reply else None, action=None, diagnostic_code=None,
                 remote_mta=None, last_attempt_date=None, will_retry_until=None,
+                # Said only when the header and the text disagree (both are listed).
+                recipient_from=None if not disagree else
+                "X-Failed-Recipients" if addr in failed_header else "the notification text",
             ))
 
     # The headline is the worst outcome, and its first recipient (a DSN may report one
@@ -319,24 +455,22 @@ def _build(msg: email.message.Message | None, collected: Collected, header_text:
         last_attempt_date=first.last_attempt_date,
         per_recipient=tuple(statuses),
         report_type=collected.report_type,
+        ses=ses,
     )
     findings = bounce_findings(bounce, text, stage_evidence, identified, collected)
+    if ses is not None:
+        findings.insert(0, ses_finding(ses, bounce.per_recipient))
     return BounceAnalysis(bounce, tuple(findings), collected.returned,
                           collected.returned_headers_only, tuple(collected.caps))
 
 
-def _segments(text: str, addresses: list[str]) -> dict[str, str]:
-    """For NDRs listing several failed addresses, the text from each address's first
-    mention to the next one's."""
-    if len(addresses) < 2:
-        return {}
-    lower = text.lower()
-    starts = sorted((lower.find(a.lower()), a.lower()) for a in addresses if a.lower() in lower)
-    out: dict[str, str] = {}
-    for i, (start, addr) in enumerate(starts):
-        end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
-        out[addr] = text[start:end]
-    return out
+def _returned_headers(collected: Collected) -> email.message.Message | None:
+    """The returned message's header block, parsed: who sent it is not who bounced."""
+    if not collected.returned:
+        return None
+    end = re.search(rb"\r?\n\r?\n", collected.returned)
+    head = collected.returned[: end.start()] if end else collected.returned
+    return email.message_from_bytes(head[:MAX_HEADER], policy=email.policy.compat32)
 
 
 def _recipient_from_dsn(
@@ -388,9 +522,15 @@ def _recipient_from_dsn(
     )
 
 
-def _not_a_bounce(msg: email.message.Message, collected: Collected, layout: str) -> BounceAnalysis:
+def _not_a_bounce(msg: email.message.Message, collected: Collected, layout: str,
+                  ses: SesNotice | None = None) -> BounceAnalysis:
     recipients: tuple[str, ...] = ()
-    if collected.arf_fields is not None:
+    if ses is not None:
+        # An SES complaint: the recipients who marked the message as spam, nothing failed.
+        _, blocks = dsn_split(collected.dsn_blocks or [])
+        recipients = tuple(strip_type(f.get("final-recipient")) or "" for f in blocks)
+        finding = ses_finding(ses, ())
+    elif collected.arf_fields is not None:
         if is_auth_failure(collected.arf_fields):
             layout = "ARF auth-failure report (RFC 6591)"
         rcpt = [strip_type(v) or v for k, v in collected.arf_fields
@@ -408,7 +548,7 @@ def _not_a_bounce(msg: email.message.Message, collected: Collected, layout: str)
         enhanced_from=None, recipients=recipients, reporting_mta=None, remote_mta=None,
         diagnostic_code=None, action=None, stage=None, provider=None, reply_text=None,
         explanation=None, arrival_date=None, last_attempt_date=None, per_recipient=(),
-        report_type=collected.report_type,
+        report_type=collected.report_type, ses=ses,
     )
     return BounceAnalysis(bounce, (finding,), collected.returned,
                           collected.returned_headers_only, tuple(collected.caps))

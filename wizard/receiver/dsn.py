@@ -25,6 +25,9 @@ from wizard.receiver.reply import to_lf
 from wizard.receiver.signs import header, rx
 
 MAX_PARTS = 200  # MIME parts looked at: a MIME bomb must not stall us
+# Multipart parts parsed with stdlib email, whose parser recurses once per nesting level:
+# ~1,000 levels exhaust Python's stack. Real bounces nest a handful.
+MAX_MULTIPARTS = 100
 
 # The line a plain-text NDR puts before the original it quotes.
 _SEPARATOR = (
@@ -94,6 +97,26 @@ def collect(msg: email.message.Message, raw: bytes, collected: Collected) -> Non
         if m and not msg.is_multipart() and collected.returned is None:
             collected.returned, collected.returned_headers_only = _returned_after_separator(msg, raw)
     collected.text = "\n".join(kept)
+
+
+def collect_unparsed(body: bytes, collected: Collected) -> None:
+    """The notification read from a body whose MIME structure is not parsed (nested beyond
+    MAX_MULTIPARTS): its text, and the DSN fields in it, without the returned message."""
+    text = to_lf(decode(body))
+    m = _RETURNED_SEPARATOR.search(text)
+    collected.text = text[: m.start()] if m else text
+    per_message: list[list[tuple[str, str]]] = []
+    blocks: list[list[tuple[str, str]]] = []
+    for chunk in re.split(r"\n[ \t]*\n", collected.text):
+        fields = fields_from_text(chunk)
+        names = {k.lower() for k, _ in fields}
+        if "final-recipient" in names:
+            blocks.append(fields)
+        elif "reporting-mta" in names and not per_message:
+            per_message.append(fields)
+    if blocks:
+        collected.dsn_blocks = per_message + blocks
+        collected.report_type = "delivery-status"
 
 
 def _returned_after_separator(msg: email.message.Message, raw: bytes) -> tuple[bytes | None, bool]:

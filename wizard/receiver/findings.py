@@ -18,8 +18,9 @@ from wizard.common.safe_text import shorten
 from wizard.dkim import tags as dkim_said
 from wizard.dmarc import findings as dmarc_said
 from wizard.input.classify import auto_reply, feedback_report, partly_examined
+from wizard.model.bounce import SesNotice
 from wizard.model.findings import Finding, FixCommand, Severity
-from wizard.receiver.bounce_types import Bounce
+from wizard.receiver.bounce_types import Bounce, RecipientStatus
 from wizard.receiver.dsn import Collected, is_auth_failure
 from wizard.receiver.layouts import STAGE_MEANING
 from wizard.receiver.providers import GMAIL, YAHOO, Provider
@@ -256,9 +257,81 @@ def bounce_findings(bounce: Bounce, text: str, stage_evidence: str | None,
             "them." + (" Only headers were returned, so the body hash cannot be checked "
                        "(EVID-04)." if collected.returned_headers_only else ""),
         ))
+    out += _recipient_findings(bounce)
     for cap in collected.caps:
         out.append(partly_examined(cap))
     return out
+
+
+_TARGET_WORDS = {"program": "a pipe to a program", "file": "a file", "host": "a host, no mailbox",
+                 "route": "a source route (RFC 5321 §4.1.2, obsolete)", "other": "no mailbox"}
+
+
+def _recipient_findings(bounce: Bounce) -> list[Finding]:
+    """DSN-19, DSN-20, DSN-22: who bounced when the notification does not say it plainly."""
+    out: list[Finding] = []
+    targets = [s for s in bounce.per_recipient if s.recipient_raw]
+    if targets:
+        out.append(Finding(
+            "DSN-19", Severity.INFO, "Final-Recipient names no mailbox",
+            "The DSN's Final-Recipient is a delivery target, not an address (RFC 3464 §2.3.2); "
+            "the recipient was recovered from the fields or text named here.",
+            tuple(f"Final-Recipient: {s.recipient_raw} ({_TARGET_WORDS[s.recipient_target or 'other']})"
+                  f" → {s.recipient or 'not recovered'}"
+                  + (f" (from {s.recipient_from})" if s.recipient_from else "")
+                  for s in targets[:10]),
+        ))
+    inferred = [s for s in bounce.per_recipient if s.enhanced_from == "subject"]
+    if inferred:
+        out.append(Finding(
+            "DSN-20", Severity.INFO, f"Status {inferred[0].status} inferred from the Subject only",
+            "The notification gives no DSN part, SMTP reply or code; the Subject names the reason, "
+            "so the code is inferred (low confidence).",
+        ))
+    if len(bounce.per_recipient) > 1:
+        out.append(Finding(
+            "DSN-22", Severity.INFO, f"{len(bounce.per_recipient)} recipients, each with its own status",
+            "Each recipient's reason and code are read from its own part of the notification.",
+            tuple(f"{s.recipient or '(unknown)'}: {s.status or s.reply_code or 'no code'} {s.kind}"
+                  + (f" (named by {s.recipient_from})" if s.recipient_from else "")
+                  for s in bounce.per_recipient[:20]),
+        ))
+    return out
+
+
+def ses_finding(notice: SesNotice, statuses: tuple[RecipientStatus, ...]) -> Finding:
+    """DSN-18: an Amazon SES notification read from its JSON."""
+    kind = notice.notification_type
+    sub = "/".join(filter(None, (notice.bounce_type, notice.bounce_subtype)))
+    if kind == "Complaint":
+        title = "Amazon SES complaint: a recipient reported the message, not a bounce"
+        detail = (f"The recipient's mailbox provider sent a complaint "
+                  f"({notice.complaint_type or 'type not given'}) through SES; nothing failed. "
+                  "Stop mailing the address and check the complaint rate (PROV-06).")
+    elif kind == "Delivery":
+        title = "Amazon SES delivery notice: the message was delivered"
+        detail = "SES reports the receiving server accepted the message."
+    else:
+        title = f"Amazon SES bounce notification ({sub or 'type not given'})"
+        detail = "Read from the notification's JSON: each recipient's status and diagnostic code."
+        if notice.bounce_subtype in ("Suppressed", "OnAccountSuppressionList"):
+            detail += (" SES did not try to deliver: the address is on a suppression list "
+                       "after an earlier bounce or complaint.")
+    evidence = tuple(f"{s.recipient}: {s.status or '—'} {s.diagnostic_code or ''}".strip()
+                     for s in statuses[:10])
+    if notice.source:
+        evidence += (f"mail.source: {notice.source}",)
+    return Finding("DSN-18", Severity.INFO, title, detail, evidence)
+
+
+def several_notifications(bounces: list[Bounce]) -> Finding:
+    """DSN-21: one file, several notifications, each read on its own."""
+    return Finding(
+        "DSN-21", Severity.INFO, f"File holds {len(bounces)} notifications",
+        "Each is reported on its own; the first is the headline.",
+        tuple(f"#{n}: {b.kind} {b.status or b.reply_code or 'no code'} "
+              f"{', '.join(b.recipients[:3]) or '(no recipient)'}" for n, b in enumerate(bounces, 1)),
+    )
 
 
 def report_finding(arf_fields: list[tuple[str, str]]) -> Finding:

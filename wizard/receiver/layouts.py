@@ -143,14 +143,27 @@ NDR_PHRASES = rx(
 )
 
 
+# A line that offers help names a help desk, not a recipient ("Questions? Contact
+# support@isp.example").
+_HELP_LINE = rx(r"\b(?:contact|help|support|questions?|assistance|administrator|abuse|write to"
+                r"|send (?:an? )?(?:e-?mail|message) to)\b")
+
+
 def recipients_from_text(text: str, exclude: set[str]) -> list[str]:
     """The failed addresses a text NDR names, by the strongest kind of line that names any."""
     found: list[tuple[int, int, str]] = []
+    last = len(_RCPT_LINES) - 1
     for rank, pattern in enumerate(_RCPT_LINES):
         for m in pattern.finditer(text):
             addr = m.group(1).strip(".")
-            if addr.lower() not in exclude:
+            if addr.lower() in exclude:
+                continue
+            if rank == last:
+                if _near_help(text, m.start(), m.end()):
+                    continue
                 found.append((rank, m.start(), addr))
+                break  # a bare address is a weak clue: only the first is taken
+            found.append((rank, m.start(), addr))
     if not found:
         return []
     best = min(r for r, _, _ in found)
@@ -160,6 +173,16 @@ def recipients_from_text(text: str, exclude: set[str]) -> list[str]:
             out.append(addr)
     # A bare address anywhere is a weak clue: trust only the first one.
     return out[:1] if best == len(_RCPT_LINES) - 1 else out
+
+
+def _near_help(text: str, start: int, end: int) -> bool:
+    """The words around an address on its line (at most 200 characters either side, so many
+    addresses on one long line cost no more than the line) offer help."""
+    lo = max(0, start - 200)
+    lo = max(lo, text.rfind("\n", lo, start) + 1)
+    hi = min(len(text), end + 200)
+    nl = text.find("\n", end, hi)
+    return bool(_HELP_LINE.search(text, lo, hi if nl < 0 else nl))
 
 
 URL = lazy(r"https?://[^\s'\"<>)\]]+", re.I)
@@ -176,3 +199,23 @@ def remote_host(text: str) -> str | None:
         return None
     return m.group(1) or m.group(2)
 
+
+
+# DSN-20: Sendmail-family subjects that name the reason, and the code each implies
+# (X.1.1 bad mailbox, X.1.2 bad host, X.4.7 delivery time expired). The class is the
+# subject's own: "Warning: could not send message for past N hours" is still being retried.
+_SUBJECT_REASONS = (
+    (rx(r"^(?:Returned mail|Undeliverable|Undelivered Mail)\b.*\bUser unknown"), "5.1.1"),
+    (rx(r"^(?:Returned mail|Undeliverable|Undelivered Mail)\b.*\bHost unknown"), "5.1.2"),
+    (rx(r"^Returned mail\b.*\bCannot send message for \d{1,4} days?"), "5.4.7"),
+    (rx(r"^Warning: could not send message for past \d{1,4} (?:hours?|days?)"), "4.4.7"),
+)
+
+
+def subject_code(subject: str) -> str | None:
+    """The enhanced code a bounce's Subject implies, when it names a reason (low confidence:
+    used only when the notification gives no code of its own)."""
+    for pattern, code in _SUBJECT_REASONS:
+        if pattern.search(subject):
+            return code
+    return None

@@ -29,6 +29,7 @@ BOUNCE_SUBJECT = rx(
     r"|returned mail|non[- ]?delivery|delivery failed|could not be delivered|\bbounce|NDN\b|NDR\b"
     r"|DELIVERY FAILURE|Mail System Error|Unzustellbar|Benachrichtung"
 )
+SES_SENDER = rx(r"@sns\.amazonaws\.com\b")
 BOUNCE_SENDER = rx(r"mailer-daemon|postmaster|mail delivery|MAILER_DAEMON|Mail Administrator")
 AUTO_REPLY_SUBJECT = rx(
     r"^(?:auto(?:matic)?[- ]?reply|out of (?:the )?office|away|vacation|abwesen|autoresponse|Auto:)"
@@ -86,8 +87,11 @@ def plainly_not_a_bounce(raw: bytes) -> bool:
         return False
     if head.get_content_maintype() in ("multipart", "message"):
         return False
-    if any(head.get(name) is not None for name in ("Auto-Submitted", "X-Autoreply", "X-Failed-Recipients")):
+    if any(head.get(name) is not None for name in ("Auto-Submitted", "X-Autoreply", "X-Failed-Recipients",
+                                                   "x-amz-sns-message-id")):
         return False
+    if SES_SENDER.search(header(head, "From") or ""):
+        return False  # an Amazon SES notification: JSON in a plain message (DSN-18)
     subject = header(head, "Subject") or ""
     sender = (header(head, "From") or "") + " " + (header(head, "Return-Path") or "")
     return not (BOUNCE_SENDER.search(sender) or BOUNCE_SUBJECT.search(subject)

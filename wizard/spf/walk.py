@@ -459,7 +459,8 @@ async def spf_tree(domain: str, lookup: Lookup, *, ip: str | None = None,
     if walk.total <= LOOKUP_LIMIT and root.record:
         walk.findings.append(finding(
             "SPF-05", Severity.INFO, f"{walk.total} of {LOOKUP_LIMIT} DNS lookups used",
-            f"Evaluating the record of {domain} for an IP it does not list costs {walk.total} "
+            f"Evaluating the whole record of {domain} (every include followed, as for an IP that "
+            f"matches none of its terms) costs {walk.total} "
             f"DNS-querying terms and {walk.voids} void lookups (limits {LOOKUP_LIMIT} and "
             f"{VOID_LIMIT}).", [root.record], about=domain))
     return SpfTree(domain, root, walk.total, walk.voids, walk.hint,

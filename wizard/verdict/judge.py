@@ -33,6 +33,10 @@ _OFFLINE = ("no DNS lookups were made (offline): the DKIM key, SPF and DMARC rec
 
 
 def judge(report: Any) -> Verdict:
+    if getattr(report, "aggregate", None) is not None:
+        from wizard.verdict.aggregate import judge_aggregate  # a report of reports: its own rules
+
+        return judge_aggregate(report)
     bounce = getattr(report, "bounce", None)
     if bounce is not None and getattr(bounce, "kind", "") != "not_a_bounce":
         verdict = _judge_bounce(report)

@@ -44,7 +44,7 @@ ADVICE: dict[str, Advice] = {
         "the recipient's Proofpoint administrator",
         "Exempt DKIM-signed mail (or this sender) from URL Defense rewriting and subject "
         "tagging, or have DKIM verified before the rewrite (the stored copy then fails "
-        "re-verification by design, EVID-05).",
+        "re-verification by design: it is not the message as delivered).",
         "Check the receiver's Authentication-Results on a new message: dkim=pass before the "
         "rewrite means delivery was never affected."),
     "CAUSE-04": Advice(
@@ -249,7 +249,7 @@ NOT_THE_CAUSE: dict[str, Reason] = {
         "SPF fails for {ip}, but the aligned DKIM signature passes, so DMARC passes; authorise "
         "{ip} only if it is one of {spf_domain}'s own servers", True),
     "SPF-13@forwarded": Reason(
-        "forwarding breaks SPF (SPF-15): {ip} is {via}'s server, not {spf_domain}'s; only the "
+        "forwarding breaks SPF: {ip} is {via}'s server, not {spf_domain}'s; only the "
         "author's DKIM signature can carry DMARC through it", True),
     "SPF@dkim": Reason(
         "{title}: DMARC passes on the aligned DKIM signature, so this message does not depend "
@@ -264,7 +264,7 @@ NOT_THE_CAUSE: dict[str, Reason] = {
         "t=y (testing) asks receivers not to treat the key differently; the signature verifies",
         False),
     "CANON-13": Reason(
-        "no header needs to have changed: the published key is not the signing key (DKIM-KEY-14)",
+        "no header needs to have changed: the published key is not the signing key",
         True),
     "DKIM-SIG-01": Reason(
         "DMARC passes on SPF alone; unsigned mail fails once forwarded, and Gmail and Yahoo "

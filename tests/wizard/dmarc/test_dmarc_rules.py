@@ -127,3 +127,11 @@ async def test_from_that_does_not_parse_is_never_looked_up():
 ])
 def test_well_formed_mailbox_lists_still_read(header, addresses):
     assert mailbox_addresses(header) == addresses
+
+
+def test_from_with_thousands_of_nested_comments_is_refused_not_a_crash():
+    # getaddresses recurses per nested comment: 5,000 of them raised RecursionError (fuzz)
+    domain, findings = from_domain_of("(" * 5000 + "alice@example.test")
+    assert domain is None and findings[0].title == "From header does not parse"
+    assert mailbox_addresses("Alice (home (office)) <alice@example.test>") == [
+        "alice@example.test"]

@@ -5,6 +5,7 @@ import it alike and neither imports the other to learn what the panes are.
 """
 from __future__ import annotations
 
+from tui.widgets.panes.aggregate import AggregatePane
 from tui.widgets.panes.base import Pane, TablePane
 from tui.widgets.panes.body import BodyPane
 from tui.widgets.panes.bounce import BouncePane
@@ -17,7 +18,8 @@ from tui.widgets.panes.raw import RawPane
 from tui.widgets.panes.summary import SummaryPane
 from tui.widgets.panes.verify import VerifyPane
 
-# (key, tab title, pane class) in tab order: digit n (0 for the tenth) shows the n-th pane.
+# (key, tab title, pane class) in tab order: digit n (0 for the tenth) shows the n-th pane;
+# the DMARC aggregate report's Sources come last, reached with ] and [ (no digit is left).
 PANES: tuple[tuple[str, str, type], ...] = (
     ("summary", "Summary", SummaryPane),
     ("dkim", "DKIM", DkimPane),
@@ -29,6 +31,7 @@ PANES: tuple[tuple[str, str, type], ...] = (
     ("hops", "Hops", HopsPane),
     ("fix", "Fix", FixPane),
     ("raw", "Raw", RawPane),
+    ("sources", "Sources", AggregatePane),
 )
 
 __all__ = ["PANES", "Pane", "TablePane"]

@@ -126,6 +126,24 @@ class TablePane(Vertical):
         else:
             self.query_one(".detail-body", Static).update(self.empty())
 
+    @property
+    def items(self) -> list:
+        """The item of each row, top to bottom, as `rows` gave them."""
+        return getattr(self, "_items", [])
+
+    def current(self) -> object | None:
+        """The item of the row under the cursor (None when the table is empty)."""
+        row = self.query_one(DataTable).cursor_row
+        return self.items[row] if 0 <= row < len(self.items) else None
+
+    def rows_where(self, test) -> list[int]:
+        """The rows whose item passes `test`, top to bottom."""
+        return [row for row, item in enumerate(self.items) if test(item)]
+
+    def select_row(self, row: int) -> None:
+        """Put the cursor on `row` (its detail shows below) and scroll it into view."""
+        self.query_one(DataTable).move_cursor(row=row, scroll=True)
+
     def _show(self, row: int) -> None:
         if 0 <= row < len(getattr(self, "_items", ())):
             self.query_one(".detail-body", Static).update(self.detail(self._items[row]))

@@ -63,8 +63,22 @@ class BouncePane(Pane):
             if bounce.explanation is not None:
                 parts.append(safe.text(bounce.explanation.plain))
                 parts += [safe.line("  • ", c) for c in bounce.explanation.causes]
+            parts += _recipient_lines(bounce)
             if bounce.reply_text:
                 parts += [safe.label("[b]The receiver said[/b]"), safe.text(bounce.reply_text, "italic")]
+            total = 1 + len(bounce.more_notifications)
+            for n, more in enumerate(bounce.more_notifications, 2):
+                # DSN-21: each further notification of the file on its own, never merged.
+                more_code = f"{more.reply_code or ''} {more.status or ''}".strip() or "no code"
+                parts += [safe.line(safe.label(f"[b reverse] Notification {n} of {total} [/]  "),
+                                    (more.layout, "dim")),
+                          safe.line(safe.label("[b]Code [/b]"), (more_code, "bold"),
+                                    safe.label("  [b]kind [/b]"), more.kind,
+                                    safe.label("  [b]recipients [/b]"),
+                                    safe.text(", ".join(more.recipients) or "?", one_line=True, limit=50)),
+                          *_recipient_lines(more)]
+                if more.reply_text:
+                    parts.append(safe.text(more.reply_text, "italic", one_line=True, limit=VALUE_LIMIT))
             parts += [safe.label("[b]All fields[/b]"), data_view(bounce, indent=1)]
         if report is not None and report.auth_results is not None and (
                 report.auth_results.fields or report.auth_results.received_spf or report.auth_results.original):
@@ -73,6 +87,27 @@ class BouncePane(Pane):
             parts += [safe.label("[b reverse] ARC [/]"), *_arc_lines(report.arc)]
         self.body().update(Content("\n").join(parts) if parts else
                            safe.label("[dim]No bounce and no Authentication-Results in this input.[/dim]"))
+
+
+def _recipient_lines(bounce) -> list[Content]:
+    """One line per recipient when there are several (DSN-22) or one whose Final-Recipient
+    named no mailbox (DSN-19): address, its own code and kind, cut to fit 80 columns; a
+    program, file or route target on the line below."""
+    rows = bounce.per_recipient
+    if len(rows) < 2 and not any(r.recipient_raw for r in rows):
+        return []
+    out = [safe.label(f"[b]Recipients[/b] [dim]({len(rows)}, each with its own status)[/dim]")]
+    for r in rows:
+        code = f"{r.reply_code or ''} {r.status or ''}".strip() or "no code"
+        note = " (inferred from the Subject)" if r.enhanced_from == "subject" else ""
+        out.append(safe.line("  ", safe.text(r.recipient or "(not recovered)", "bold", one_line=True, limit=44),
+                             "  ", (code, "bold"), f"  {r.kind}", (note, "italic")))
+        if r.recipient_raw:
+            out.append(safe.line("    ", (f"Final-Recipient ({r.recipient_target}): ", "dim"),
+                                 safe.text(r.recipient_raw, one_line=True, limit=48)))
+        if r.recipient_from:
+            out.append(safe.line("    ", (f"named by {r.recipient_from}", "dim")))
+    return out
 
 
 def _result_line(r) -> Content:

@@ -4,29 +4,42 @@ from __future__ import annotations
 from textual.content import Content
 
 from tui import safe
+from tui.dialogs.value import WholeValueOnEnter
 from tui.widgets.panes.base import TablePane
+from tui.widgets.truncate import fit_table
 
 
-class DnsPane(TablePane):
+class DnsPane(WholeValueOnEnter, TablePane):
     columns = ("name", "type", "resolver", "status", "TTL", "ms", "value")
+    # Narrowest first to give way at 80 columns: the value (enter shows it whole), then the
+    # name down to what tells selectors apart, then the resolver label.
+    GIVE_WAY = ((6, 24), (0, 20), (2, 9), (6, 10))
 
     def rows(self):
         report = self.state.report
-        out = []
         from wizard.guide.tree import sorted_answers
 
-        answers = report.dns + (report.returned.dns if report.returned else ()) if report else ()
-        for answer in sorted_answers(answers):
-            status = answer.status.value
+        answers = sorted_answers(report.dns + (report.returned.dns if report.returned else ())) if report else []
+        cells = []
+        for answer in answers:
             value = " | ".join(answer.values) if answer.values else answer.error
-            out.append((
-                (safe.cell(answer.name, limit=32), safe.cell(answer.rdtype), safe.cell(answer.resolver, limit=16),
-                 safe.cell(status, "green" if answer.status.answered else "red"),
-                 safe.cell("" if answer.ttl is None else answer.ttl), safe.cell(f"{answer.elapsed_ms:.0f}"),
-                 safe.cell(value, limit=48)),
-                answer,
-            ))
-        return out
+            cells.append([
+                (safe.clean(answer.name, one_line=True), ""), (safe.clean(answer.rdtype, one_line=True), ""),
+                (safe.clean(answer.resolver, one_line=True), ""),
+                (answer.status.value, "green" if answer.status.answered else "red"),
+                ("" if answer.ttl is None else str(answer.ttl), ""), (f"{answer.elapsed_ms:.0f}", ""),
+                (safe.clean(value or "", one_line=True), ""),
+            ])
+        # The pane's width less the table's vertical scrollbar (2), counted before it shows.
+        fitted = fit_table(self.columns, cells, (self.size.width or self.app.size.width) - 2, self.GIVE_WAY)
+        return list(zip(fitted, answers, strict=True))
+
+    def on_resize(self) -> None:
+        self.refresh_report()
+
+    def whole_value(self, answer) -> tuple[str, str]:
+        # One record a line, its strings joined as DKIM and SPF read them.
+        return f"{answer.rdtype} {answer.name}", "\n".join(answer.values) or answer.error
 
     def empty(self) -> Content:
         if self.state.report is not None and self.state.report.pending and not self.state.finished:

@@ -7,7 +7,9 @@ from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from tui import safe
+from tui.dialogs.value import WholeValueOnEnter
 from tui.widgets.panes.base import SEVERITY_STYLE, TablePane, inner
+from tui.widgets.truncate import fit_table
 
 RICH_SEVERITY = {"critical": "bold red", "error": "red", "warn": "yellow", "info": "dim"}
 
@@ -21,7 +23,7 @@ def _finding_detail(finding) -> Content:
     if finding.about:
         parts.append(safe.line(safe.label("[dim]About: [/dim]"), finding.about))
     if finding.evidence:
-        parts.append(safe.label("[b]Evidence[/b]"))
+        parts.append(safe.label("[b]Evidence [/b][dim](e shows it in the input or the DNS pane)[/dim]"))
         parts.extend(safe.text(e, "italic") for e in finding.evidence)
     for fix in finding.fixes:
         from tui.widgets.fix import fix_text
@@ -31,7 +33,7 @@ def _finding_detail(finding) -> Content:
     return Content("\n").join(parts)
 
 
-class SummaryPane(TablePane):
+class SummaryPane(WholeValueOnEnter, TablePane):
     columns = ("severity", "id", "finding")
 
     def compose(self) -> ComposeResult:
@@ -67,11 +69,25 @@ class SummaryPane(TablePane):
         report = self.state.report
         if report is None:
             return []
-        return [
-            ((safe.cell(f.severity.value, RICH_SEVERITY[f.severity.value]),
-              safe.cell(f.id), safe.cell(f.title)), f)
-            for f in ordered(report.all_findings)
-        ]
+        findings = ordered(report.all_findings)
+        cells = [[(f.severity.value, RICH_SEVERITY[f.severity.value]), (safe.clean(f.id, one_line=True), ""),
+                  (safe.clean(f.title, one_line=True), "")] for f in findings]
+        # The title gives way (to "…"); the pane's width less the table's scrollbar (2).
+        fitted = fit_table(self.columns, cells, (self.size.width or self.app.size.width) - 2, ((2, 20),))
+        return list(zip(fitted, findings, strict=True))
+
+    def on_resize(self) -> None:
+        self.refresh_report()
+
+    def whole_value(self, finding) -> tuple[str, str]:
+        """Enter on a row: the finding whole (its title is cut to fit the table)."""
+        from tui.widgets.fix import fix_text
+
+        parts = [finding.title, finding.detail]
+        if finding.evidence:
+            parts.append("Evidence:\n" + "\n".join(finding.evidence))
+        parts += [f"Fix: {fix.purpose}\n{fix_text(fix)}" for fix in finding.fixes]
+        return f"{finding.id} ({finding.severity.value})", "\n\n".join(parts)
 
     def detail(self, item) -> Content:
         return _finding_detail(item)

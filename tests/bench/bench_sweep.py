@@ -1,0 +1,120 @@
+"""Benchmark of `mailtriage sweep`, printed as ratios measured in one run (never a unit test).
+
+    python3 tests/bench/bench_sweep.py            # small: 500 messages, memory 1,000 vs 100
+    BENCH_SWEEP_FULL=1 python3 tests/bench/bench_sweep.py   # the issue's 10,000 vs 1,000
+
+A generated Maildir of dkimpy-signed messages (tests/wizard/sweep/sweep_support.py: a pass,
+a footer added after signing, a revoked key, an ESP key behind a CNAME, no signature) is
+swept against the real BIND test server on loopback.
+
+1. Throughput (target ≥ 20×): sweep's messages/s against a loop of dkimpy's `dkimverify`
+   command over the same files (one process per file, as a shell loop runs it; timed on
+   the first LOOP_FILES files). A loop of dkimpy's `dkim.verify()` in one process is
+   printed beside it, for what the library alone costs.
+2. Memory (target ≤ 1.5): the peak RSS of the largest process of the sweep (the parent or
+   a worker) for the big Maildir against the small one.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "wizard" / "sweep")]
+
+from dnsserver import BindServer  # noqa: E402
+from sweep_support import make_maildir  # noqa: E402
+
+FULL = os.environ.get("BENCH_SWEEP_FULL") == "1"
+THROUGHPUT_N = 10_000 if FULL else 500
+MEMORY_N = (10_000, 1_000) if FULL else (1_000, 100)
+LOOP_FILES = 50
+NOW = "2026-11-24T00:00:00"
+
+DKIMVERIFY = """
+import sys, dns.resolver
+r = dns.resolver.Resolver(configure=False)
+r.nameservers = ["127.0.0.1"]; r.port = int(sys.argv[1])
+dns.resolver.default_resolver = r
+sys.argv = ["dkimverify"]
+from dkim.dkimverify import main
+main()
+"""
+
+# Runs a command and prints the largest peak RSS (KiB) among it and its descendants.
+PEAK = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def sweep_argv(box: Path, server: BindServer) -> list[str]:
+    return [sys.executable, "-m", "tui.cli", "sweep", str(box), "--json",
+            "--resolver", server.spec, "--now", NOW]
+
+
+def files_of(box: Path) -> list[Path]:
+    return sorted(p for part in ("cur", "new") for p in (box / part).iterdir())
+
+
+def throughput(server: BindServer, box: Path) -> None:
+    start = time.perf_counter()
+    subprocess.run(sweep_argv(box, server), cwd=ROOT, check=True, capture_output=True)
+    ours = THROUGHPUT_N / (time.perf_counter() - start)
+
+    files = files_of(box)[:LOOP_FILES]
+    start = time.perf_counter()
+    for path in files:
+        subprocess.run([sys.executable, "-c", DKIMVERIFY, str(server.port)],
+                       input=path.read_bytes(), capture_output=True, check=False)
+    loop = len(files) / (time.perf_counter() - start)
+
+    import dns.resolver
+
+    import dkim
+
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers, resolver.port = ["127.0.0.1"], server.port
+    dns.resolver.default_resolver = resolver
+    everything = files_of(box)
+    start = time.perf_counter()
+    for path in everything:
+        try:
+            dkim.verify(path.read_bytes())
+        except dkim.DKIMException:
+            pass
+    library = len(everything) / (time.perf_counter() - start)
+    print(f"throughput, {THROUGHPUT_N} messages, {os.cpu_count()} cores: sweep {ours:.0f} msg/s; "
+          f"dkimverify loop {loop:.1f} msg/s → ratio {ours / loop:.1f} (target ≥ 20)")
+    print(f"  dkim.verify() in one process (DKIM only, no SPF/DMARC): {library:.0f} msg/s "
+          f"→ ratio {ours / library:.2f}")
+
+
+def peak_kib(server: BindServer, box: Path) -> int:
+    out = subprocess.run([sys.executable, "-c", PEAK, *sweep_argv(box, server)], cwd=ROOT,
+                         check=True, capture_output=True, text=True)
+    return int(out.stdout.split()[-1])
+
+
+def memory(server: BindServer, tmp: Path) -> None:
+    big_n, small_n = MEMORY_N
+    big = peak_kib(server, make_maildir(tmp / f"m{big_n}", big_n))
+    small = peak_kib(server, make_maildir(tmp / f"m{small_n}", small_n))
+    print(f"peak memory: {big_n} messages {big / 1024:.1f} MiB, {small_n} messages "
+          f"{small / 1024:.1f} MiB → ratio {big / small:.2f} (target ≤ 1.5)")
+
+
+def main() -> None:
+    with BindServer() as server, tempfile.TemporaryDirectory() as tmp:
+        box = make_maildir(Path(tmp) / "throughput", THROUGHPUT_N)
+        throughput(server, box)
+        memory(server, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

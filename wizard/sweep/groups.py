@@ -1,0 +1,117 @@
+"""A sweep's results: one small record per message, and the groups they add up to.
+
+Only the groups grow with a sweep (one per distinct outcome × root cause × signing domain ×
+From domain × source), each with a count, its first and last Date and a bounded number of
+example paths, so memory follows the variety of a mailbox, not its size.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+from msgspec import Struct
+
+from wizard.model.report import Report
+from wizard.verdict.model import Verdict
+
+MAX_EXAMPLES = 3  # paths kept per group: enough to open one, and to see it is not a fluke
+
+
+class Result(Struct, frozen=True, omit_defaults=True):
+    """What one message came to: its verdict's outcome and root cause id, and the identities
+    it is grouped by. One line of `--jsonl`. `date` is the Date header as ISO 8601 ("" when
+    missing or unreadable)."""
+
+    path: str
+    outcome: str
+    root_cause: str = ""
+    signing_domain: str = ""
+    from_domain: str = ""
+    source: str = ""
+    date: str = ""
+
+
+def result_of(path: str, report: Report, verdict: Verdict) -> Result:
+    """The grouping record of one analysed message."""
+    facts = report.message
+    signing = report.signatures[0] if report.signatures else None
+    key = signing.verdict.key if signing is not None and signing.verdict is not None else None
+    # The ESP when DNS named one (the key's CNAME target), else the client IP the Received
+    # chain (or --ip) gave: who actually sent it.
+    source = (key.esp if key is not None else "") or (facts.client_ip if facts else None) or ""
+    return Result(
+        path=path,
+        outcome=verdict.outcome,
+        root_cause=verdict.root_cause.id if verdict.root_cause else "",
+        signing_domain=(signing.d or "").lower() if signing is not None else "",
+        from_domain=(facts.from_domain or "") if facts else "",
+        source=source,
+        date=_iso_date(facts.date if facts else None),
+    )
+
+
+def _iso_date(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return parsedate_to_datetime(value).isoformat()
+    except (TypeError, ValueError, IndexError):
+        return ""
+
+
+GroupKey = tuple[str, str, str, str, str]
+
+
+class Group(Struct):
+    outcome: str
+    root_cause: str
+    signing_domain: str
+    from_domain: str
+    source: str
+    count: int = 0
+    first: str = ""
+    last: str = ""
+    examples: list[str] = []
+
+
+def _instant(iso: str) -> datetime:
+    return datetime.fromisoformat(iso)
+
+
+class Groups:
+    """The running aggregate; `add` each result as it arrives, `ordered()` at any time."""
+
+    def __init__(self) -> None:
+        self._groups: dict[GroupKey, Group] = {}
+        self.messages = 0
+
+    def add(self, result: Result) -> Group:
+        self.messages += 1
+        key = (result.outcome, result.root_cause, result.signing_domain, result.from_domain,
+               result.source)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = Group(*key)
+        group.count += 1
+        if len(group.examples) < MAX_EXAMPLES:
+            group.examples.append(result.path)
+        if result.date:
+            try:
+                when = _instant(result.date)
+                if not group.first or when < _instant(group.first):
+                    group.first = result.date
+                if not group.last or when > _instant(group.last):
+                    group.last = result.date
+            except (TypeError, ValueError):  # naive and aware dates cannot be compared
+                pass
+        return group
+
+    def extend(self, results: Iterable[Result]) -> None:
+        for result in results:
+            self.add(result)
+
+    def ordered(self) -> list[Group]:
+        """Largest first; ties in a stable order (the key), so the same input prints the same."""
+        return sorted(self._groups.values(), key=lambda g: (
+            -g.count, g.outcome, g.root_cause, g.signing_domain, g.from_domain, g.source))
