@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from msgspec import Struct
+from msgspec.structs import force_setattr
 
 from wizard.model.dns import DnsAnswer
 from wizard.model.findings import Finding
@@ -21,6 +22,12 @@ class SpfNode(Struct, frozen=True):
     error: str = ""  # plain words; "" when fine
     detail: str = ""  # what the lookup found (addresses, MX hosts, …)
     children: tuple[SpfNode, ...] = ()
+
+    def __post_init__(self) -> None:
+        # The walk asks a domain-spec as a DomainSpec (a str subclass the resolvers ask as
+        # written); the model keeps plain text, which msgspec encodes (a subclass it refuses).
+        if type(self.domain) is not str:
+            force_setattr(self, "domain", str(self.domain))
 
 
 class SpfTree(Struct, frozen=True):

@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from email.utils import getaddresses
 
 from msgspec.structs import replace
 
 from wizard.dkim.canon import BodyDigests
 from wizard.dns.types import Resolver
 from wizard.input.classify import Evidence, classify, message_age_finding
-from wizard.input.message import Message, parse_message
+from wizard.input.message import Message, mailbox_addresses, parse_message
 from wizard.model.arc import ArcSet
 from wizard.model.findings import Finding, merge_findings
 from wizard.model.report import InputInfo, MessageFacts, Report, SignatureReport, sort_findings
@@ -37,7 +36,9 @@ def message_facts(
     msg: Message, received, *, ip: str | None, mail_from: str | None, helo: str | None
 ) -> MessageFacts:
     from_header = msg.value("From")
-    addresses = [a for _, a in getaddresses([from_header])] if from_header else []
+    # mailbox_addresses, not getaddresses: the same reading DMARC uses, and it refuses
+    # comments nested deep enough to exhaust the parser's recursion.
+    addresses = (mailbox_addresses(from_header) or []) if from_header else []
     from_domain = _domain_of(addresses[0]) if len(addresses) == 1 else None
     if mail_from is None:
         return_path = msg.value("Return-Path")
