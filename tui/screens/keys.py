@@ -202,23 +202,30 @@ class KeysScreen(Screen[None]):
 
     # --- record check ---------------------------------------------------------------------
 
+    def _resolvers(self) -> tuple | None:
+        """The resolvers the app's options name, or None after saying why there are none."""
+        try:
+            resolvers = self.app.lookup_resolvers()  # type: ignore[attr-defined]
+        except ValueError as exc:  # a --resolver spec that is not IP[:PORT]
+            self._refuse("Resolvers", str(exc))
+            return None
+        if not resolvers:
+            self._refuse("No DNS", "No resolver to ask: choose one with ctrl+r.")
+            return None
+        return tuple(resolvers)
+
     def action_check_record(self) -> None:
         record = self.record
         if record.key is None:
             self._refuse("Nothing to check", "Generate a key first (ctrl+g).")
             return
-        try:
-            resolvers = self.app.lookup_resolvers()  # type: ignore[attr-defined]
-        except ValueError as exc:  # a --resolver spec that is not IP[:PORT]
-            self._refuse("Resolvers", str(exc))
-            return
-        if not resolvers:
-            self._refuse("No DNS", "No resolver to ask: choose one with ctrl+r.")
+        resolvers = self._resolvers()
+        if resolvers is None:
             return
         options = self.app.options  # type: ignore[attr-defined]
         self._say(safe.line(safe.label("[dim]Asking DNS for [/]"), (record.forms.name if record.forms else "", "bold"),
                             safe.label("[dim]…[/]")))
-        record.check_published(tuple(resolvers), timeout=options.timeout, compare=options.asks_authoritative,
+        record.check_published(resolvers, timeout=options.timeout, compare=options.asks_authoritative,
                                specs=options.resolver_specs)
 
     def on_key_record_pane_record_checked(self, message: KeyRecordPane.RecordChecked) -> None:
@@ -258,13 +265,8 @@ class KeysScreen(Screen[None]):
         if names is None:
             return
         domain, new, old = names
-        try:
-            resolvers = self.app.lookup_resolvers()  # type: ignore[attr-defined]
-        except ValueError as exc:  # a --resolver spec that is not IP[:PORT]
-            self._refuse("Resolvers", str(exc))
-            return
-        if not resolvers:
-            self._refuse("No DNS", "No resolver to ask: choose one with ctrl+r.")
+        resolvers = self._resolvers()
+        if resolvers is None:
             return
         # The generated key, when it is for this very record: the plan then checks that
         # what DNS holds is exactly this key.
@@ -272,7 +274,7 @@ class KeysScreen(Screen[None]):
         same = record.key is not None and (record.domain, record.selector) == (domain, new)
         self._say(safe.line(safe.label("[dim]Checking the rotation of [/]"), (domain, "bold"),
                             safe.label("[dim] in DNS…[/]")))
-        self.rotation.check(domain, old, new, tuple(resolvers), record.key if same else None,
+        self.rotation.check(domain, old, new, resolvers, record.key if same else None,
                             record.path if same else None)
 
     def on_rotation_plan_pane_plan_made(self, message: RotationPlanPane.PlanMade) -> None:
