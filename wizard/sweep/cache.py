@@ -172,6 +172,7 @@ class SharedCache:
 
         def run() -> None:
             loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)  # this thread's own loop, for gather() at the end
             self._loop = loop
             try:
                 loop.run_until_complete(self._open())
@@ -183,6 +184,12 @@ class SharedCache:
             loop.run_forever()
             for close in self._closers:
                 close()
+            # Connections still open are cancelled and run to their end here: left to the
+            # garbage collector, they would close their writers on a loop already closed.
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.close()
 
         self._thread = threading.Thread(target=run, name="sweep-dns-cache", daemon=True)
