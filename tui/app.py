@@ -322,8 +322,7 @@ class MailTriageApp(App[None]):
     def _run_analysis(self, generation: int, request: AnalysisRequest, resolvers: Sequence[Resolver]) -> None:
         # A thread with its own event loop: dkimpy's crypto and any blocking call inside the
         # engine stay off the UI loop. post_message is thread-safe.
-        import asyncio
-
+        from wizard.common.runner import run_to_end
         from wizard.input.classify import UnreadableInput
 
         def progress(report: Report) -> None:
@@ -332,7 +331,7 @@ class MailTriageApp(App[None]):
         from wizard.pipeline.analyze import analyze
 
         try:
-            report = asyncio.run(analyze(request, resolvers=list(resolvers), on_progress=progress))
+            report = run_to_end(analyze(request, resolvers=list(resolvers), on_progress=progress))
         except UnreadableInput as exc:  # empty or binary input: its message is for people
             self.post_message(AnalysisFailed(generation, str(exc)))
         except Exception as exc:  # noqa: BLE001 - shown to the user, the paste is kept

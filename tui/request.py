@@ -52,6 +52,12 @@ def request_from_args(args: argparse.Namespace, *, raw: bytes = b"", source: str
     )
 
 
+def input_source(path: str) -> str:
+    """The name a FILE argument gets in the report: the path as given (`check` and the app
+    alike, so one file gives one report), or "stdin" for -."""
+    return "stdin" if path == "-" else path
+
+
 def scenario_request(scenario: Scenario, options: AnalysisRequest | None = None) -> AnalysisRequest:
     """A training scenario as `options` would analyse it: its own message, time, SPF inputs
     and zone files (so it works with no network)."""

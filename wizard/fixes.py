@@ -45,6 +45,7 @@ __all__ = [
     "dmarc_check",
     "fcrdns",
     "mailtriage_rotate",
+    "mailtriage_tls",
     "opendkim_testkey",
     "openssl_generate_key",
     "openssl_key_size",
@@ -489,7 +490,15 @@ def curl_mta_sts(domain: str) -> FixCommand:
     """The policy file as a sender fetches it (no -L: a redirect is itself the fault)."""
     host = check_name(f"mta-sts.{check_name(domain)}")
     return FixCommand(("curl", "-sS", f"https://{host}/.well-known/mta-sts.txt"),
-                      f"fetch the MTA-STS policy of {check_name(domain)}")
+                      f"show the MTA-STS policy of {check_name(domain)} as senders fetch it")
+
+
+def mailtriage_tls(domain: str) -> FixCommand:
+    """`mailtriage tls DOMAIN`: every check of a TLS bounce at once (each MX's STARTTLS and
+    certificate, MTA-STS, DANE, TLS-RPT)."""
+    d = check_name(domain)
+    return FixCommand(("mailtriage", "tls", d),
+                      f"check every MX of {d}: STARTTLS, certificate, MTA-STS policy and DANE")
 
 
 # The served key's `3 1 1` digest (diagnoses.md TLS-13): the MX arrives as "$1", never

@@ -126,3 +126,100 @@ def test_check_json_text_and_markdown(dns_server):
     assert "10.77.1.10  o1.ptr10.sendgrid.net" in table and "legitimate_unaligned" in table
     markdown = subprocess.run(base + ["--markdown"], capture_output=True, text=True, cwd=ROOT, timeout=120).stdout
     assert "## Sources by failing volume" in markdown and "| 10.77.1.20 |" in markdown
+
+
+async def test_the_guided_fix_step_carries_every_record_to_publish_and_its_check(dns_server):
+    from wizard.guide.tree import walk
+
+    report = await triaged(dns_server)
+    fix = walk(report).steps[-1]
+    assert fix.question == "The fix" and fix.advice.finding == "RUA-06"  # the most failing mail first
+    record = next(f for f in fix.fixes if getattr(f, "rdtype", "") == "TXT")
+    assert record.value == "v=spf1 ip4:10.77.3.0/24 include:sendgrid.net ~all"  # RUA-08's, for the next source
+    assert [c.argv[:4] for c in fix.confirm] == [("dig", "+short", "TXT", "rua.test")]
+    assert any(line.startswith("10.77.1.30: Publish the key the signer uses at broken._domainkey.rua.test")
+               for line in fix.evidence)
+
+
+def reports_dir(tmp_path: Path) -> Path:
+    """A directory as an admin keeps one: the reports in every form, one kept twice, one
+    about another domain (mailed), and a file that is no report."""
+    import gzip
+    import zipfile
+    from email.message import EmailMessage
+
+    classes = (DATA / "rfc7489-classes.xml").read_bytes()
+    folder = tmp_path / "reports"
+    (folder / "2025").mkdir(parents=True)
+    (folder / "classes.xml").write_bytes(classes)
+    (folder / "2025" / "ready.xml.gz").write_bytes(gzip.compress((DATA / "rfc9990-ready.xml").read_bytes()))
+    with zipfile.ZipFile(folder / "classes-again.zip", "w") as archive:
+        archive.writestr("receiver.example!rua.test!1764633600!1764719999.xml", classes)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "dmarc@receiver.example", "me@rua.test", "Report Domain: other.test"
+    mail.set_content("An aggregate report.")
+    other = classes.replace(b"<domain>rua.test</domain>", b"<domain>other.test</domain>", 1)
+    mail.add_attachment(gzip.compress(other), maintype="application", subtype="gzip", filename="other.xml.gz")
+    (folder / "other.eml").write_bytes(mail.as_bytes())
+    (folder / "notes.txt").write_text("rotate the keys in March\n")
+    return folder
+
+
+def domain_cli(dns_server, folder: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", "domain", "rua.test", "--reports", str(folder), "--selector", "s1",
+         "--resolver", dns_server.spec, "--no-authoritative", *extra],
+        capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_domain_with_reports_says_whether_the_policy_can_move(dns_server, tmp_path):
+    out = domain_cli(dns_server, reports_dir(tmp_path))
+    # The domain's own sender failing DMARC is what the domain's verdict is now about.
+    assert out.returncode == 1, out.stderr
+    text = " ".join(out.stdout.split())
+    assert text.startswith("VERDICT: FAIL. rua.test: SendGrid: set up domain authentication (DKIM d=rua.test)")
+    assert ("DMARC READINESS FROM AGGREGATE REPORTS ====================================== 2 reports from "
+            "receiver9990.example, receiver.example, 2025-12-02 to 2025-12-02: 1885 messages, 441 failed DMARC. "
+            "77.5% of legitimate volume (1444 of 1863 messages) is aligned.") in text
+    assert "p=none cannot move to p=quarantine yet. Fix these sources first:" in text
+    assert "- 10.77.1.10 (200 messages, RUA-06): Set up DKIM with d=rua.test at SendGrid" in text
+    assert '- 10.77.1.20 (120 messages, RUA-08): add include:sendgrid.net to rua.test\'s SPF' in text
+    assert "- classes.xml: the same report as another file (receiver.example, report id 7489-one-row-per-class)" in text
+    assert "- other.eml: about other.test, not rua.test" in text
+    assert "- notes.txt: not a DMARC aggregate report" in text
+
+
+def test_domain_with_reports_json_and_markdown(dns_server, tmp_path):
+    folder = reports_dir(tmp_path)
+    data = json.loads(domain_cli(dns_server, folder, "--json").stdout)
+    schema = json.loads((ROOT / "schema" / "report.schema.json").read_text(encoding="utf-8"))
+    import jsonschema
+
+    assert [e.message[:200] for e in jsonschema.Draft202012Validator(schema).iter_errors(data)] == []
+    ready = data["readiness"]
+    assert (ready["reports"], ready["legitimate"], ready["aligned"], ready["ready"]) == (2, 1863, 1444, False)
+    assert [(s["ip"], s["verdict"]["root_cause"]["id"]) for s in ready["fix_first"]] == [
+        ("10.77.1.10", "RUA-06"), ("10.77.1.20", "RUA-08"), ("10.77.1.30", "RUA-09")]
+    assert any(f["id"] == "RUA-13" and f["title"] == "Not ready for p=quarantine: fix RUA-06 first"
+               for f in data["findings"])
+    markdown = domain_cli(dns_server, folder, "--markdown").stdout
+    assert "## DMARC readiness from aggregate reports\n\n2 reports from receiver9990.example" in markdown
+
+
+def test_only_the_ready_report_says_the_policy_can_move(dns_server, tmp_path):
+    (tmp_path / "ready.xml").write_bytes((DATA / "rfc9990-ready.xml").read_bytes())
+    text = " ".join(domain_cli(dns_server, tmp_path).stdout.split())
+    assert "p=none can move to p=quarantine: stage it (t=y, or pct) over 2–4 weeks of reports." in text
+
+
+def test_reports_must_name_a_directory(dns_server, tmp_path):
+    out = domain_cli(dns_server, tmp_path / "missing")
+    assert out.returncode == 2 and "not a directory" in out.stderr
+
+
+async def test_ptrs_past_the_deadline_are_said_not_silently_missing(silent_server):
+    request = AnalysisRequest(raw=(DATA / "rfc7489-classes.xml").read_bytes(), source="x.xml", now=NOW, timeout=0.3)
+    report = await analyze(request, resolvers=[silent_server.resolver(timeout=0.3)])
+    assert all(s.ptr is None for s in report.aggregate.sources)
+    assert [(c.what, c.limit, c.seen) for c in report.caps] == [
+        ("source IPs whose PTR was answered within --timeout", 0, 8)]

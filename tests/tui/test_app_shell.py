@@ -77,7 +77,7 @@ async def test_open_file_from_the_start_screen(tmp_path):
         pilot.app.focused.value = str(path)
         await pilot.press("enter")
         await settle(pilot)
-        assert pilot.app.submission.source == "reply.txt"
+        assert pilot.app.submission.source == str(path)  # by its path, as `check` names it
         assert "Step 1 of 7" in screen_text(pilot.app)
 
 

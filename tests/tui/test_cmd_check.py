@@ -168,7 +168,7 @@ def test_the_app_and_check_analyse_the_same_file_with_the_same_request(tmp_path,
     app_args = launcher.build_parser().parse_args(argv)
     app = launcher.make_app(app_args)
     # What `mailtriage FILE` hands the app, and what the app then analyses.
-    initial = request_from_args(app_args, raw=path.read_bytes(), source=str(path))
+    initial = launcher.initial_request(app_args)
     assert app.request_for(initial) == for_check
     assert for_check.asks_authoritative is asks_authoritative
 

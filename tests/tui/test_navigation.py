@@ -197,3 +197,52 @@ def test_in_a_real_terminal_the_fix_step_scrolls_from_a_box_and_pane_keys_work_f
         term.wait_for(" · DNS · ")
     finally:
         term.close()
+
+
+async def test_enter_right_after_a_pane_switch_shows_that_panes_current_row_whole():
+    # A pane switch leaves focus on the tabs; enter still opens the row the pane shows.
+    from textual.widgets import DataTable
+
+    from tui.dialogs.value import ValueDialog
+
+    async with scenario_app().run_test(size=(80, 24)) as pilot:
+        await run(pilot, "valid", "i", "3", "tab", "down", "down", "shift+tab")
+        dns = pilot.app.screen.query_one("#dns-pane")
+        assert dns.query_one(DataTable).cursor_row == 2
+        expected = dns.whole_value(dns.current())
+        for keys in (("2", "3"), ("]", "[", "[", "]"), ("left", "right")):
+            await press(pilot, *keys)
+            assert type(pilot.app.focused).__name__ == "ContentTabs"
+            text = await press(pilot, "enter")
+            assert isinstance(pilot.app.screen, ValueDialog), keys
+            assert pilot.app.screen.query_one(TextArea).text == expected[1]
+            assert expected[0] in text
+            await press(pilot, "escape")
+        # The DKIM and Hops tables and the DMARC/SPF tables alike.
+        await press(pilot, "2", "enter")
+        assert isinstance(pilot.app.screen, ValueDialog)
+        await press(pilot, "escape", "8", "enter")
+        assert isinstance(pilot.app.screen, ValueDialog)
+        await press(pilot, "escape", "7", "enter")
+        assert "DMARC and SPF tables, every row whole" in screen_text(pilot.app)
+
+
+async def test_every_pane_tab_is_whole_on_screen_at_80_columns_whichever_pane_is_on_view():
+    # Tabs that do not fit scroll sideways: the first title then shows as "mmary", unmarked.
+    from tui.widgets.panes import PANES
+
+    titles = [title for _, title, _ in PANES]
+    async with scenario_app().run_test(size=(80, 24)) as pilot:
+        await run(pilot, "valid", "i")
+        for _ in titles:
+            text = await press(pilot, "]")
+            row = next(line for line in text.splitlines() if "DKIM" in line and "Raw" in line)
+            assert row.replace(" ", "").startswith("".join(titles)), row
+
+
+async def test_the_raw_pane_wraps_a_long_header_line_at_80_columns():
+    async with scenario_app().run_test(size=(80, 24)) as pilot:
+        text = await run(pilot, "valid", "i", "0")
+    # Line 2, Authentication-Results, is 151 characters: its end is on screen too.
+    assert "2  Authentication-Results: mx.example.org;" in text
+    assert "header.from=example.com" in text

@@ -78,8 +78,7 @@ def _timeless(value):
 
 async def test_the_app_and_check_give_the_same_report_for_the_same_file_and_resolver(dns_server, tmp_path):
     from signing import message, sign
-    from tui.cli.app import build_parser, make_app
-    from tui.request import request_from_args
+    from tui.cli.app import build_parser, initial_request, make_app
     from tui_support import settle
     from wizard.output.json import report_to_json
 
@@ -89,10 +88,9 @@ async def test_the_app_and_check_give_the_same_report_for_the_same_file_and_reso
     proc = subprocess.run([sys.executable, "-m", "tui.cli", "check", *argv, "--json"], cwd=ROOT,
                           capture_output=True, timeout=120)
     cli = json.loads(proc.stdout)
-    # The app as `mailtriage FILE --resolver …` starts it (tui.cli.app.main, once it names the
-    # input as `check` does: by the path given).
+    # The app as `mailtriage FILE --resolver …` starts it (tui.cli.app.main).
     args = build_parser().parse_args(argv)
-    app = make_app(args, request_from_args(args, raw=path.read_bytes(), source=args.file))
+    app = make_app(args, initial_request(args))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         while not app.finished:
@@ -130,4 +128,24 @@ async def test_the_open_file_box_completes_paths(tmp_path):
         box.value = f"{tmp_path}/bounce-gmail.eml"
         await pilot.press("enter")
         await settle(pilot)
-        assert pilot.app.submission.source == "bounce-gmail.eml"
+        assert pilot.app.submission.source == f"{tmp_path}/bounce-gmail.eml"  # its path, as `check` names it
+
+
+async def test_a_file_opened_in_the_app_is_named_by_its_path_and_a_long_one_keeps_its_name(tmp_path):
+    from textual.widgets import Input
+
+    from tui_support import make_app, screen_text, settle
+
+    folder = tmp_path / ("support-tickets-" * 4) / "customer-reported"
+    folder.mkdir(parents=True)
+    path = folder / "bounce-gmail.eml"
+    path.write_bytes((VALID / "message.eml").read_bytes())
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        pilot.app.screen.query_one("#file", Input).value = str(path)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.report.input.source == str(path)  # as `check` names it
+        title = screen_text(pilot.app).splitlines()[0]
+    assert "…" in title and title.rstrip().endswith("customer-reported/bounce-gmail.eml")

@@ -103,7 +103,7 @@ async def test_dkim_and_hops_tables_fit_80_columns_with_marked_cuts():
         hops = screen_text(pilot.app)
     assert _row(dkim, "verdict").endswith("meaning")
     assert _row(dkim, "version of the DKIM").endswith("…")  # the meaning, cut
-    assert _row(hops, "TLS").split() == ["#", "from", "IP", "by", "with", "TLS", "time", "delay"]
+    assert _row(hops, "delay").split() == ["#", "from", "IP", "by", "with", "TLS", "time", "delay"]
     assert _row(hops, "203.0.113.25").endswith("2026-11-20…")
 
 
@@ -144,3 +144,13 @@ async def test_start_screen_scenario_titles_are_cut_between_words_at_80_columns(
     assert "CNAME-delegated selector…" in screen
     # The highlighted scenario's whole title leads its summary.
     assert "CNAME-delegated selector gone" in screen.replace("\n", " ")
+
+
+async def test_the_dmarc_table_lists_the_from_domains_signature_that_failed():
+    # list-footer: example.com signed, the list's footer broke that signature, and SPF passed
+    # for the list's own domain. The aligned signature that failed is the row to look at.
+    async with scenario_app().run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, "list-footer", "7")
+    assert _row(screen, "dkim").split() == ["dkim", "example.com", "fail", "yes", "yes"]
+    assert _row(screen, "spf  ").split() == ["spf", "lists.example.org", "pass", "no", "no"]
+    assert "Result: fail for From domain example.com" in screen

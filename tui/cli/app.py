@@ -61,29 +61,36 @@ def main(argv: list[str]) -> int:
     except ValueError as exc:  # a --now that is not an ISO time
         print(f"mailtriage: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    initial = None
-    if args.file:
-        try:
-            if args.file == "-":
-                raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-                source = "stdin"
-                if not sys.stdin.isatty() and not _reopen_tty_as_stdin():
-                    print("mailtriage: no terminal to run the app in (use `mailtriage check -`)", file=sys.stderr)
-                    return EXIT_USAGE
-            else:
-                with open(args.file, "rb") as handle:
-                    raw = handle.read(MAX_INPUT_BYTES + 1)
-                source = os.path.basename(args.file)
-        except OSError as exc:
-            print(f"mailtriage: {file_problem(exc, args.file)}", file=sys.stderr)
-            return EXIT_USAGE
-        initial = request_from_args(args, raw=raw, source=source)
+    try:
+        initial = initial_request(args)
+    except OSError as exc:
+        print(f"mailtriage: {file_problem(exc, args.file)}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.file == "-" and not sys.stdin.isatty() and not _reopen_tty_as_stdin():
+        print("mailtriage: no terminal to run the app in (use `mailtriage check -`)", file=sys.stderr)
+        return EXIT_USAGE
     if not sys.__stdout__.isatty():
         print("mailtriage: the app needs a terminal; `mailtriage check FILE` prints a report", file=sys.stderr)
         return EXIT_USAGE
     app = make_app(args, initial)
     app.run()
     return EXIT_OK if app.return_code in (None, 0) else EXIT_FAILED
+
+
+def initial_request(args: argparse.Namespace) -> AnalysisRequest | None:
+    """The request for FILE (or - for stdin), named as `check` names it, so the app and
+    `check --json` give the same report; None without a FILE. Raises OSError when the file
+    cannot be read."""
+    from tui.request import input_source, request_from_args
+
+    if not args.file:
+        return None
+    if args.file == "-":
+        raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    else:
+        with open(args.file, "rb") as handle:
+            raw = handle.read(MAX_INPUT_BYTES + 1)
+    return request_from_args(args, raw=raw, source=input_source(args.file))
 
 
 def make_app(args: argparse.Namespace, initial: AnalysisRequest | None = None) -> MailTriageApp:

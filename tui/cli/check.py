@@ -67,12 +67,12 @@ def usage_error(exc: Exception | str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.request import request_from_args
+    from tui.request import input_source, request_from_args
     from wizard.transit import prefetch as body_prefetch
 
     try:
         raw = read_input(args.file)
-        request = request_from_args(args, raw=raw, source="stdin" if args.file == "-" else args.file)
+        request = request_from_args(args, raw=raw, source=input_source(args.file))
     except (OSError, ValueError) as exc:
         return usage_error(exc)
     # Before the engine's imports and before any thread: a big body is hashed by a forked
@@ -86,9 +86,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace, request: AnalysisRequest, prefetch: BodyPrefetch | None) -> int:
-    import asyncio  # imported after the fork, which never needs it
-
     from tui.request import resolvers_for
+    from wizard.common.runner import run_to_end  # after the fork, which never needs it
     from wizard.input.classify import UnreadableInput
     from wizard.pipeline.analyze import analyze
 
@@ -100,7 +99,7 @@ def _check(args: argparse.Namespace, request: AnalysisRequest, prefetch: BodyPre
         return usage_error(f"{request.raw.decode().strip()} is a domain, and checking a domain is "
                            "nothing but DNS lookups: drop --offline (or use `mailtriage domain`)")
     try:
-        report = asyncio.run(analyze(request, resolvers=resolvers, body_digests=prefetch))
+        report = run_to_end(analyze(request, resolvers=resolvers, body_digests=prefetch))
     except UnreadableInput as exc:
         return usage_error(f"cannot analyse {args.file}: {exc}")
     if getattr(args, "bundle", None):

@@ -14,10 +14,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-
     from tui.cli.check import emit, usage_error
     from wizard.bundle.replay import BundleError, read_bundle, replay_request
+    from wizard.common.runner import run_to_end
     from wizard.input.classify import UnreadableInput
     from wizard.pipeline.analyze import analyze
 
@@ -27,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         return usage_error(exc)
     request, resolvers = replay_request(bundle)
     try:
-        report = asyncio.run(analyze(request, resolvers=resolvers))
+        report = run_to_end(analyze(request, resolvers=resolvers))
     except UnreadableInput as exc:
         return usage_error(f"cannot analyse the bundle's message: {exc}")
     return emit(report, args)

@@ -9,13 +9,26 @@ import time
 from collections.abc import Iterator
 from typing import TextIO
 
-from tui.cli.options import EXIT_OK, EXIT_USAGE, add_dns_options, add_zone_option
+from tui.cli.options import (
+    EXIT_FAILED,
+    EXIT_INCONCLUSIVE,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_dns_options,
+    add_zone_option,
+)
 
-EPILOG = """exit status: 0 when the sweep ran (whatever the messages' outcomes), 2 for a usage error.
-Unreadable files are counted and listed, never fatal.
+EPILOG = f"""exit status (`check`'s, over every message):
+  {EXIT_OK}  every message passes
+  {EXIT_FAILED}  at least one message fails, or its receiver rejected or deferred it
+  {EXIT_USAGE}  a usage error (no PATH, a --merge line that is not --jsonl output)
+  {EXIT_INCONCLUSIVE}  none fails, but some could not be judged: inconclusive, an unreadable file,
+     no input found at all, or the sweep screen was left before the end
+Unreadable files are counted and listed (never fatal): a sweep that had one is not a pass.
 
 Past one machine: split the paths across machines, run `sweep --jsonl PATH… > part.jsonl`
-on each, and `sweep --merge part*.jsonl` gives the same groups as one sweep of them all."""
+on each, and `sweep --merge part*.jsonl` gives the same groups (and exit status) as one
+sweep of them all."""
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -92,8 +105,7 @@ def _sweep(args: argparse.Namespace) -> int:
             collect.add(outcome)
         if args.bundles:
             _bundles(sweep, collect.groups, args.bundles)
-    collect.finish(sweep.asked, sweep.forwarded)
-    return EXIT_OK
+    return collect.finish(sweep.asked, sweep.forwarded)
 
 
 def _bundles(sweep, groups, directory: str) -> None:
@@ -125,10 +137,13 @@ def _interactive(args: argparse.Namespace) -> bool:
 
 def _open_app(args: argparse.Namespace, template, chosen) -> int:
     from tui.screens.sweep import SweepApp, SweepScreen
+    from wizard.sweep.groups import exit_status
 
     screen = SweepScreen(template, chosen, args.paths, jobs=args.jobs)
     SweepApp(screen, options=template).run()
-    return EXIT_OK
+    if not screen.finished:
+        return EXIT_INCONCLUSIVE  # left before the end: the rest was never judged
+    return exit_status(screen.groups.outcomes, len(screen.unreadable))
 
 
 def _count(args: argparse.Namespace) -> int | None:
@@ -167,7 +182,8 @@ class _Collector:
             line = ({"path": outcome.path, "unreadable": outcome.reason}
                     if isinstance(outcome, Unreadable) else outcome)
             sys.stdout.write(msgspec.json.encode(line).decode() + "\n")
-        elif isinstance(outcome, Unreadable):
+        # Grouped with --jsonl too: the exit status is the groups' (they stay small).
+        if isinstance(outcome, Unreadable):
             self.unreadable.append(outcome)
         else:
             self.groups.add(outcome)
@@ -193,11 +209,15 @@ class _Collector:
         self.progress.write("\r" + line + ("\n" if final else ""))
         self.progress.flush()
 
-    def finish(self, asked: int, forwarded: int) -> None:
+    def finish(self, asked: int, forwarded: int) -> int:
+        """Print the groups (unless --jsonl printed every line); the exit status."""
+        from wizard.sweep.groups import exit_status
+
         self._draw(final=True)
         if not self.args.jsonl:
             _print(self.args, self.groups, self.unreadable, time.monotonic() - self.started,
                    self.items, asked, forwarded)
+        return exit_status(self.groups.outcomes, len(self.unreadable))
 
 
 def _print(args: argparse.Namespace, groups, unreadable: list, elapsed: float, items: list | None,
@@ -222,8 +242,9 @@ def _merge(args: argparse.Namespace) -> int:
     """--jsonl files from several runs → one set of groups."""
     import msgspec
 
-    from wizard.sweep.groups import Groups, Result
+    from wizard.sweep.groups import Groups, Result, exit_status
     from wizard.sweep.walk import Unreadable
+    from wizard.verdict import EXIT_STATUS
 
     started = time.monotonic()
     groups, unreadable = Groups(), []
@@ -245,7 +266,9 @@ def _merge(args: argparse.Namespace) -> int:
                         unreadable.append(Unreadable(entry["path"], entry["unreadable"]))
                         continue
                     result = msgspec.convert(entry, Result)
-                except (msgspec.ValidationError, msgspec.DecodeError, KeyError) as exc:
+                    if result.outcome not in EXIT_STATUS:
+                        raise ValueError(f"no outcome is called {result.outcome!r}")
+                except (msgspec.ValidationError, msgspec.DecodeError, KeyError, ValueError) as exc:
                     from wizard.common.safe_text import sanitize
 
                     return _usage(f"{sanitize(name, one_line=True)} line {number} is not a "
@@ -254,4 +277,4 @@ def _merge(args: argparse.Namespace) -> int:
                 if items is not None:
                     items.append(result)
     _print(args, groups, unreadable, time.monotonic() - started, items)
-    return EXIT_OK
+    return exit_status(groups.outcomes, len(unreadable))

@@ -14,6 +14,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui import safe
+from tui.widgets.truncate import ellipsize_start
 from tui.widgets.verdict import OUTCOME_STYLE
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def entry(analysis: Analysis, *, on_view: bool) -> Content:
     else:
         badge, style = f" {analysis.verdict.outcome.upper()} ", OUTCOME_STYLE[analysis.verdict.outcome]
     return safe.line((analysis.started.strftime("%H:%M "), "dim"), safe.text(badge, style), " ",
-                     safe.text(analysis.submission.source, one_line=True, limit=48),
+                     safe.text(ellipsize_start(safe.clean(analysis.submission.source, one_line=True), 48)),
                      ("  (on view)" if on_view else "", "dim"))
 
 

@@ -72,6 +72,16 @@ class InspectScreen(ResultScreen):
         super().__init__()
         self._evidence = None  # (finding, its places, the place on view) while `e` walks them
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        # A report is its own evidence: an aggregate or TLS report opens on its pane, where
+        # the answer is, not on a Summary of one line.
+        report = self.app.report  # type: ignore[attr-defined]
+        if report is not None and report.aggregate is not None:
+            self.action_show_pane("sources")
+        elif report is not None and report.tls_report is not None:
+            self.action_show_pane("tls")
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield VerdictBanner(id="verdict")

@@ -92,9 +92,6 @@ class KeysScreen(Screen[None]):
         }
         for selector, title in titles.items():
             self.query_one(selector).border_title = title
-        # Four digits and the cursor inside the border and padding (2 + 4): at app.tcss's 10
-        # columns a focused "2048" scrolled to "048".
-        self.query_one("#keys-bits", Input).styles.width = 11
         self._update_note()
         self._say(safe.label(
             "[b]ctrl+g [/b]makes a key and shows its DNS record; [b]ctrl+s [/b]saves the private "

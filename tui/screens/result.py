@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable
 
 from tui import clipboard, safe
+from tui.widgets.truncate import ellipsize_start
 
 
 class ResultScreen(Screen[None]):
@@ -39,7 +40,9 @@ class ResultScreen(Screen[None]):
 
         submission = active_app.get().submission  # type: ignore[attr-defined]
         if submission is not None:
-            self.sub_title = safe.clean(submission.source, one_line=True, limit=60)
+            # Cut at its start, to what the header shows at 80 columns beside "mailtriage — ":
+            # a long path keeps its file name.
+            self.sub_title = ellipsize_start(safe.clean(submission.source, one_line=True), 46)
 
     def on_mount(self) -> None:
         self.refresh_report()

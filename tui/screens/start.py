@@ -200,7 +200,8 @@ class StartScreen(Screen[None]):
     def open_file(self, value: str) -> None:
         raw = read_message_file(self, value)
         if raw is not None:
-            self.app.analyse(AnalysisRequest(source=Path(value).expanduser().name, raw=raw))  # type: ignore[attr-defined]
+            # Named by its path, as `check` names the same file: one file, one report.
+            self.app.analyse(AnalysisRequest(source=str(Path(value).expanduser()), raw=raw))  # type: ignore[attr-defined]
 
     def check_domain(self) -> None:
         from wizard.common.dnsname import InvalidName, check_name

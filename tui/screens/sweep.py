@@ -20,12 +20,23 @@ from textual.widgets import DataTable, Footer, Header, Static
 from tui import app as app_module
 from tui import safe
 from tui.app import MailTriageApp
+from tui.widgets.truncate import ellipsize_start, fit_table
 from wizard.dns.types import Resolver
 from wizard.model.request import AnalysisRequest
-from wizard.sweep.groups import GroupKey, Groups, Result
+from wizard.output.words import plural
+from wizard.sweep.groups import Group, GroupKey, Groups, Result
+from wizard.sweep.render import cause_title
 from wizard.sweep.walk import Unreadable
 
 _COLUMNS = ("count", "outcome", "root cause", "signing domain", "From domain", "source")
+# Which columns narrow first when the table is wider than the screen, and to how little:
+# the source (an ESP name or an IP), then the domains; the group screen shows them whole.
+_GIVE_WAY = ((5, 11), (3, 11), (4, 11))
+_DATE_WIDTH = 25  # "2026-11-23T10:00:00+00:00"
+
+
+def _key_of(group: Group | Result) -> GroupKey:
+    return (group.outcome, group.root_cause, group.signing_domain, group.from_domain, group.source)
 
 
 class SweepScreen(Screen[None]):
@@ -40,7 +51,7 @@ class SweepScreen(Screen[None]):
         self.jobs = jobs
         self.groups = Groups()
         self.members: dict[GroupKey, list[Result]] = {}
-        self._rows: dict[GroupKey, str] = {}  # the table's row key of each group
+        self._rows: list[GroupKey] = []  # the groups in the table's order (row key: index)
         self.unreadable: list[Unreadable] = []
         self.finished = False
 
@@ -71,19 +82,31 @@ class SweepScreen(Screen[None]):
             self.unreadable.append(outcome)
             self._status()
             return
-        group = self.groups.add(outcome)
-        key: GroupKey = (group.outcome, group.root_cause, group.signing_domain,
-                         group.from_domain, group.source)
-        self.members.setdefault(key, []).append(outcome)
-        table = self.query_one(DataTable)
-        row = self._rows.get(key)
-        if row is not None:
-            table.update_cell(row, "count", group.count)
-        else:
-            row = self._rows[key] = str(len(self._rows))
-            table.add_row(group.count, *(safe.cell(v or "-") for v in key), key=row)
-        table.sort("count", reverse=True)
+        self.groups.add(outcome)
+        self.members.setdefault(_key_of(outcome), []).append(outcome)
+        self._fill()
         self._status()
+
+    def on_resize(self) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
+        """The table again, in `sweep`'s own order (largest first, ties by the key) and cut
+        to the screen's width with "…" (a DataTable would scroll past the edge unmarked).
+        A cursor moved down to a group stays on that group as others overtake it; on the
+        top row it stays there, on the largest. A sweep has few groups, so this is cheap."""
+        table = self.query_one(DataTable)
+        chosen = self._rows[table.cursor_row] if table.cursor_row > 0 and table.row_count else None
+        groups = self.groups.ordered()
+        self._rows = [_key_of(g) for g in groups]
+        cells = [[(str(g.count), ""), *((safe.clean(v or "-", one_line=True), "") for v in _key_of(g))]
+                 for g in groups]
+        width = (self.size.width or self.app.size.width) - 2  # the scroll bar's room
+        table.clear()
+        for number, row in enumerate(fit_table(_COLUMNS, cells, width, _GIVE_WAY)):
+            table.add_row(*row, key=str(number))
+        if chosen is not None:
+            table.move_cursor(row=self._rows.index(chosen), animate=False)
 
     def _done(self) -> None:
         self.finished = True
@@ -91,17 +114,16 @@ class SweepScreen(Screen[None]):
 
     def _status(self) -> None:
         state = "done" if self.finished else "sweeping…"
-        words = (f"{self.groups.messages} messages in {len(self.members)} groups, "
-                 f"{len(self.unreadable)} unreadable ({state}). Enter opens a group.")
+        words = (f"{plural(self.groups.messages, 'message')} in "
+                 f"{plural(len(self.members), 'group')}, {len(self.unreadable)} unreadable "
+                 f"({state}). Enter opens a group.")
         self.query_one("#sweep-status", Static).update(safe.text(words))
 
     def action_open(self) -> None:
         table = self.query_one(DataTable)
         if not table.rows:
             return
-        row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        key = next(k for k, r in self._rows.items() if r == row)
-        self.app.push_screen(GroupScreen(self.members[key]))
+        self.app.push_screen(GroupScreen(self.members[self._rows[table.cursor_row]]))
 
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
         self.action_open()
@@ -120,16 +142,25 @@ class GroupScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         first = self.members[0]
-        yield Static(safe.line(("Group: ", "bold"), first.outcome, " · ", first.root_cause or "no root cause",
-                               f" · {len(self.members)} messages"), id="group-title")
+        cause = (f"{first.root_cause} {cause_title(first.root_cause)}".strip()
+                 if first.root_cause else "no root cause")
+        yield Static(safe.line(("Group: ", "bold"), first.outcome, " · ", cause, " · ",
+                               plural(len(self.members), "message")), id="group-title")
+        # Whole here: the groups table may have cut these to fit.
+        where = (f"signed by {first.signing_domain or '-'} · From {first.from_domain or '-'} · "
+                 f"source {first.source or '-'}")
+        yield Static(safe.text(where, one_line=True), id="group-where")
         yield DataTable(id="group-messages", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("path", "Date")
+        # A path is cut at its start: the file name at its end is what tells messages apart.
+        room = max((self.size.width or self.app.size.width) - _DATE_WIDTH - 6, 10)
         for number, member in enumerate(self.members):
-            table.add_row(safe.cell(member.path), safe.cell(member.date or "-"), key=str(number))
+            path = ellipsize_start(safe.clean(member.path, one_line=True), room)
+            table.add_row(safe.cell(path), safe.cell(member.date or "-"), key=str(number))
 
     def action_open(self) -> None:
         from wizard.sweep.walk import read_path
@@ -159,8 +190,15 @@ class SweepApp(MailTriageApp):
     CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
 
     def __init__(self, sweep: SweepScreen, **kwargs) -> None:
+        from multiprocessing import resource_tracker
+
         super().__init__(**kwargs)
         self._sweep_screen = sweep
+        # The process pool's first spawn starts multiprocessing's resource tracker and hands
+        # it sys.stderr's descriptor; in the running app sys.stderr is Textual's capture,
+        # whose fileno() is -1, and the spawn fails ("bad value(s) in fds_to_keep").
+        # Started now, before the app runs, the tracker gets the real one.
+        resource_tracker.ensure_running()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -31,6 +31,18 @@ def ellipsize(text: str, width: int, *, at_word: bool = False) -> str:
     return cut.rstrip(" ") + "…"
 
 
+def ellipsize_start(text: str, width: int) -> str:
+    """`text` in at most `width` cells, its start cut to "…": a path's file name is at its end."""
+    if cell_len(text) <= width:
+        return text
+    if width < 1:
+        return ""
+    tail = text[-(width - 1):]
+    while cell_len(tail) > width - 1:  # wide characters take two cells
+        tail = tail[1:]
+    return "…" + tail
+
+
 def fit_table(header: Sequence[str], rows: Sequence[Sequence[tuple[str, str]]], width: int,
               give_way: Sequence[tuple[int, int]]) -> list[tuple[Text, ...]]:
     """`rows` of (text, style) cells as DataTable cells that fit `width` cells of screen.

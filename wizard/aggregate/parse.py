@@ -43,8 +43,16 @@ class ParsedReport(Struct, frozen=True):
     caps: tuple[Cap, ...]
 
 
+_LOCAL: dict[str, str] = {}  # "{ns}record" → "record": a report repeats a dozen tags 100,000 times
+
+
 def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
+    local = _LOCAL.get(tag)
+    if local is None:
+        local = tag.rpartition("}")[2]
+        if len(_LOCAL) < 256:  # a hostile file's million distinct tags must not grow it
+            _LOCAL[tag] = local
+    return local
 
 
 def _clean(value: str) -> str:
@@ -70,6 +78,30 @@ def _child(element: Element | None, name: str) -> Element | None:
 
 def _children(element: Element | None, name: str) -> list[Element]:
     return [] if element is None else [c for c in element if _local(c.tag) == name]
+
+
+def _parts(element: Element | None) -> dict[str, list[Element]]:
+    """The children by local name, gathered in one pass: a row's fields are read from
+    these, not by a scan of the children per field."""
+    out: dict[str, list[Element]] = {}
+    for child in () if element is None else element:
+        out.setdefault(_local(child.tag), []).append(child)
+    return out
+
+
+def _values(element: Element | None) -> dict[str, str]:
+    """The text of the first child of each local name, cleaned."""
+    out: dict[str, str] = {}
+    for child in () if element is None else element:
+        name = _local(child.tag)
+        if name not in out:
+            out[name] = _clean((child.text or "").strip()[:_FIELD])
+    return out
+
+
+def _first(parts: dict[str, list[Element]], name: str) -> Element | None:
+    found = parts.get(name)
+    return found[0] if found else None
 
 
 def _iso(value: str) -> str:
@@ -159,27 +191,31 @@ def _count(value: str, repairs: list[str]) -> int:
 
 
 def _row(record: Element, repairs: list[str]) -> AggregateSource:
-    row = _child(record, "row")
-    evaluated = _child(row, "policy_evaluated")
-    identifiers = _child(record, "identifiers")
-    auth = _child(record, "auth_results")
+    parts = _parts(record)
+    row = _first(parts, "row")
+    fields = _values(row)
+    evaluated = _first(_parts(row), "policy_evaluated")
+    verdict = _values(evaluated)
+    identifiers = _values(_first(parts, "identifiers"))
+    auth = _parts(_first(parts, "auth_results"))
     dkim = tuple(
-        AggregateDkim(_text(d, "domain").lower(), _text(d, "selector"), _text(d, "result").lower())
-        for d in _children(auth, "dkim")[:MAX_RESULTS])
+        AggregateDkim(v.get("domain", "").lower(), v.get("selector", ""), v.get("result", "").lower())
+        for v in map(_values, auth.get("dkim", ())[:MAX_RESULTS]))
     spf = tuple(
-        AggregateSpf(_text(s, "domain").lower(), _text(s, "scope").lower(), _text(s, "result").lower())
-        for s in _children(auth, "spf")[:MAX_RESULTS])
-    policy_dkim, policy_spf = _text(evaluated, "dkim").lower(), _text(evaluated, "spf").lower()
-    if any(v != v.lower() for v in (_text(evaluated, "dkim"), _text(evaluated, "spf"))):
+        AggregateSpf(v.get("domain", "").lower(), v.get("scope", "").lower(), v.get("result", "").lower())
+        for v in map(_values, auth.get("spf", ())[:MAX_RESULTS]))
+    raw_dkim, raw_spf = verdict.get("dkim", ""), verdict.get("spf", "")
+    policy_dkim, policy_spf = raw_dkim.lower(), raw_spf.lower()
+    if raw_dkim != policy_dkim or raw_spf != policy_spf:
         repairs.append("result values in capitals (e.g. Pass) were read in lower case")
-    reasons = tuple(OverrideReason(_text(r, "type").lower(), _text(r, "comment"))
-                    for r in _children(evaluated, "reason"))
+    reasons = tuple(OverrideReason(v.get("type", "").lower(), v.get("comment", ""))
+                    for v in map(_values, _parts(evaluated).get("reason", ())))
     return AggregateSource(
-        ip=_text(row, "source_ip"), count=_count(_text(row, "count") or "0", repairs), ptr=None,
-        header_from=_text(identifiers, "header_from").lower(),
-        disposition=_text(evaluated, "disposition").lower(), dkim=dkim, spf=spf,
+        ip=fields.get("source_ip", ""), count=_count(fields.get("count") or "0", repairs), ptr=None,
+        header_from=identifiers.get("header_from", "").lower(),
+        disposition=verdict.get("disposition", "").lower(), dkim=dkim, spf=spf,
         dmarc="pass" if "pass" in (policy_dkim, policy_spf) else "fail",
-        envelope_from=_text(identifiers, "envelope_from").lower(),
+        envelope_from=identifiers.get("envelope_from", "").lower(),
         policy_dkim=policy_dkim, policy_spf=policy_spf, reasons=reasons,
     )
 

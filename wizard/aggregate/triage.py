@@ -6,12 +6,14 @@ and the report's readiness to move its policy (RUA-13).
 The DNS asked, all on the analysis' one DnsSession (its deadline bounds the whole triage):
 the PTR of each source IP; the policy domain's SPF tree (which include covers the IP) and the
 tree of each provider a row points at (whether that include would); the key of each selector
-of the policy domain that failed (does it exist and parse). Lookups are asked concurrently,
-at most MAX_CONCURRENT at a time, and each distinct question once.
+of the policy domain that failed (does it exist and parse). Each distinct question is asked
+once; the PTRs all at once over one socket (DnsSession.lookup_many, wizard.dns.bulk: at most
+its WINDOW in flight), the trees and keys concurrently, at most MAX_CONCURRENT at a time.
 """
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
@@ -25,8 +27,8 @@ from wizard.common.dnsname import InvalidName
 from wizard.common.lazy_re import lazy
 from wizard.common.safe_text import sanitize
 from wizard.dkim.keyrecord import analyze_key
-from wizard.dns.types import Lookup
-from wizard.model.aggregate import AggregateReport, AggregateSource
+from wizard.dns.types import DnsAnswer, Lookup, Status
+from wizard.model.aggregate import AggregateDkim, AggregateReport, AggregateSource
 from wizard.model.dkim import KeyReport
 from wizard.model.findings import Cap, Finding, Severity
 from wizard.model.spf import SpfNode, SpfTree
@@ -35,6 +37,8 @@ from wizard.spf.record import add_term
 from wizard.spf.walk import spf_tree
 
 T = TypeVar("T")
+# Many questions at once: DnsSession.lookup_many's shape.
+LookupMany = Callable[[list[tuple[str, str]]], Awaitable[list[DnsAnswer]]]
 MAX_CONCURRENT = 16  # questions in flight: a report of 10,000 IPs must not flood a resolver
 MAX_PTR = 5_000  # distinct IPs whose PTR is asked; the rest are classified without one
 HIGH_VOLUME = 10_000  # messages from one source aligned only through SPF: RUA-05's WARN
@@ -50,28 +54,37 @@ class Triaged(Struct, frozen=True):
 class _Dns:
     """The triage's questions, bounded and each asked once."""
 
-    def __init__(self, lookup: Lookup) -> None:
+    def __init__(self, lookup: Lookup, many: LookupMany | None) -> None:
         self.lookup = lookup
+        # With a DnsSession's `lookup_many` (as the pipeline passes it) the PTRs are asked
+        # all at once over one socket (wizard.dns.bulk): 256 in flight, not MAX_CONCURRENT.
+        self.many = many
         self.gate = asyncio.Semaphore(MAX_CONCURRENT)
-        self.trees: dict[str, asyncio.Future[SpfTree]] = {}
+        self.ptr_timeouts = 0  # PTRs past the deadline: their sources are classified without a name
 
     async def bounded(self, work: Callable[[], Awaitable[T]]) -> T:
         async with self.gate:
             return await work()
 
-    async def ptr(self, ip: str) -> str | None:
-        try:
-            name = ipaddress.ip_address(ip).reverse_pointer
-        except ValueError:
-            return None
-        answer = await self.bounded(lambda: self.lookup(name, "PTR"))
-        values = [v.rstrip(".").lower() for v in answer.values] if answer.status.answered else []
-        return sanitize(values[0], one_line=True) if values else None
+    async def ptrs(self, ips: list[str]) -> list[str | None]:
+        """The PTR name of each IP (None: not an IP, or no name answered)."""
+        names: dict[str, str] = {}
+        for ip in ips:
+            try:
+                names[ip] = ipaddress.ip_address(ip).reverse_pointer
+            except ValueError:
+                continue
+        questions = [(name, "PTR") for name in names.values()]
+        if self.many is not None:
+            answers = await self.many(questions)
+        else:
+            answers = await asyncio.gather(*(self.bounded(functools.partial(self.lookup, *q)) for q in questions))
+        self.ptr_timeouts = sum(a.status == Status.TIMEOUT for a in answers)
+        by_ip = dict(zip(names, answers))
+        return [_ptr_name(by_ip[ip]) if ip in by_ip else None for ip in ips]
 
-    def tree(self, domain: str) -> asyncio.Future[SpfTree]:
-        if domain not in self.trees:
-            self.trees[domain] = asyncio.ensure_future(self.bounded(lambda: spf_tree(domain, self.lookup)))
-        return self.trees[domain]
+    async def tree(self, domain: str) -> SpfTree:
+        return await self.bounded(lambda: spf_tree(domain, self.lookup))
 
     async def key(self, selector: str, domain: str) -> KeyReport | None:
         try:
@@ -82,7 +95,16 @@ class _Dns:
         return analyze_key(answer, sig_d=domain)
 
 
-def _networks(node: SpfNode) -> Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+def _ptr_name(answer: DnsAnswer) -> str | None:
+    values = [v.rstrip(".").lower() for v in answer.values] if answer.status.answered else []
+    return sanitize(values[0], one_line=True) if values else None
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Terms = tuple[tuple[str, tuple[Network, ...]], ...]
+
+
+def _networks(node: SpfNode) -> Iterable[Network]:
     """The ip4/ip6 networks a record and everything it includes authorise (a/mx terms are
     left out: their addresses are the domain's own servers, not a provider's)."""
     for child in node.children:
@@ -95,20 +117,29 @@ def _networks(node: SpfNode) -> Iterable[ipaddress.IPv4Network | ipaddress.IPv6N
             yield from _networks(child)
 
 
-def covering(tree: SpfTree | None, ip: str) -> str | None:
-    """Which top-level term of `tree` authorises `ip`: the include's domain, the root
-    domain for its own ip4/ip6, None when nothing does."""
+def terms(tree: SpfTree | None) -> Terms:
+    """(the domain a top-level term stands for, the networks it authorises): the include's
+    domain, or the tree's own for its ip4/ip6 terms. Worked out once per tree, not per row."""
     if tree is None:
-        return None
+        return ()
+    out = []
+    for child in tree.root.children:
+        if child.mechanism in ("include", "redirect"):
+            out.append((child.domain, tuple(_networks(child))))
+        else:
+            out.append((tree.domain, tuple(_networks(SpfNode("", "root", "", children=(child,))))))
+    return tuple(out)
+
+
+def covering(spf: Terms, ip: str) -> str | None:
+    """Which top-level term authorises `ip` (see `terms`), None when nothing does."""
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return None
-    for child in tree.root.children:
-        nets = _networks(child) if child.mechanism in ("include", "redirect") else _networks(
-            SpfNode("", "root", "", children=(child,)))
+    for domain, nets in spf:
         if any(address.version == n.version and address in n for n in nets):
-            return child.domain if child.mechanism in ("include", "redirect") else tree.domain
+            return domain
     return None
 
 
@@ -119,40 +150,92 @@ def _aligned(domain: str, policy_domain: str) -> bool:
     return bool(d) and (d == p or d.endswith("." + p) or p.endswith("." + d))
 
 
-async def triage(report: AggregateReport, lookup: Lookup | None) -> Triaged:
-    """Classify every source; without `lookup` (offline) no PTR, SPF or key is known and the
-    classes rest on the report's own results."""
-    caps: list[Cap] = []
+class _Known:
+    """What DNS said, asked before any row is classified: each distinct question once, all
+    concurrently, so the classification itself is plain (synchronous) work per row."""
+
+    def __init__(self) -> None:
+        self.online = False
+        self.own: SpfTree | None = None
+        self.own_terms: Terms = ()
+        self.includes: dict[str, Terms] = {}  # a provider's SPF include → its terms
+        self.keys: dict[tuple[str, str], KeyReport | None] = {}
+
+
+def _broken(source: AggregateSource, domain: str) -> list[AggregateDkim]:
+    return [d for d in source.dkim if _aligned(d.domain, domain) and d.result in ("fail", "permerror", "temperror")]
+
+
+def _provider(source: AggregateSource, domain: str) -> Provider | None:
+    """The ESP or forwarder the PTR, a foreign passing d= or SPF domain, or the return-path names."""
+    found = by_ptr(source.ptr)
+    if found is None:
+        foreign = [d.domain for d in source.dkim if d.result == "pass" and not _aligned(d.domain, domain)]
+        foreign += [s.domain for s in source.spf if s.result == "pass" and not _aligned(s.domain, domain)]
+        found = next(filter(None, map(by_domain, foreign + [source.envelope_from])), None)
+    return found
+
+
+def _needs_include(source: AggregateSource, domain: str) -> bool:
+    """Whether the row is one RUA-08 may explain: SPF failed for the domain, no DKIM passed."""
+    return (source.dmarc == "fail" and not any(d.result == "pass" for d in source.dkim)
+            and any(s.result in ("fail", "softfail") and _aligned(s.domain, domain) for s in source.spf))
+
+
+async def _ask(report: AggregateReport, dns: _Dns, caps: list[Cap]) -> tuple[list[AggregateSource], _Known]:
+    """Every PTR, the domain's SPF tree and the failing selectors' keys at once; then the
+    trees of the providers whose include would explain a failing row (RUA-08)."""
     domain = report.domain
-    dns = _Dns(lookup) if lookup is not None else None
-    ptrs: dict[str, str | None] = {}
-    if dns is not None:
-        ips = list(dict.fromkeys(s.ip for s in report.sources))
-        if len(ips) > MAX_PTR:
-            caps.append(Cap("source IPs whose PTR was asked", MAX_PTR, len(ips)))
-        asked = ips[:MAX_PTR]
-        own_tree = dns.tree(domain) if domain else None
-        answers = await asyncio.gather(*(dns.ptr(ip) for ip in asked))
-        ptrs = dict(zip(asked, answers))
-        own = await own_tree if own_tree is not None else None
+    known = _Known()
+    known.online = True
+    ips = list(dict.fromkeys(s.ip for s in report.sources))
+    if len(ips) > MAX_PTR:
+        caps.append(Cap("source IPs whose PTR was asked", MAX_PTR, len(ips)))
+    asked = ips[:MAX_PTR]
+    selectors = list(dict.fromkeys((d.selector, d.domain) for s in report.sources if s.dmarc == "fail"
+                                   for d in _broken(s, domain)[:1] if d.selector))
+    own_tree = asyncio.ensure_future(dns.tree(domain)) if domain else None
+    ptr_answers, key_answers = await asyncio.gather(dns.ptrs(asked),
+                                                    asyncio.gather(*(dns.key(*k) for k in selectors)))
+    known.keys = dict(zip(selectors, key_answers))
+    if dns.ptr_timeouts:  # a report of thousands of IPs can outlast --timeout: say so
+        caps.append(Cap("source IPs whose PTR was answered within --timeout", len(asked) - dns.ptr_timeouts,
+                        len(asked)))
+    known.own = await own_tree if own_tree is not None else None
+    known.own_terms = terms(known.own)
+    ptrs = dict(zip(asked, ptr_answers))
+    sources = [replace(s, ptr=ptrs.get(s.ip)) for s in report.sources]
+    wanted = list(dict.fromkeys(
+        p.spf_include for s in sources if _needs_include(s, domain) and covering(known.own_terms, s.ip) is None
+        for p in [_provider(s, domain)] if p is not None))
+    trees = await asyncio.gather(*(dns.tree(name) for name in wanted))
+    known.includes = {name: terms(tree) for name, tree in zip(wanted, trees)}
+    return sources, known
+
+
+async def triage(report: AggregateReport, lookup: Lookup | None,
+                 many: LookupMany | None = None) -> Triaged:
+    """Classify every source; without `lookup` (offline) no PTR, SPF or key is known and the
+    classes rest on the report's own results. `many`: many questions at once
+    (DnsSession.lookup_many), for the PTRs."""
+    caps: list[Cap] = []
+    if lookup is not None:
+        sources, known = await _ask(report, _Dns(lookup, many), caps)
     else:
-        own = None
-    sources = await asyncio.gather(*(_classify(replace(s, ptr=ptrs.get(s.ip)), report, own, dns)
-                                     for s in report.sources))
-    ranked = tuple(sorted(sources, key=lambda s: (-(s.count if s.dmarc == "fail" else 0), -s.count, s.ip)))
+        sources, known = list(report.sources), _Known()
+    classified = [_classify(s, report, known) for s in sources]
+    ranked = tuple(sorted(classified, key=lambda s: (-(s.count if s.dmarc == "fail" else 0), -s.count, s.ip)))
     triaged = replace(report, sources=ranked)
     return Triaged(triaged, tuple(_report_findings(triaged)), tuple(caps))
 
 
-async def _classify(source: AggregateSource, report: AggregateReport, own: SpfTree | None,
-                    dns: _Dns | None) -> AggregateSource:
+def _classify(source: AggregateSource, report: AggregateReport, known: _Known) -> AggregateSource:
     domain = report.domain
     dkim_aligned = [d for d in source.dkim if d.result == "pass" and _aligned(d.domain, source.header_from or domain)]
     spf_aligned = [s for s in source.spf if s.result == "pass" and _aligned(s.domain, source.header_from or domain)]
     foreign_pass = [d.domain for d in source.dkim if d.result == "pass" and not _aligned(d.domain, domain)]
     spf_foreign = [s.domain for s in source.spf if s.result == "pass" and not _aligned(s.domain, domain)]
-    provider = (by_ptr(source.ptr) or next(filter(None, map(by_domain, foreign_pass + spf_foreign)), None)
-                or next(filter(None, map(by_domain, [source.envelope_from])), None))
+    provider = _provider(source, domain)
     about = f"source {source.ip}"
     evidence = _evidence(source)
     if source.dmarc == "pass":
@@ -169,15 +252,15 @@ async def _classify(source: AggregateSource, report: AggregateReport, own: SpfTr
     esp_finding = _esp_own_domain(source, provider, foreign_pass, spf_foreign, about, evidence)
     if esp_finding is not None:
         return _set(source, "legitimate_unaligned", provider, esp_finding)
-    spf_failed = [s for s in source.spf if s.result in ("fail", "softfail") and _aligned(s.domain, domain)]
-    if spf_failed and dns is not None and not any(d.result == "pass" for d in source.dkim):
-        missing = await _missing_include(source, provider, own, dns)
-        if missing is not None:
-            return _set(source, "legitimate_unaligned", missing[0], _missing_include_finding(
-                source, missing[0], own, about, evidence, spf_failed[0].domain))
-    broken = [d for d in source.dkim if _aligned(d.domain, domain) and d.result in ("fail", "permerror", "temperror")]
+    if known.online and provider is not None and _needs_include(source, domain) and \
+            covering(known.own_terms, source.ip) is None and \
+            covering(known.includes.get(provider.spf_include, ()), source.ip) is not None:
+        spf_failed = next(s for s in source.spf if s.result in ("fail", "softfail") and _aligned(s.domain, domain))
+        return _set(source, "legitimate_unaligned", provider, _missing_include_finding(
+            source, provider, known.own, about, evidence, spf_failed.domain))
+    broken = _broken(source, domain)
     if broken:
-        key = await dns.key(broken[0].selector, broken[0].domain) if dns is not None and broken[0].selector else None
+        key = known.keys.get((broken[0].selector, broken[0].domain))
         from_esp = provider is not None or (key is not None and bool(key.esp))
         if from_esp or (key is not None and not key.usable):
             return _set(source, "legitimate_unaligned", provider, _broken_selector(source, broken[0], key, provider,
@@ -246,17 +329,6 @@ def _esp_own_domain(source: AggregateSource, provider: Provider | None, foreign_
         f"{source.count} messages passed SPF for {esp_spf[0]}, which is not aligned with {domain}, and "
         f"carry no aligned DKIM. Set a custom MAIL FROM (return-path) under {domain} at {provider.name}, "
         f"or better, aligned DKIM ({provider.dkim_setup}).", evidence, about=about)
-
-
-async def _missing_include(source: AggregateSource, provider: Provider | None, own: SpfTree | None,
-                           dns: _Dns) -> tuple[Provider] | None:
-    """RUA-08: the provider that would authorise the IP, when the domain's SPF does not."""
-    if own is None or covering(own, source.ip) is not None:
-        return None
-    if provider is None:
-        return None
-    tree = await dns.tree(provider.spf_include)
-    return (provider,) if covering(tree, source.ip) is not None else None
 
 
 def _missing_include_finding(source: AggregateSource, provider: Provider, own: SpfTree | None, about: str,
@@ -371,15 +443,37 @@ def provider_codes(report: AggregateReport) -> list[Finding]:
     return out
 
 
+class Volumes(Struct, frozen=True):
+    """RUA-13's numbers: legitimate volume, how much of it is aligned, what fails."""
+
+    legitimate: int
+    aligned: int
+    failing: tuple[AggregateSource, ...]  # the domain's own senders failing, most messages first
+    policy: str
+    step: str  # the policy to move to; "" at p=reject
+
+    @property
+    def share(self) -> float:
+        return self.aligned / self.legitimate if self.legitimate else 0.0
+
+    @property
+    def ready(self) -> bool:
+        return not self.failing and bool(self.step) and bool(self.legitimate) and self.share >= READY_SHARE
+
+
+def volumes(report: AggregateReport) -> Volumes:
+    legit = [s for s in report.sources if s.source_class in ("aligned", "legitimate_unaligned", "forwarder")]
+    policy = report.policy_published.p or "none"
+    failing = sorted((s for s in legit if s.source_class == "legitimate_unaligned"), key=lambda s: -s.count)
+    return Volumes(sum(s.count for s in legit), sum(s.count for s in legit if s.dmarc == "pass"),
+                   tuple(failing), policy, {"none": "quarantine", "quarantine": "reject"}.get(policy, ""))
+
+
 def readiness(report: AggregateReport) -> Finding:
     """RUA-13: the aligned share of legitimate volume, and what must be fixed first."""
-    legit = [s for s in report.sources if s.source_class in ("aligned", "legitimate_unaligned", "forwarder")]
-    volume = sum(s.count for s in legit)
-    passing = sum(s.count for s in legit if s.dmarc == "pass")
-    share = passing / volume if volume else 0.0
-    failing = sorted((s for s in legit if s.source_class == "legitimate_unaligned"), key=lambda s: -s.count)
-    policy = report.policy_published.p or "none"
-    step = {"none": "quarantine", "quarantine": "reject"}.get(policy, "")
+    numbers = volumes(report)
+    volume, passing, share, failing, step = (numbers.legitimate, numbers.aligned, numbers.share,
+                                             numbers.failing, numbers.step)
     shown = f"{share:.1%} of legitimate volume ({passing} of {volume} messages) is aligned"
     if failing:
         ids = [s.finding.id if s.finding else "?" for s in failing]
@@ -388,7 +482,7 @@ def readiness(report: AggregateReport) -> Finding:
                        f"{shown}; legitimate sources still fail DMARC. Fix first: {first}.", about=report.domain)
     if not step:
         return Finding("RUA-13", Severity.INFO, "Already at p=reject", shown + ".", about=report.domain)
-    if volume and share >= READY_SHARE:
+    if numbers.ready:
         return Finding("RUA-13", Severity.INFO, f"Ready for p={step}",
                        f"{shown}; the remaining failures are forwarders and lists. Stage it with t=y "
                        "(RFC 9989) or pct (RFC 7489 receivers), over 2–4 weeks of reports.", about=report.domain)

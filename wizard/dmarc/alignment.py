@@ -13,26 +13,29 @@ from wizard.model.dmarc import DmarcResult as DmarcResult
 _LESS_STRICT = {"reject": "quarantine", "quarantine": "none", "none": "none"}
 
 
-def evaluate_dmarc(from_domain: str, dkim_passes: Sequence[str],
+def evaluate_dmarc(from_domain: str, dkim: Sequence[tuple[str, str]],
                    spf: tuple[str | None, str | None], discovery: Discovery,
                    org_of: Callable[[str], str], *, nonexistent: bool = False) -> DmarcResult:
     """Pure DMARC decision for one rule set: which policy applies and whether the message
-    passes. `org_of` maps a domain to its organisational domain under the same rule set;
+    passes. `dkim` is every signature's (d=, result): each gets a row, so a failed signature
+    that would have aligned is seen, but only a passing aligned one counts (RFC 7489 §3.1).
+    `org_of` maps a domain to its organisational domain under the same rule set;
     `nonexistent` says the From domain has no A, AAAA or MX (for np=, RFC 9989 only)."""
     found = discovery.found
     record = found.records[0] if found and found.records else None
     from_org = discovery.org_domain
     adkim = record.adkim if record else "r"
     aspf = record.aspf if record else "r"
-    rows = [_row("dkim", d, "pass", True, from_domain, from_org, org_of, adkim)
-            for d in dict.fromkeys(dkim_passes)]
+    rows = [_row("dkim", d, result, result == "pass", from_domain, from_org, org_of, adkim)
+            for d, result in dict.fromkeys(dkim)]
     spf_result, spf_domain = spf
     if spf_domain:
         rows.append(_row("spf", spf_domain, spf_result or "none", spf_result == "pass",
                          from_domain, from_org, org_of, aspf))
     grid = DmarcGrid(
         spf_domain, spf_result == "pass", any(r.counts for r in rows if r.mechanism == "spf"),
-        tuple(r.domain for r in rows if r.mechanism == "dkim"), bool(dkim_passes),
+        tuple(r.domain for r in rows if r.mechanism == "dkim" and r.passed),
+        any(r.passed for r in rows if r.mechanism == "dkim"),
         any(r.counts for r in rows if r.mechanism == "dkim"))
     policy, tag = _select_policy(record, found, from_domain, discovery.rfc, nonexistent)
     if discovery.error:

@@ -27,7 +27,7 @@ from wizard.input.message import mailbox_addresses
 from wizard.model.dmarc import DmarcReport as DmarcReport
 from wizard.model.findings import Finding, Severity
 
-MAX_DKIM_DOMAINS = 20  # passing signatures whose d= is aligned; each costs a tree walk
+MAX_DKIM_DOMAINS = 20  # signing domains DMARC aligns, passes first; each costs a tree walk
 
 
 def from_domain_of(from_header: str | None) -> tuple[str | None, list[Finding]]:
@@ -73,13 +73,15 @@ def from_domain_of(from_header: str | None) -> tuple[str | None, list[Finding]]:
 
 async def check_dmarc(from_header: str | None, *, dkim_pass_domains: Sequence[str],
                       spf_result: str | None, spf_domain: str | None,
-                      lookup: Lookup, dkim_fail_domains: Sequence[str] = ()) -> DmarcReport:
+                      lookup: Lookup, dkim_failed: Sequence[tuple[str, str]] = ()) -> DmarcReport:
     """DMARC for a message: the From header's domain, the d= of every DKIM signature that
-    verified, and the SPF result with its MAIL FROM (or HELO) domain. `dkim_fail_domains`
-    (d= of signatures that failed) only shapes the advice: when an aligned signature failed,
-    that failure, not the alignment set-up, is what to fix."""
-    report = await _check_message(from_header, dkim_pass_domains, spf_result, spf_domain, lookup)
-    return _blame_failed_aligned_signature(report, dkim_fail_domains)
+    verified, and the SPF result with its MAIL FROM (or HELO) domain. `dkim_failed`
+    ((d=, result) of signatures that did not verify: fail, permerror, temperror…) never
+    count, but get alignment rows, so a person sees the aligned signature that broke; and
+    when one did, that failure, not the alignment set-up, is what the advice says to fix."""
+    report = await _check_message(from_header, dkim_pass_domains, dkim_failed, spf_result,
+                                  spf_domain, lookup)
+    return _blame_failed_aligned_signature(report, [d for d, _ in dkim_failed])
 
 
 def _blame_failed_aligned_signature(report: DmarcReport, failed: Sequence[str]) -> DmarcReport:
@@ -101,8 +103,8 @@ def _blame_failed_aligned_signature(report: DmarcReport, failed: Sequence[str]) 
 
 
 async def _check_message(from_header: str | None, dkim_pass_domains: Sequence[str],
-                         spf_result: str | None, spf_domain: str | None,
-                         lookup: Lookup) -> DmarcReport:
+                         dkim_failed: Sequence[tuple[str, str]], spf_result: str | None,
+                         spf_domain: str | None, lookup: Lookup) -> DmarcReport:
     domain, findings = from_domain_of(from_header)
     if domain is None:
         return DmarcReport(None, from_header, None, None, None, None, findings=tuple(findings))
@@ -116,10 +118,19 @@ async def _check_message(from_header: str | None, dkim_pass_domains: Sequence[st
 
         findings.append(aligned_only(len(dkim), MAX_DKIM_DOMAINS, tuple(dkim[MAX_DKIM_DOMAINS:MAX_DKIM_DOMAINS + 5])))
         dkim = dkim[:MAX_DKIM_DOMAINS]
+    # Failed signatures only fill the table (each with its own result), so they get the tree
+    # walks the passes left over; one row per d=, its first result.
+    failed: dict[str, str] = {}
+    for value, result in dkim_failed:
+        cleaned, bad = _clean_domains([value], "DKIM d=")
+        findings.extend(bad)
+        if cleaned and cleaned[0] not in failed and len(failed) < MAX_DKIM_DOMAINS - len(dkim):
+            failed[cleaned[0]] = result
     spf_clean, bad = _clean_domains([spf_domain] if spf_domain else [], "SPF domain")
     findings.extend(bad)
-    return await _check(domain, from_header, dkim, spf_result, spf_clean[0] if spf_clean else None,
-                        lookup, findings)
+    signatures = [(d, "pass") for d in dkim] + list(failed.items())
+    return await _check(domain, from_header, signatures, spf_result,
+                        spf_clean[0] if spf_clean else None, lookup, findings)
 
 
 async def check_dmarc_domain(domain: str, lookup: Lookup) -> DmarcReport:
@@ -141,10 +152,11 @@ def _clean_domains(values: Sequence[str], what: str) -> tuple[list[str], list[Fi
     return good, bad
 
 
-async def _check(domain: str, from_header: str | None, dkim: list[str], spf_result: str | None,
-                 spf_domain: str | None, lookup: Lookup, findings: list[Finding]) -> DmarcReport:
+async def _check(domain: str, from_header: str | None, dkim: list[tuple[str, str]],
+                 spf_result: str | None, spf_domain: str | None, lookup: Lookup,
+                 findings: list[Finding]) -> DmarcReport:
     lookup = memo(lookup)
-    others = list(dict.fromkeys(dkim + ([spf_domain] if spf_domain else [])))
+    others = list(dict.fromkeys([d for d, _ in dkim] + ([spf_domain] if spf_domain else [])))
     # RFC 9989 (after RFC 8020): a domain is non-existent when DNS says NXDOMAIN for it;
     # that holds for every record type, so one A query answers it.
     d7489, d9989, existence, walked = await asyncio.gather(

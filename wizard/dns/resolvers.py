@@ -116,12 +116,17 @@ def _chain_text(names: Iterable[str]) -> str:
 Chase = Callable[[str, str], Awaitable[DnsAnswer]]
 
 
-async def _resolve(label: str, name: str, rdtype: str, ask: _Ask, chase: Chase | None = None
-                   ) -> DnsAnswer:
+def _rendered_size(response: dns.message.Message) -> int:
+    return len(response.to_wire())
+
+
+async def _resolve(label: str, name: str, rdtype: str, ask: _Ask, chase: Chase | None = None,
+                   size_of: Callable[[dns.message.Message], int] = _rendered_size) -> DnsAnswer:
     """Ask `name`/`rdtype` through `ask`, following CNAMEs, and describe the outcome.
 
     A CNAME handed back without its target's data is chased by asking `ask` again, or
-    `chase` when given (an authoritative server cannot answer for another zone)."""
+    `chase` when given (an authoritative server cannot answer for another zone). `size_of`
+    gives a response's size on the wire (rendered again unless the asker kept it)."""
     started = time.perf_counter()
     rdtype = rdtype.upper()
 
@@ -149,7 +154,7 @@ async def _resolve(label: str, name: str, rdtype: str, ask: _Ask, chase: Chase |
         except _Failed as failed:
             return answer(failed.status, cname_chain=tuple(chain), size=size, error=failed.reason)
         used_tcp |= tcp
-        size = max(size or 0, len(response.to_wire()))
+        size = max(size or 0, size_of(response))
         # Walk the answer section from the name asked: CNAMEs the server followed, then data.
         walk = current
         while True:
@@ -249,7 +254,7 @@ class ServerResolver:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout):
-                return await _resolve(self.label, name, rdtype, self._ask, self.chase)
+                return await _resolve(self.label, name, rdtype, self._ask, self.chase, self._wire_size)
         except TimeoutError:
             return DnsAnswer(self.label, shown_name(name), rdtype.upper(), Status.TIMEOUT,
                              elapsed_ms=(time.perf_counter() - started) * 1000,
@@ -272,6 +277,9 @@ class ServerResolver:
         except dns.exception.DNSException as exc:
             raise _Failed(Status.ERROR,
                           f"{self.label} sent an answer that could not be read: {exc}") from None
+
+    def _wire_size(self, response: dns.message.Message) -> int:
+        return _rendered_size(response)  # dnspython's query functions do not hand back the wire
 
     async def _exchange(self, query: dns.message.Message) -> tuple[dns.message.Message, bool]:
         return await dns.asyncquery.udp_with_fallback(

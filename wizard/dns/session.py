@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from wizard.common.dnsname import InvalidName, check_name
+from wizard.dns import bulk
 from wizard.dns.resolvers import (
     DEFAULT_TIMEOUT,
     MAX_CNAME_LINKS,
@@ -157,12 +158,46 @@ class DnsSession:
                 return answer.strings[0][0]
         return None
 
-    async def _ask(self, resolver: Resolver, name: str, rdtype: str) -> DnsAnswer:
+    async def lookup_many(self, questions: Sequence[tuple[str, str]]) -> list[DnsAnswer]:
+        """`lookup` for many independent (name, type) questions, answers in their order: a
+        server or the system's resolvers are asked them all at once over one UDP socket
+        (wizard.dns.bulk), within the deadline, cached and recorded like `lookup`'s (in
+        question order); zone files, which cost nothing per question, one by one."""
         self._loop = asyncio.get_running_loop()
+        resolver = self.resolvers[0]
+        keys = [self._key(resolver, name, rdtype) for name, rdtype in questions]
+        todo = {k: q for k, q in zip(keys, questions) if k not in self._done and k not in self._pending}
+        if todo and bulk.can_ask(resolver):
+            started = time.monotonic()
+            within = None if self._ends is None else max(self._ends - started, 0)
+            # Pending like `_ask`'s, so a `lookup` of the same question meanwhile waits for
+            # this answer instead of asking again.
+            waiting = {key: self._loop.create_future() for key in todo}
+            self._pending.update(waiting)
+            try:
+                got = await bulk.ask(resolver, list(todo.values()), within=within)
+                for (key, (name, rdtype)), answer in zip(todo.items(), got):
+                    self._done[key] = answer or self._late(resolver, name, rdtype, started)
+                    self._answers.append(self._done[key])
+                    waiting[key].set_result(self._done[key])
+            finally:
+                for key, future in waiting.items():
+                    self._pending.pop(key, None)
+                    future.cancel()  # a no-op once answered; if this ask was cancelled, its waiters stop too
+        left = {k: q for k, q in zip(keys, questions) if k not in self._done}
+        await asyncio.gather(*(self._ask(resolver, name, rdtype) for name, rdtype in left.values()))
+        return [self._done[k] for k in keys]
+
+    @staticmethod
+    def _key(resolver: Resolver, name: str, rdtype: str) -> tuple[str, str, str]:
         # A domain-spec is asked as written, a plain name that is not a host name is refused
         # unasked: the same text must not share one cached answer between the two.
         shown = ("spec " if isinstance(name, DomainSpec) else "") + shown_name(name)
-        key = (resolver.label, shown, rdtype.upper())
+        return (resolver.label, shown, rdtype.upper())
+
+    async def _ask(self, resolver: Resolver, name: str, rdtype: str) -> DnsAnswer:
+        self._loop = asyncio.get_running_loop()
+        key = self._key(resolver, name, rdtype)
         done = self._done.get(key)
         if done is not None:
             return done
@@ -192,10 +227,12 @@ class DnsSession:
             async with asyncio.timeout(max(self._ends - started, 0)):
                 return await resolver.query(name, rdtype)
         except TimeoutError:
-            return DnsAnswer(resolver.label, shown_name(name), rdtype.upper(), Status.TIMEOUT,
-                             elapsed_ms=(time.monotonic() - started) * 1000,
-                             error=f"not answered within the analysis deadline of "
-                                   f"{self.deadline:g} s (--timeout)")
+            return self._late(resolver, name, rdtype, started)
+
+    def _late(self, resolver: Resolver, name: str, rdtype: str, started: float) -> DnsAnswer:
+        return DnsAnswer(resolver.label, shown_name(name), rdtype.upper(), Status.TIMEOUT,
+                         elapsed_ms=(time.monotonic() - started) * 1000,
+                         error=f"not answered within the analysis deadline of {self.deadline:g} s (--timeout)")
 
     def sync_lookup(self, name: str, rdtype: str) -> DnsAnswer:
         """`lookup` for synchronous code in a worker thread (dkimpy's dnsfunc, pyspf): the

@@ -8,9 +8,12 @@ transit, who caused it), then the fix. The list is fixed, so the guided view can
 """
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from msgspec import Struct
+from msgspec.structs import replace
 
 from wizard.common.safe_text import sanitize
 from wizard.model.findings import Finding, FixCommand, RecordFix, Severity, worst
@@ -291,3 +294,14 @@ def make_step(report: Report, key: str, found: str, evidence: list[str], *, verd
 def skip(key: str, reason: str) -> Skipped:
     number = number_of(key)
     return Skipped(key, number, QUESTIONS[number - 1][1], reason)
+
+
+def assemble(results: Iterable[Step | Skipped], announce: Mapping[str, str], last: str | None = None) -> Walk:
+    """The walk of these results in order: each step announces the next one shown (the
+    skipped ones are kept with their reason); `last`, when given, is the last step's line."""
+    results = list(results)
+    steps = [r for r in results if isinstance(r, Step)]
+    skipped = tuple(r for r in results if isinstance(r, Skipped))
+    announced = [replace(step, next=announce[after.key]) for step, after in itertools.pairwise(steps)]
+    end = [replace(steps[-1], next=last) if last is not None else steps[-1]] if steps else []
+    return Walk(tuple(announced + end), skipped)

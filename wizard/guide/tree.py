@@ -17,10 +17,7 @@ view can say why. Nothing here knows about Textual; the TUI only renders what `w
 """
 from __future__ import annotations
 
-import itertools
 from typing import TYPE_CHECKING
-
-from msgspec.structs import replace
 
 from wizard.common.safe_text import shorten
 from wizard.guide.answer import step_verdict, step_who
@@ -32,6 +29,7 @@ from wizard.guide.steps import (
     Step,
     Walk,
     area_of,
+    assemble,
     findings_for,
     make_step,
     message_report,
@@ -273,9 +271,15 @@ def walk(report: Report, verdict: Verdict | None = None) -> Walk:
         from wizard.verdict import judge
 
         verdict = judge(report)
-    steps: list[Step] = []
-    skipped: list[Skipped] = []
-    for result in (
+    if report.aggregate is not None:  # a DMARC aggregate report: sources, not one message
+        from wizard.guide.aggregate import walk_aggregate
+
+        return walk_aggregate(report, verdict)
+    from wizard.guide.tls import is_tls, tls_walk
+
+    if is_tls(report):  # a TLS bounce or report: the connection failed, not the message
+        return tls_walk(report, verdict)
+    return assemble((
         step_verdict(report, verdict),
         step_receiver(report, verdict),
         step_identity(report, verdict),
@@ -283,10 +287,4 @@ def walk(report: Report, verdict: Verdict | None = None) -> Walk:
         step_transit(report, verdict),
         step_who(report, verdict),
         step_fix(report, verdict),
-    ):
-        if isinstance(result, Step):
-            steps.append(result)
-        else:
-            skipped.append(result)
-    announced = [replace(step, next=ANNOUNCE[after.key]) for step, after in itertools.pairwise(steps)]
-    return Walk(tuple(announced + steps[-1:]), tuple(skipped))
+    ), ANNOUNCE)

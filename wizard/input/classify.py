@@ -18,6 +18,7 @@ from wizard.common.safe_text import decode, sanitize
 from wizard.input.fidelity import fidelity_findings
 from wizard.input.message import Message, parse_message
 from wizard.model.findings import Cap, Finding, Severity
+from wizard.tls.report import looks_like_tls_report
 
 # Inputs larger than this are analysed from their headers only: nothing a support engineer
 # pastes is that big, and holding several copies of a larger body would exhaust memory.
@@ -35,6 +36,7 @@ KIND_LABELS = {
     "auth_results": "a bare Authentication-Results value",
     "domain": "a domain name",
     "dmarc_aggregate": "a DMARC aggregate report",
+    "tls_report": "a TLS report (RFC 8460 TLS-RPT)",
 }
 
 _REPLY_LINE = re.compile(r"^\s*[245]\d\d[ -]")
@@ -79,6 +81,10 @@ def classify(raw: bytes) -> Evidence:
     caps: list[Cap] = []
     if not raw or raw.isspace():  # = not raw.strip(), without copying a big input
         raise UnreadableInput("the input is empty: paste headers, a bounce or a whole message")
+    # Before the aggregate test, which takes any mail with a .gz part for its own, and before
+    # the binary test: a TLS report is often gzip (RFC 8460 §5.3).
+    if looks_like_tls_report(raw):
+        return Evidence("tls_report", raw, "", None, (_kind_finding("tls_report"),))
     # Before the binary test: a report is often a zip or gzip file (RUA-01).
     if looks_like_report(raw):
         return Evidence("dmarc_aggregate", raw, "", None, (_kind_finding("dmarc_aggregate"),))

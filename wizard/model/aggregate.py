@@ -82,3 +82,25 @@ class AggregateReport(Struct, frozen=True):
     passing: int
     failing: int
     sources: tuple[AggregateSource, ...]  # by failing volume, then volume
+
+
+class Readiness(Struct, frozen=True):
+    """What the aggregate reports given with `domain D --reports DIR` say, all together,
+    about moving D's policy (RUA-13): the share of legitimate volume that is aligned, and
+    the sources to fix first. Each source's verdict is added by the JSON writer."""
+
+    domain: str
+    reports: int  # reports about the domain that were read
+    receivers: tuple[str, ...]  # their org_name, each once
+    begin: str  # the earliest report's begin, the latest's end (ISO 8601, UTC)
+    end: str
+    policy: str  # p= as the latest report saw it published
+    next_policy: str  # quarantine | reject; "" at p=reject
+    messages: int
+    passing: int
+    failing: int
+    legitimate: int  # messages from aligned sources, the domain's own failing senders and forwarders
+    aligned: int  # of which passed DMARC
+    ready: bool
+    fix_first: tuple[AggregateSource, ...]  # legitimate failing sources, most messages first
+    not_read: tuple[str, ...] = ()  # "file: why" for each file that is no report about the domain

@@ -53,7 +53,7 @@ class AlignmentRow(Struct, frozen=True):
 
     mechanism: str  # "dkim" | "spf"
     domain: str
-    result: str  # "pass" for DKIM rows (only passing signatures are given), SPF's result
+    result: str  # a DKIM signature's result (pass, fail, permerror…: only a pass counts), SPF's result
     passed: bool
     org_domain: str  # under the rule set's organisational-domain method
     relaxed: bool  # same organisational domain as the From domain

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from msgspec import Struct
 
-from wizard.model.aggregate import AggregateReport
+from wizard.model.aggregate import AggregateReport, Readiness
 from wizard.model.arc import ArcReport, ArcSet
 from wizard.model.auth_results import AuthResultsSet
 from wizard.model.bounce import Bounce
@@ -20,12 +20,13 @@ from wizard.model.dns import DnsAnswer
 from wizard.model.findings import Cap, Finding, Severity, worst
 from wizard.model.received import ReceivedChain
 from wizard.model.spf import SpfReport, SpfTree
+from wizard.model.tls_report import TlsRptReport
 from wizard.model.transit import BodyForensics, HeaderForensics
 
 
 class InputInfo(Struct, frozen=True):
     kind: str  # smtp_reply | dsn | bounce | report | auto_reply | headers | message |
-    #            dkim_signature | auth_results | domain | dmarc_aggregate
+    #            dkim_signature | auth_results | domain | dmarc_aggregate | tls_report
     label: str  # the same in words
     source: str  # file name, "stdin" or "paste"
     size: int
@@ -94,6 +95,8 @@ class Report(Struct, frozen=True):
     pending: tuple[str, ...] = ()  # stages still running (partial reports in the TUI)
     returned: Report | None = None  # the analysis of a DSN's returned message
     aggregate: AggregateReport | None = None  # a DMARC aggregate report (wizard.aggregate)
+    tls_report: TlsRptReport | None = None  # a TLS-RPT report (wizard.tls.report)
+    readiness: Readiness | None = None  # `domain D --reports DIR`: what the reports say (RUA-13)
 
     __json_hidden__ = ("pending",)
 

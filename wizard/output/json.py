@@ -109,6 +109,16 @@ def report_to_data(report: Report, verdict: Verdict | None = None) -> dict[str, 
 
         for source, shown in zip(report.aggregate.sources, data["aggregate"]["sources"]):
             shown["verdict"] = to_data(source_verdict(source, report.aggregate.domain))
+    if report.readiness is not None:  # `domain --reports`: the sources to fix first, as above
+        from wizard.verdict.aggregate import source_verdict
+
+        for source, shown in zip(report.readiness.fix_first, data["readiness"]["fix_first"]):
+            shown["verdict"] = to_data(source_verdict(source, report.readiness.domain))
+    if report.tls_report is not None:
+        from wizard.verdict.tls import policy_verdict  # each policy's, as for aggregate sources
+
+        for policy, shown in zip(report.tls_report.policies, data["tls_report"]["policies"]):
+            shown["verdict"] = to_data(policy_verdict(policy, report.findings))
     data["result"] = {"outcome": verdict.outcome, "failed": verdict.failed,
                       "worst": report.worst.value if report.worst else None}
     return data

@@ -12,7 +12,7 @@ from __future__ import annotations
 from wizard.common.safe_text import sanitize, shorten
 from wizard.model.report import Report
 from wizard.output.sections import Bullets, Code, Item, Para, Section, Table, sections, shown
-from wizard.output.text import aggregate_section
+from wizard.output.text import aggregate_section, readiness_section, tls_report_section
 from wizard.output.verdict_view import VerdictView, verdict_view, why_section
 from wizard.verdict import Verdict, judge
 
@@ -108,8 +108,8 @@ def render_markdown(report: Report, verdict: Verdict | None = None, verbose: boo
     verdict = verdict if verdict is not None else judge(report)
     view = verdict_view(report, verdict)
     lines = _opening(view)
-    sources = aggregate_section(report)
-    if sources is not None:  # an aggregate report's sources are what the verdict is about
+    sources = aggregate_section(report) or tls_report_section(report) or readiness_section(report)
+    if sources is not None:  # a report's sources (policies) are what the verdict is about
         lines += [f"## {sources.title}", ""] + _section(sources)
     why = why_section(view)
     for section in ([why] if why else []) + sections(report, verdict=verdict, verbose=verbose):

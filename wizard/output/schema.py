@@ -18,6 +18,7 @@ import msgspec
 from wizard.model.aggregate import AggregateSource
 from wizard.model.findings import Finding, Severity
 from wizard.model.report import Report
+from wizard.model.tls_report import TlsRptPolicy
 from wizard.output.json import SCHEMA_VERSION, json_key, json_plan
 from wizard.verdict import Verdict
 from wizard.verdict.model import EXIT_STATUS
@@ -89,8 +90,8 @@ def report_schema() -> dict[str, Any]:
             # The verdict's reading of it (wizard.output.json); `severity` is the catalogue's.
             props["severity_in_context"] = severity
             required.append("severity_in_context")
-        if cls is AggregateSource:
-            # Its verdict, added by wizard.output.json (wizard.verdict.aggregate).
+        if cls is AggregateSource or cls is TlsRptPolicy:
+            # Its verdict, added by wizard.output.json (wizard.verdict.aggregate, .tls).
             props["verdict"] = {"$ref": f"#/$defs/{_component_name(Verdict, defs)}"}
             required.append("verdict")
         node["properties"] = props

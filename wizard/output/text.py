@@ -40,6 +40,73 @@ def aggregate_section(report: Report) -> Section | None:
     return Section("Sources by failing volume", tuple(blocks))
 
 
+def readiness_section(report: Report) -> Section | None:
+    """`domain D --reports DIR`: what the aggregate reports say about moving D's policy."""
+    ready = report.readiness
+    if ready is None:
+        return None
+    from wizard.verdict.aggregate import source_verdict
+
+    if not ready.reports:
+        blocks: list = [Para(f"No aggregate report about {ready.domain} was found, so nothing says how "
+                             "its mail authenticates at receivers.")]
+    else:
+        share = ready.aligned / ready.legitimate if ready.legitimate else 0.0
+        receivers = ", ".join(shown(r) for r in ready.receivers) or "unnamed receivers"
+        blocks = [Para(f"{ready.reports} report{'s' if ready.reports != 1 else ''} from {receivers}, "
+                       f"{ready.begin[:10]} to {ready.end[:10]}: {ready.messages} messages, {ready.failing} "
+                       f"failed DMARC. {share:.1%} of legitimate volume ({ready.aligned} of {ready.legitimate} "
+                       "messages) is aligned.")]
+        if ready.ready:
+            blocks.append(Para(f"p={ready.policy} can move to p={ready.next_policy}: stage it (t=y, or pct) "
+                               "over 2–4 weeks of reports."))
+        elif not ready.next_policy:
+            blocks.append(Para("The policy is already p=reject."))
+        elif ready.fix_first:
+            blocks.append(Para(f"p={ready.policy} cannot move to p={ready.next_policy} yet. Fix these sources first:"))
+            fixes = []
+            for source in ready.fix_first:
+                fix = source_verdict(source, ready.domain).primary_fix
+                fid = source.finding.id if source.finding else "?"
+                words = shown(fix.text) if fix else "see --json"
+                fixes.append(f"{source.ip} ({source.count} messages, {fid}): {words}")
+            blocks.append(Bullets(tuple(fixes)))
+        else:
+            blocks.append(Para(f"p={ready.policy} cannot move to p={ready.next_policy} yet: too little of the "
+                               "legitimate mail is aligned; wait for more reports."))
+    if ready.not_read:
+        blocks += [Para("Not read:"), Bullets(tuple(shown(n) for n in ready.not_read[:10]))]
+    return Section("DMARC readiness from aggregate reports", tuple(blocks))
+
+
+def tls_report_section(report: Report) -> Section | None:
+    """A TLS-RPT report's policies, their failed sessions by MX and result type with the
+    diagnosis each means, then the fix of each policy with failures (its verdict,
+    wizard.verdict.tls); text and Markdown both show it."""
+    tls = report.tls_report
+    if tls is None:
+        return None
+    from wizard.verdict.tls import policy_verdict
+
+    policies, rows, fixes = [], [], []
+    for p in tls.policies[:MAX_SOURCES]:
+        policies.append((shown(p.policy_type), shown(p.policy_domain), shown(p.mode) or "—",
+                         shorten(shown(", ".join(p.mx_hosts)), 40), str(p.successful), str(p.failed)))
+        rows += [(shown(f.receiving_mx_hostname), shown(f.result_type), shown(f.sending_mta_ip),
+                  str(f.count), f.finding or "—") for f in p.failures[:MAX_SOURCES]]
+        fix = policy_verdict(p, report.findings).primary_fix
+        if fix is not None:
+            fixes.append(f"{shown(p.policy_domain)} ({p.failed} failed): {shown(fix.text)}")
+    blocks: list = [Para(f"Reporter {shown(tls.org_name) or '?'}, report {shown(tls.report_id) or '?'}, "
+                         f"{shown(tls.begin)} to {shown(tls.end)}.")]
+    blocks.append(Table(("policy", "domain", "mode", "MX", "successful", "failed"), tuple(policies)))
+    if rows:
+        blocks.append(Table(("MX", "result", "sending IP", "sessions", "diagnosis"), tuple(rows)))
+    if fixes:
+        blocks += [Para("What to do, by policy:"), Bullets(tuple(fixes))]
+    return Section("TLS report", tuple(blocks))
+
+
 def text_table(table: Table, width: int | None = None) -> list[str]:
     """A table as aligned plain-text lines (header, rule, rows); long cells are cut. With
     `width` (a screen's columns), the widest columns give way until every line fits, and
@@ -124,7 +191,7 @@ def render_text(report: Report, verdict: Verdict | None = None, verbose: bool = 
     view = verdict_view(report, verdict)
     lines: list[str] = verdict_block(view)
     why = why_section(view)
-    sources = aggregate_section(report)
+    sources = aggregate_section(report) or tls_report_section(report) or readiness_section(report)
     for section in ([why] if why else []) + ([sources] if sources else []) + sections(
             report, verdict=verdict, verbose=verbose):
         lines += ["", section.title.upper(), "=" * len(section.title)]

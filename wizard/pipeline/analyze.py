@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from msgspec.structs import replace
 
@@ -21,6 +22,9 @@ from wizard.model.arc import ArcSet
 from wizard.model.findings import Finding, merge_findings
 from wizard.model.report import InputInfo, MessageFacts, Report, SignatureReport, sort_findings
 from wizard.model.request import AnalysisRequest
+
+if TYPE_CHECKING:
+    from wizard.dns.session import AuthorityFactory
 
 Progress = Callable[[Report], None]
 
@@ -72,37 +76,45 @@ async def analyze(
     resolvers: Sequence[Resolver],
     on_progress: Progress | None = None,
     body_digests: BodyDigests | None = None,
+    authority: AuthorityFactory | None = None,
 ) -> Report:
     """Analyse what `request` holds (evidence, or a domain) asking `resolvers` (none:
     offline). Whether the zones' authoritative servers are also asked is the request's rule
     (AnalysisRequest.asks_authoritative, DNS-04/05/14); with several resolvers their answers
     are always compared. `body_digests` may answer the body hashes of the evidence's own
-    signatures, computed ahead (wizard.transit.prefetch). Raises
+    signatures, computed ahead (wizard.transit.prefetch). `authority` reaches those servers
+    for a message (DnsSession's hook; a sweep routes them through its shared cache). Raises
     wizard.input.classify.UnreadableInput for input that cannot be analysed at all (empty,
     binary); everything else yields a Report."""
     if request.now is None:
         request = replace(request, now=datetime.now(UTC))
     if request.is_domain:
-        return await _domain(request, request.domain, request.selectors, resolvers, on_progress)
+        return await _domain(request, request.domain, request.selectors, resolvers, on_progress, authority)
     evidence = classify(request.raw)
     if evidence.kind == "domain":
-        return await _domain(request, evidence.text.strip(), (), resolvers, on_progress)
+        return await _domain(request, evidence.text.strip(), (), resolvers, on_progress, authority)
     if evidence.kind == "dmarc_aggregate":
         from wizard.pipeline.aggregate import analyze_aggregate
 
         return await analyze_aggregate(evidence, request, resolvers=resolvers)
+    if evidence.kind == "tls_report":
+        from wizard.pipeline.tls_report import analyze_tls_report
+
+        return analyze_tls_report(evidence, request)
     return await _analyze_evidence(evidence, request, resolvers=resolvers, on_progress=on_progress,
-                                   body_digests=body_digests)
+                                   body_digests=body_digests, authority=authority)
 
 
 async def _domain(request: AnalysisRequest, domain: str, selectors: Sequence[str],
-                  resolvers: Sequence[Resolver], on_progress: Progress | None) -> Report:
+                  resolvers: Sequence[Resolver], on_progress: Progress | None,
+                  authority: AuthorityFactory | None) -> Report:
     from wizard.pipeline.domain import analyze_domain
 
     assert request.now is not None  # filled in by analyze()
     return await analyze_domain(
         domain, selectors, resolvers=resolvers, now=request.now, timeout=request.timeout,
         compare=request.asks_authoritative, on_progress=on_progress, source=request.source,
+        authority=authority,
     )
 
 
@@ -113,6 +125,7 @@ async def _analyze_evidence(
     resolvers: Sequence[Resolver],
     on_progress: Progress | None,
     body_digests: BodyDigests | None = None,
+    authority: AuthorityFactory | None = None,
 ) -> Report:
     from wizard.receiver.signs import plainly_not_a_bounce
 
@@ -154,12 +167,12 @@ async def _analyze_evidence(
         # DSN-12: every check on the message the bounce carried back, with the same
         # identities and DNS, but no original of its own.
         returned = replace(request, source="returned message", raw=returned_raw, original=None)
-        returned_task = asyncio.ensure_future(_analyze_returned(returned, resolvers))
+        returned_task = asyncio.ensure_future(_analyze_returned(returned, resolvers, authority))
     if msg is not None:
         report = await _analyze_message(
             report, msg, request, resolvers=resolvers,
             original=parse_message(request.original) if request.original else None,
-            on_progress=on_progress, body_digests=body_digests,
+            on_progress=on_progress, body_digests=body_digests, authority=authority,
         )
     if returned_task is not None:
         report = replace(report, returned=await returned_task)
@@ -168,7 +181,8 @@ async def _analyze_evidence(
     return report
 
 
-async def _analyze_returned(request: AnalysisRequest, resolvers: Sequence[Resolver]) -> Report | None:
+async def _analyze_returned(request: AnalysisRequest, resolvers: Sequence[Resolver],
+                            authority: AuthorityFactory | None) -> Report | None:
     from wizard.input.classify import UnreadableInput
 
     try:
@@ -177,7 +191,8 @@ async def _analyze_returned(request: AnalysisRequest, resolvers: Sequence[Resolv
         return None
     if evidence.kind not in ("message", "headers"):
         return None
-    return await _analyze_evidence(evidence, request, resolvers=resolvers, on_progress=None)
+    return await _analyze_evidence(evidence, request, resolvers=resolvers, on_progress=None,
+                                   authority=authority)
 
 
 def _bounce_kind(kind: str, bounce) -> str:
@@ -207,6 +222,7 @@ async def _analyze_message(
     original: Message | None,
     on_progress: Progress | None,
     body_digests: BodyDigests | None,
+    authority: AuthorityFactory | None = None,
 ) -> Report:
     from wizard.arc.tags import decode_arc
     from wizard.dkim.signature import parse_signatures
@@ -246,7 +262,7 @@ async def _analyze_message(
 
     # --timeout bounds the whole analysis' DNS, not only each question (DnsSession.deadline)
     session = DnsSession(list(resolvers), timeout=request.timeout, compare=request.asks_authoritative,
-                         deadline=request.timeout)
+                         authority=authority, deadline=request.timeout)
     return await _analyze_online(
         report, msg, session, signatures=signatures, parsed=parsed, facts=facts, now=now,
         original=original, on_progress=on_progress, body_digests=body_digests,
@@ -297,10 +313,10 @@ async def _analyze_online(
     )
     spf = await spf_task
     dkim_pass = [s.d for s in sig_reports if s.result == "pass" and s.d]
-    dkim_fail = [s.d for s in sig_reports if s.result != "pass" and s.d]
+    dkim_failed = [(s.d, s.result or "fail") for s in sig_reports if s.result != "pass" and s.d]
     dmarc = await check_dmarc(
         facts.from_header, dkim_pass_domains=dkim_pass, spf_result=spf.result if spf else None,
-        spf_domain=spf.domain if spf else None, lookup=session.lookup, dkim_fail_domains=dkim_fail,
+        spf_domain=spf.domain if spf else None, lookup=session.lookup, dkim_failed=dkim_failed,
     )
     findings = list(report.findings) + list(spf.findings) + list(dmarc.findings)
     arc = report.arc

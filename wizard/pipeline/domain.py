@@ -9,12 +9,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from wizard.common.dnsname import InvalidName, check_name
 from wizard.dns.types import Resolver
 from wizard.input.classify import not_a_domain
 from wizard.model.findings import Finding, Severity
 from wizard.model.report import DomainReport, InputInfo, Report, sort_findings
+
+if TYPE_CHECKING:
+    from wizard.dns.session import AuthorityFactory
 
 
 def _invalid(domain: str, exc: InvalidName, source: str, now: datetime) -> Report:
@@ -33,6 +37,7 @@ async def analyze_domain(
     compare: bool = True,
     on_progress: Callable[[Report], None] | None = None,
     source: str = "command line",
+    authority: AuthorityFactory | None = None,
 ) -> Report:
     from wizard.dkim.keynames import COMMON_SELECTORS
     from wizard.dkim.keyrecord import analyze_key
@@ -54,7 +59,9 @@ async def analyze_domain(
     if on_progress:
         on_progress(report)
     # the same one deadline as a message analysis (DnsSession.deadline)
-    session = DnsSession(list(resolvers), timeout=timeout, compare=compare, deadline=timeout)
+    # `authority`: where the zones' own servers are asked (a sweep's shared cache), as for a message.
+    session = DnsSession(list(resolvers), timeout=timeout, compare=compare, deadline=timeout,
+                         authority=authority)
     key_names = [f"{s}._domainkey.{name}" for s in chosen]
 
     async def key(name_: str):

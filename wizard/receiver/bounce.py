@@ -359,13 +359,18 @@ def _build(msg: email.message.Message | None, collected: Collected, header_text:
         parts = segments(text, [a for a in addrs if a])
         returned_to = ADDR_RE.findall(" ".join(
             header(returned, n) or "" for n in ("To", "Delivered-To"))) if returned is not None else []
+        # Each address's part read once: a DSN may name one address in hundreds of
+        # recipient blocks, and its part of the text can be most of the text.
+        fallbacks: dict[str, tuple[list[tuple[int, SmtpReply]], list[tuple[int, str]]]] = {}
         for fields, addr in zip(rcpt_dicts, addrs):
             # Without a Diagnostic-Code the human-readable part is the fallback: the part of
             # it about this recipient when it names several.
-            seg = parts.get(addr.lower(), "")
-            seg_replies = replies_in(seg) if seg else []
-            fallback = (seg_replies, loose_codes(seg, seg_replies)) if seg_replies else \
-                (text_replies, text_loose)
+            if addr.lower() not in fallbacks:
+                seg = parts.get(addr.lower(), "")
+                seg_replies = replies_in(seg) if seg else []
+                fallbacks[addr.lower()] = (seg_replies, loose_codes(seg, seg_replies)) \
+                    if seg_replies else (text_replies, text_loose)
+            fallback = fallbacks[addr.lower()]
             status_of = _recipient_from_dsn(fields, text_replies, fallback)
             target = target_kind(status_of.recipient) if status_of.recipient else None
             if target is not None:
@@ -391,6 +396,10 @@ def _build(msg: email.message.Message | None, collected: Collected, header_text:
         parts = segments(text, failed)
         inferred = None if text_replies or text_loose or msg is None else \
             subject_code(header(msg, "Subject") or "")
+        # Asked once, not per address: with hundreds of addresses each search of the whole
+        # text, and each choice among the whole text's codes, made the loop quadratic.
+        retrying = msg is None or bool(DELAY_WORDS.search(text + header_text))
+        text_choice = _choose_status(text_replies, None, text_loose)
         for addr in failed or [""]:
             # Each failed address with its own reply when the NDR lists them one by one
             # (qmail, Exim); otherwise the reply found anywhere in the text.
@@ -398,14 +407,14 @@ def _build(msg: email.message.Message | None, collected: Collected, header_text:
             seg_replies = replies_in(seg) if seg else []
             seg_loose = loose_codes(seg, seg_replies) if seg else []
             if not seg_replies and not seg_loose:
-                seg_replies, seg_loose = text_replies, text_loose
-            status, origin = _choose_status(seg_replies, None, seg_loose)
+                seg_replies, status, origin = text_replies, *text_choice
+            else:
+                status, origin = _choose_status(seg_replies, None, seg_loose)
             if status is None and inferred is not None:
                 # DSN-20: no DSN part, reply or code anywhere; the Subject names the reason.
                 status, origin = inferred, "subject"
             reply = pick_reply(seg_replies, status)
-            kind = _kind(None, status, reply.code if reply else None,
-                         retrying=msg is None or bool(DELAY_WORDS.search(text + header_text)))
+            kind = _kind(None, status, reply.code if reply else None, retrying=retrying)
             statuses.append(RecipientStatus(
                 recipient=addr, original_recipient=None, actual_recipient=None, kind=kind,
                 status=status,

@@ -28,6 +28,7 @@ from wizard.receiver.reply import strip_markers
 from wizard.receiver.signs import header, rx
 from wizard.receiver.status_codes import class_agrees, is_valid_code, specificity
 from wizard.spf import findings as spf_said
+from wizard.tls.codes import cause_finding, named_hosts, tls_cause
 
 
 class _Pattern(Struct, frozen=True):
@@ -212,6 +213,11 @@ def bounce_findings(bounce: Bounce, text: str, stage_evidence: str | None,
     # "550-5.7.26" lines match), then the rest of the notification text, on one line.
     scan = strip_markers(" ".join(" ".join(filter(
         None, [s.reply_text for s in bounce.per_recipient] + [text])).split()))
+    # A TLS failure (diagnoses.md §14) is its own cause, before SPF/DKIM are looked at.
+    tls = tls_cause(bounce.status, scan)
+    if tls is not None:
+        mx, domain = named_hosts(scan, bounce.remote_mta, bounce.recipients)
+        out.append(cause_finding(tls, mx=mx, domain=domain))
     seen: set[str] = set()
     for pattern in TEXT_PATTERNS:
         if pattern.title in seen or (pattern.finding_id in seen and pattern.finding_id != "DSN-15"):

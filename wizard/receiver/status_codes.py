@@ -22,6 +22,7 @@ from msgspec import Struct
 from wizard.common.lazy_re import LazyPattern, lazy  # the tables' patterns compile on first use
 from wizard.model.bounce import CodeExplanation as CodeExplanation
 from wizard.receiver.providers import CodeMeaning, Provider
+from wizard.tls.codes import tls_cause
 
 # RFC 3463 §2: class.subject.detail; class 2, 4 or 5; subject and detail 1-3 digits.
 _CODE = lazy(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
@@ -124,9 +125,7 @@ _TOPICS: dict[str, _Topic] = {
     ),
     "multiple_auth": _Topic(
         "The receiver checked SPF, DKIM and DMARC together and the message did not pass enough of "
-        "them (registry X.7.26: multiple authentication checks failed). At Gmail this is the "
-        "'unauthenticated email' rejection: the From domain's DMARC policy applied, or the message "
-        "passed neither SPF nor DKIM, which Gmail requires of every sender.",
+        "them (registry X.7.26: multiple authentication checks failed).",
         (
             "Neither SPF nor DKIM passed, or neither passed for a domain aligned with the From "
             "address while the From domain publishes DMARC p=reject/quarantine.",
@@ -206,9 +205,17 @@ _TOPICS: dict[str, _Topic] = {
          "Add the IPv6 range to SPF (ip6:…), or send to this receiver over IPv4."),
     ),
     "tls": _Topic(
-        "The receiver requires the message to arrive over an encrypted (TLS) connection.",
-        ("The sending server does not offer or use STARTTLS.", "TLS negotiation failed."),
-        ("Enable opportunistic TLS on the sending MTA (e.g. Postfix smtp_tls_security_level=may).",),
+        "TLS between the sending server and the receiving MX failed, or one side required TLS "
+        "the other did not provide (STARTTLS, MTA-STS, DANE). This happens before the message "
+        "itself is checked: the sender's authentication records are not involved.",
+        ("The receiving MX's certificate is expired, names another host or does not chain to a "
+         "trusted CA.",
+         "The recipient domain's TLSA records (DANE) or MTA-STS policy do not match its MX.",
+         "The sending server does not use STARTTLS where the receiver requires it."),
+        ("Check the recipient domain's MX: mailtriage tls <recipient-domain> (STARTTLS, "
+         "certificate, MTA-STS, DANE).",
+         "If the receiver demands TLS from you: enable STARTTLS on the sending MTA (e.g. "
+         "Postfix smtp_tls_security_level=may)."),
     ),
     "requiretls": _Topic(
         "The message asked for REQUIRETLS (RFC 8689) and a server on the path does not support it.",
@@ -369,7 +376,9 @@ _REGISTRY_TOPICS = {
     "X.7.10": "tls", "X.7.20": "dkim", "X.7.21": "dkim", "X.7.22": "dkim",
     "X.7.23": "spf", "X.7.24": "spf", "X.7.25": "ptr", "X.7.26": "multiple_auth",
     "X.7.27": "null_mx", "X.7.28": "rate", "X.7.29": "arc", "X.7.30": "requiretls",
-    "X.7.5": "dkim", "X.7.7": "content",
+    # X.7.5 "Cryptographic failure" (RFC 3463) is TLS's; DKIM words in the text make it DKIM's
+    # (_REUSED).
+    "X.7.5": "tls", "X.7.7": "content",
     "X.4.7": "expired", "X.1.10": "address",
     "X.2.1": "mailbox", "X.2.2": "mailbox", "X.1.1": "mailbox", "X.1.6": "mailbox",
 }
@@ -441,6 +450,16 @@ _SPECIAL: dict[str, _Topic] = {
 }
 
 
+# What one provider's rejection of a topic means there; said only when that provider sent
+# the bounce, since the same code from another receiver need not mean it.
+_AT_PROVIDER = {
+    ("Gmail", "multiple_auth"):
+        "At Gmail this is the 'unauthenticated email' rejection: the From domain's DMARC "
+        "policy applied, or the message passed neither SPF nor DKIM, which Gmail requires of "
+        "every sender.",
+}
+
+
 def _subject_title(parts: tuple[int, int, int]) -> str:
     titles = _registry()[1]
     return titles.get(f"X.{parts[1]}", "Unknown subject")
@@ -476,7 +495,7 @@ def explain_code(code: str, *, provider: Provider | None, text: str) -> CodeExpl
         if own.clashes or entry is None:
             provider_meaning = own.meaning
     else:
-        topic_name, provider_meaning = _topic_by_text(key, registry_topic, text)
+        topic_name, provider_meaning = _topic_by_text(key, registry_topic, text, code)
     if cls == 2:
         topic_name, provider_meaning = "success", None
 
@@ -487,6 +506,9 @@ def explain_code(code: str, *, provider: Provider | None, text: str) -> CodeExpl
     plain = body.plain
     if key in _SPECIAL and body is not _SPECIAL[key]:
         plain = f"{plain} {_SPECIAL[key].plain}"
+    at_provider = _AT_PROVIDER.get((provider_name or "", topic_name))
+    if at_provider:
+        plain = f"{plain} {at_provider}"
     if cls == 4 and topic_name != "success":
         plain += " The code is temporary (4.x.x): the sender retries, and it may still succeed."
     return CodeExplanation(
@@ -522,13 +544,16 @@ def _provider_meaning(code: str, provider: Provider | None, text: str) -> CodeMe
     return None
 
 
-def _topic_by_text(key: str, registry_topic: str, text: str) -> tuple[str, str | None]:
+def _topic_by_text(key: str, registry_topic: str, text: str, code: str) -> tuple[str, str | None]:
     """Topic and, when it departs from the registry, the meaning the text gives."""
     for pattern, meaning, topic in _TEXT_MEANINGS:
         if pattern.search(text):
             if topic == registry_topic:
                 return topic, None
             return topic, f"{meaning} (from the receiver's text)"
+    tls = tls_cause(code, text) if registry_topic not in ("tls", "requiretls") else None
+    if tls is not None:  # a TLS wording (diagnoses.md §14) decides whatever the code's number
+        return "tls", f"{tls.meaning} (from the receiver's text)"
     text_topic = _topic_from_text(text)
     # Generic codes (X.7.1, X.0.0, ...) say nothing by themselves, and the SMTP AUTH codes are
     # reused loosely by receivers, so words in the text about SPF/DKIM/DMARC etc. decide.
@@ -543,7 +568,7 @@ def _topic_by_text(key: str, registry_topic: str, text: str) -> tuple[str, str |
 
 # Codes providers are known to reuse with another meaning (DSN-07): the text decides even when
 # the provider is not recognised.
-_REUSED = frozenset({"X.7.23", "X.7.27", "X.7.29", "X.7.30", "X.7.28"})
+_REUSED = frozenset({"X.7.23", "X.7.27", "X.7.29", "X.7.30", "X.7.28", "X.7.5"})
 
 _TOPIC_NAMES = {
     "dmarc": "DMARC policy enforcement", "multiple_auth": "SPF/DKIM/DMARC authentication failed",

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from wizard.dns.types import Resolver
 from wizard.model.report import Report
 from wizard.model.request import AnalysisRequest
-from wizard.sweep.cache import SharedCache
+from wizard.sweep.cache import Route, SharedCache, ViaCache, port_53
 from wizard.sweep.groups import Result
 from wizard.sweep.pool import Counts, analyse_raw, init_worker, run
 from wizard.sweep.walk import Item, Unreadable, read_path
@@ -23,11 +23,14 @@ class Sweep:
     """
 
     def __init__(self, template: AnalysisRequest, chosen: Sequence[Resolver], *,
-                 jobs: int | None = None) -> None:
+                 jobs: int | None = None, route: Route = port_53) -> None:
+        """`route`: where the zones' name servers are asked when the template compares
+        with them (wizard.sweep.cache.Route; tests point it at their loopback servers)."""
         self.template = template
         self.jobs = jobs
         shared = not template.offline and not template.zone_paths
-        self._cache = SharedCache(chosen, timeout=template.timeout) if shared else None
+        self._cache = SharedCache(chosen, timeout=template.timeout, route=route,
+                                  authorities=template.asks_authoritative) if shared else None
         self._counts = Counts()
 
     def __enter__(self) -> Sweep:
@@ -51,13 +54,16 @@ class Sweep:
 
     def results(self, items: Iterable[Item | Unreadable]) -> Iterator[Result | Unreadable]:
         return run(items, self.template, resolvers=self._worker_resolvers(), jobs=self.jobs,
-                   counts=self._counts)
+                   counts=self._counts, authority=self._authority())
 
     def analyse(self, path: str) -> tuple[AnalysisRequest, list[Resolver], Report]:
         """One input again, in this process, as a worker analysed it (for its bundle): the
         request, the resolvers asked, the report. Raises OSError, UnreadableInput."""
-        init_worker(self.template, self._worker_resolvers())
+        init_worker(self.template, self._worker_resolvers(), self._authority())
         return analyse_raw(read_path(path), path)
+
+    def _authority(self) -> ViaCache | None:
+        return self._cache.authority() if self._cache is not None else None
 
     def _worker_resolvers(self) -> list[Resolver] | None:
         resolvers: list[Resolver] | None

@@ -13,6 +13,13 @@ a question is sent upstream once; the others asking it while it is in flight wai
 answer (coalesced), later ones get the stored answer. An upstream that does not answer is
 not answered either, so the worker sees the same timeout `check` would. Answers are kept
 for the run, not for their TTL: a sweep judges every message against one view of DNS.
+
+The zones' own name servers, which `check` asks beside the system resolver
+(AnalysisRequest.asks_authoritative), go through the forwarder too, on one more port: a
+worker's DnsSession finds them as `check`'s does (NS, then the servers' addresses, through
+the shared answers) and reaches each through ForwardedAuthority, which names the server's
+address in an EDNS option. So each authoritative question is also asked once per run,
+not once per message.
 """
 from __future__ import annotations
 
@@ -21,15 +28,18 @@ import functools
 import struct
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import dns.asyncquery
+import dns.edns
 import dns.exception
 import dns.flags
+import dns.inet
 import dns.message
 import dns.rdatatype
 
-from wizard.dns.resolvers import ServerResolver, SystemResolver
+from wizard.dns.resolvers import Chase, ServerResolver, SystemResolver, format_spec
+from wizard.dns.session import AUTH_SUFFIX
 from wizard.dns.types import DnsAnswer, DomainSpec, Resolver
 
 HOST = "127.0.0.1"
@@ -37,6 +47,22 @@ HOST = "127.0.0.1"
 # hundred names, so this bounds memory only for mailboxes of a thousand unrelated senders.
 MAX_ENTRIES = 100_000
 _CLASSIC_UDP = 512  # RFC 1035 §4.2.1: a query without EDNS accepts this much over UDP
+# The authoritative server a question to the authority port is for: its address, then
+# " plain" when the asker wanted no EDNS (the FORMERR retry). RFC 6891 §9: 65001-65534 are
+# for local and experimental use; the option never leaves loopback.
+AUTHORITY_OPTION = 65001
+_PLAIN = b" plain"
+
+# Where an authoritative server's address is asked: (host, port). Port 53 of that address,
+# except in tests, whose name servers all live on loopback at ports of their own.
+Route = Callable[[str], tuple[str, int]]
+
+
+def port_53(address: str) -> tuple[str, int]:
+    """The default Route (raises ValueError for what is no IP address)."""
+    if not dns.inet.is_address(address):
+        raise ValueError(f"{address!r} is not an IP address")
+    return address, 53
 
 _Key = tuple[str, int, int, bool]
 
@@ -63,6 +89,52 @@ class Forwarded(ServerResolver):
             if len(self._had) > MAX_ENTRIES:
                 self._had.popitem(last=False)
         return had
+
+
+class ForwardedAuthority(ServerResolver):
+    """One zone name server as a worker asks it: through the forwarder's authority port,
+    labelled and named (spec) as `check` names the server it asks directly."""
+
+    def __init__(self, port: int, ns_name: str, address: str, *, timeout: float,
+                 chase: Chase | None, had: dict[tuple[str, str, str, str], DnsAnswer]) -> None:
+        super().__init__(HOST, port, timeout=timeout, label=ns_name + AUTH_SUFFIX, chase=chase)
+        self.address = address
+        self.spec = format_spec(address, 53)
+        self._had = had
+
+    async def query(self, name: str, rdtype: str) -> DnsAnswer:
+        # Shared by every session of the worker, like Forwarded's: a CNAME this server hands
+        # out of its zone is chased through the chosen resolver, whose answers are the run's.
+        key = (self.label, self.address, ("spec " if isinstance(name, DomainSpec) else "")
+               + name.lower(), rdtype.upper())
+        had = self._had.get(key)
+        if had is None:
+            had = self._had[key] = await super().query(name, rdtype)
+            if len(self._had) > MAX_ENTRIES:
+                del self._had[next(iter(self._had))]
+        return had
+
+    async def _exchange(self, query: dns.message.Message) -> tuple[dns.message.Message, bool]:
+        plain = query.edns < 0
+        payload = _CLASSIC_UDP if plain else query.payload
+        data = self.address.encode() + (_PLAIN if plain else b"")
+        query.use_edns(0, payload=payload,
+                       options=[dns.edns.GenericOption(dns.edns.OptionType.make(AUTHORITY_OPTION), data)])
+        return await super()._exchange(query)
+
+
+class ViaCache:
+    """DnsSession's `authority` hook in a worker: every zone name server through the
+    forwarder's authority port (picklable, so a spawned worker gets it)."""
+
+    def __init__(self, port: int, timeout: float) -> None:
+        self.port = port
+        self.timeout = timeout
+        self._had: dict[tuple[str, str, str, str], DnsAnswer] = {}
+
+    def __call__(self, ns_name: str, address: str, chase: Chase) -> Resolver:
+        return ForwardedAuthority(self.port, ns_name, address, timeout=self.timeout,
+                                  chase=chase, had=self._had)
 
 
 def upstreams_of(resolver: Resolver) -> tuple[tuple[str, int], ...]:
@@ -121,6 +193,43 @@ class _Upstream:
         return wire
 
 
+class _Authorities:
+    """The authority port: one _Upstream (cache and counts) per server address asked."""
+
+    def __init__(self, route: Route, timeout: float) -> None:
+        self.route = route
+        self.timeout = timeout
+        self.servers: dict[str, _Upstream] = {}
+
+    @property
+    def asked(self) -> int:
+        return sum(u.asked for u in self.servers.values())
+
+    @property
+    def forwarded(self) -> int:
+        return sum(u.forwarded for u in self.servers.values())
+
+    async def answer(self, query: dns.message.Message) -> bytes | None:
+        named = [o for o in query.options if o.otype == AUTHORITY_OPTION]
+        if not named or not isinstance(named[0], dns.edns.GenericOption):
+            return None  # not one of ours: unanswered, like an unreadable question
+        data = named[0].data
+        plain = data.endswith(_PLAIN)
+        address = (data[: -len(_PLAIN)] if plain else data).decode("ascii", "replace")
+        upstream = self.servers.get(address)
+        if upstream is None:
+            try:
+                route = self.route(address)
+            except ValueError:
+                return None
+            upstream = self.servers[address] = _Upstream((route,), self.timeout)
+        question = query.question[0]
+        # The question as the worker's resolver would have sent it to the server itself.
+        asked = dns.message.make_query(question.name, question.rdtype, question.rdclass,
+                                       use_edns=False if plain else 0, payload=query.payload)
+        return await upstream.answer(asked)
+
+
 def _reply(query: dns.message.Message, wire: bytes, limit: int | None) -> bytes:
     """The stored answer under the asker's id; over UDP, cut to TC when it exceeds the
     asker's buffer, so it retries over TCP exactly as it would against the upstream."""
@@ -142,10 +251,17 @@ class SharedCache:
             cache.asked, cache.forwarded
     """
 
-    def __init__(self, resolvers: Sequence[Resolver], *, timeout: float) -> None:
+    def __init__(self, resolvers: Sequence[Resolver], *, timeout: float,
+                 authorities: bool = False, route: Route = port_53) -> None:
+        """`authorities`: also open the authority port (the sweep compares with the zones'
+        name servers); `route` says where a server's address is asked."""
         self._chosen = tuple(resolvers)
         self._timeout = timeout
-        self._upstreams = [_Upstream(upstreams_of(r), timeout) for r in self._chosen]
+        self._upstreams: list[_Upstream | _Authorities] = [
+            _Upstream(upstreams_of(r), timeout) for r in self._chosen]
+        self._authorities = _Authorities(route, timeout) if authorities else None
+        if self._authorities is not None:
+            self._upstreams.append(self._authorities)  # its port is the last one
         self._ports: list[int] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -165,6 +281,11 @@ class SharedCache:
         """What each worker asks: the forwarder's ports, named as the chosen resolvers."""
         return [Forwarded(port, r.label, str(getattr(r, "spec", r.label)), self._timeout)
                 for port, r in zip(self._ports, self._chosen)]
+
+    def authority(self) -> ViaCache | None:
+        """What each worker's DnsSession reaches the zones' name servers with (None: the
+        cache was started without the authority port)."""
+        return ViaCache(self._ports[-1], self._timeout) if self._authorities else None
 
     def start(self) -> SharedCache:
         ready = threading.Event()
@@ -225,7 +346,7 @@ class SharedCache:
 
 
 class _UdpFront(asyncio.DatagramProtocol):
-    def __init__(self, upstream: _Upstream) -> None:
+    def __init__(self, upstream: _Upstream | _Authorities) -> None:
         self.upstream = upstream
         self.transport: asyncio.DatagramTransport | None = None
         self.tasks: set[asyncio.Task] = set()
@@ -249,7 +370,7 @@ class _UdpFront(asyncio.DatagramProtocol):
             self.transport.sendto(_reply(query, wire, limit), addr)
 
 
-async def _serve_tcp(upstream: _Upstream, reader: asyncio.StreamReader,
+async def _serve_tcp(upstream: _Upstream | _Authorities, reader: asyncio.StreamReader,
                      writer: asyncio.StreamWriter) -> None:
     try:
         while True:

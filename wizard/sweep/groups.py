@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 from msgspec import Struct
 
 from wizard.model.report import Report
-from wizard.verdict.model import Verdict
+from wizard.verdict.model import EXIT_STATUS, Verdict
 
 MAX_EXAMPLES = 3  # paths kept per group: enough to open one, and to see it is not a fluke
 
@@ -33,7 +33,13 @@ class Result(Struct, frozen=True, omit_defaults=True):
 
 
 def result_of(path: str, report: Report, verdict: Verdict) -> Result:
-    """The grouping record of one analysed message."""
+    """The grouping record of one analysed message (or report file: _report_result)."""
+    if report.aggregate is not None or report.tls_report is not None:
+        return _report_result(path, report, verdict)
+    if report.message is None and report.returned is not None:
+        # A bounce is grouped by the message it carried back: whose mail bounced, and how
+        # it was signed and sent (the verdict, and so the root cause, stays the bounce's).
+        report = report.returned
     facts = report.message
     signing = report.signatures[0] if report.signatures else None
     key = signing.verdict.key if signing is not None and signing.verdict is not None else None
@@ -49,6 +55,37 @@ def result_of(path: str, report: Report, verdict: Verdict) -> Result:
         source=source,
         date=_iso_date(facts.date if facts else None),
     )
+
+
+def _report_result(path: str, report: Report, verdict: Verdict) -> Result:
+    """A DMARC aggregate or TLS report is one item: its verdict, grouped by the domain it is
+    about (in the From domain column) and the organisation that sent it (as its source), so a
+    week of one receiver's reports about one domain with one cause is one group; its Date is
+    the start of the period it covers."""
+    if report.aggregate is not None:
+        about, reporter, begin = (report.aggregate.domain, report.aggregate.org_name,
+                                  report.aggregate.begin)
+    else:
+        assert report.tls_report is not None
+        tls = report.tls_report
+        about = tls.policies[0].policy_domain if tls.policies else ""
+        reporter, begin = tls.org_name, tls.begin
+    return Result(
+        path=path,
+        outcome=verdict.outcome,
+        root_cause=verdict.root_cause.id if verdict.root_cause else "",
+        from_domain=about.lower(),
+        source=reporter,
+        date=_iso_instant(begin),
+    )
+
+
+def _iso_instant(value: str) -> str:
+    """An ISO 8601 time as the groups compare them; "" for what is none."""
+    try:
+        return datetime.fromisoformat(value).isoformat()
+    except (TypeError, ValueError):
+        return ""
 
 
 def _iso_date(value: str | None) -> str:
@@ -107,6 +144,10 @@ class Groups:
                 pass
         return group
 
+    @property
+    def outcomes(self) -> set[str]:
+        return {group.outcome for group in self._groups.values()}
+
     def extend(self, results: Iterable[Result]) -> None:
         for result in results:
             self.add(result)
@@ -115,3 +156,17 @@ class Groups:
         """Largest first; ties in a stable order (the key), so the same input prints the same."""
         return sorted(self._groups.values(), key=lambda g: (
             -g.count, g.outcome, g.root_cause, g.signing_domain, g.from_domain, g.source))
+
+
+def exit_status(outcomes: Iterable[str], unreadable: int) -> int:
+    """`check`'s exit statuses over a whole sweep, so a script can stop on a bad mailbox:
+    1 when any message fails (or was rejected or deferred) — a failure is the news whatever
+    else happened; else 3 when anything could not be judged: an inconclusive message, an
+    unreadable file (it was listed, but its verdict is unknown) or no input at all; else 0.
+    (2, a usage error, is the command line's own.)"""
+    statuses = {EXIT_STATUS[outcome] for outcome in outcomes}
+    if EXIT_STATUS["fail"] in statuses:
+        return EXIT_STATUS["fail"]
+    if EXIT_STATUS["inconclusive"] in statuses or unreadable or not statuses:
+        return EXIT_STATUS["inconclusive"]
+    return EXIT_STATUS["pass"]

@@ -10,6 +10,8 @@ Each message gets the request `check` builds from the same options (the caller p
 request as the template; only `raw` and `source` change), its own DnsSession with the same
 per-lookup timeout and total deadline, and resolvers that ask the sweep's shared cache
 (wizard.sweep.cache) — or, with --zone, the zone files, which each worker loads itself.
+When the request compares with the zones' name servers, as `check` would, they are asked
+through the shared cache too (`authority`).
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from msgspec.structs import replace
 from wizard.dns.types import Resolver
 from wizard.model.report import Report
 from wizard.model.request import AnalysisRequest
+from wizard.sweep.cache import ViaCache
 from wizard.sweep.groups import Result, result_of
 from wizard.sweep.walk import Item, Unreadable
 
@@ -32,6 +35,7 @@ WINDOW_PER_JOB = 4
 # The worker's state, set once per process by init_worker (a process pool passes no context).
 _template: AnalysisRequest | None = None
 _resolvers: list[Resolver] = []
+_authority: ViaCache | None = None
 # One event loop per worker for all its messages: asyncio.run() would make a loop and a
 # thread pool (dkimpy and pyspf run in threads) per message and tear both down again, which
 # cost a small message a third of its analysis time. (asyncio.Runner would also re-install
@@ -39,9 +43,11 @@ _resolvers: list[Resolver] = []
 _loop: asyncio.AbstractEventLoop | None = None
 
 
-def init_worker(template: AnalysisRequest, resolvers: Sequence[Resolver] | None) -> None:
-    global _template, _resolvers, _loop
+def init_worker(template: AnalysisRequest, resolvers: Sequence[Resolver] | None,
+                authority: ViaCache | None = None) -> None:
+    global _template, _resolvers, _authority, _loop
     _template = template
+    _authority = authority
     if _loop is None:
         _loop = asyncio.new_event_loop()
     if resolvers is None:
@@ -67,7 +73,8 @@ def analyse_raw(raw: bytes, source: str) -> tuple[AnalysisRequest, list[Resolver
 
     assert _template is not None and _loop is not None, "init_worker sets the process up first"
     request = replace(_template, raw=raw, source=source)
-    return request, _resolvers, _loop.run_until_complete(analyze(request, resolvers=_resolvers))
+    report = _loop.run_until_complete(analyze(request, resolvers=_resolvers, authority=_authority))
+    return request, _resolvers, report
 
 
 def analyse_one(item: Item) -> tuple[Result | Unreadable, int]:
@@ -99,11 +106,13 @@ class Counts:
 
 def run(items: Iterable[Item | Unreadable], template: AnalysisRequest, *,
         resolvers: Sequence[Resolver] | None, jobs: int | None = None,
-        counts: Counts | None = None) -> Iterator[Result | Unreadable]:
+        counts: Counts | None = None, authority: ViaCache | None = None
+        ) -> Iterator[Result | Unreadable]:
     """Every input's result, as they finish (not in input order). `resolvers`: what each
     worker asks (the shared cache's ports; [] offline), or None to load the template's zone
     files in each worker. `jobs`: processes (default: one per core); 1 runs in this process.
-    `counts` adds up the DNS questions the analyses asked."""
+    `counts` adds up the DNS questions the analyses asked; `authority`, DnsSession's hook for
+    the zones' name servers (the shared cache's), when the template compares with them."""
     jobs = jobs or os.cpu_count() or 1
     counts = counts or Counts()
 
@@ -113,7 +122,7 @@ def run(items: Iterable[Item | Unreadable], template: AnalysisRequest, *,
         return done[0]
 
     if jobs == 1:
-        init_worker(template, resolvers)
+        init_worker(template, resolvers, authority)
         for item in items:
             yield item if isinstance(item, Unreadable) else counted(analyse_one(item))
         return
@@ -121,7 +130,7 @@ def run(items: Iterable[Item | Unreadable], template: AnalysisRequest, *,
     # whatever locks that thread held at the moment of the fork.
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(
-            jobs, mp_context=context, initializer=init_worker, initargs=(template, resolvers)) as pool:
+            jobs, mp_context=context, initializer=init_worker, initargs=(template, resolvers, authority)) as pool:
         window: set[concurrent.futures.Future[tuple[Result | Unreadable, int]]] = set()
         for item in items:
             if isinstance(item, Unreadable):

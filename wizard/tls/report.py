@@ -1,7 +1,8 @@
 """TLS-RPT reports (RFC 8460 §4): JSON, gzip-compressed JSON, or a mail carrying either
-(`multipart/report; report-type=tlsrpt`). `parse_tls_report(data)` reads one into a
-TlsRptReport (the JSON key `tls_report`) with a TLS-17 summary and, per failing policy, a
-TLS-18 finding mapping each result type to its diagnosis.
+(`multipart/report; report-type=tlsrpt`). `looks_like_tls_report(raw)` is the classifier's
+cheap test; `parse_tls_report(data)` reads one into a TlsRptReport (the JSON key
+`tls_report`) with a TLS-17 summary and, per failing policy, a TLS-18 finding mapping each
+result type to its diagnosis, with the checks to run against the MX hosts that failed.
 
 Every size is capped before the work it would cost: the input, the inflated gzip, the
 number of policies and of failure rows kept."""
@@ -15,9 +16,9 @@ import json
 import zlib
 from email.message import Message
 
-from msgspec import Struct
-
-from wizard.model.findings import Finding, Severity
+from wizard.fixes import curl_mta_sts, dig_tlsa, mailtriage_tls, openssl_starttls
+from wizard.model.findings import Finding, Fix, Severity
+from wizard.model.tls_report import TlsRptFailure, TlsRptPolicy, TlsRptReport
 
 MAX_INPUT = 10 * 1024 * 1024  # bytes read at all
 MAX_JSON = 20 * 1024 * 1024  # bytes of JSON after inflating (a gzip bomb stops here)
@@ -42,35 +43,12 @@ _TLSRPT_TYPES = ("application/tlsrpt+json", "application/tlsrpt+gzip", "applicat
                  "application/json", "application/x-gzip", "application/octet-stream")
 
 
-class TlsRptFailure(Struct, frozen=True):
-    result_type: str
-    sending_mta_ip: str
-    receiving_mx_hostname: str
-    count: int
-    finding: str  # the TLS-xx diagnosis this result type means; "" when unknown
-    receiving_ip: str = ""
-    failure_reason_code: str = ""
-    additional_information: str = ""
-
-
-class TlsRptPolicy(Struct, frozen=True):
-    policy_type: str  # sts | tlsa | no-policy-found
-    policy_domain: str
-    mx_hosts: tuple[str, ...]
-    successful: int
-    failed: int
-    failures: tuple[TlsRptFailure, ...]
-    policy_string: tuple[str, ...] = ()
-
-
-class TlsRptReport(Struct, frozen=True):
-    org_name: str
-    report_id: str
-    begin: str
-    end: str
-    policies: tuple[TlsRptPolicy, ...]
-    contact_info: str = ""
-    findings: tuple[Finding, ...] = ()
+_SNIFF = 64 * 1024  # bytes looked at (inflated, for gzip) to recognise a report
+# Keys only RFC 8460 reports have (a DMARC aggregate report is XML; SES notifications are
+# JSON without them); the mail headers and media types of the mail form.
+_JSON_KEYS = (b'"date-range"', b'"policies"', b'"organization-name"')
+_MAIL_SIGNS = (b"report-type=tlsrpt", b'report-type="tlsrpt"', b"application/tlsrpt",
+               b"tls-report-domain:")
 
 
 class NotTlsReport(ValueError):
@@ -83,6 +61,24 @@ def parse_tls_report(data: bytes) -> TlsRptReport:
         raise NotTlsReport(f"the input is larger than {MAX_INPUT} bytes")
     document = _json_document(data, depth=0)
     return _report(document)
+
+
+def looks_like_tls_report(raw: bytes) -> bool:
+    """Is `raw` a TLS-RPT report, gzip or not, or a mail carrying one? A magic number, a
+    64 KB inflate at most, and one scan: cheap for everything else."""
+    head = raw[:_SNIFF]
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(raw[:_SNIFF], _SNIFF)
+        except zlib.error:
+            return False
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] == b"{":
+        return sum(k in text for k in _JSON_KEYS) >= 2
+    # The mail form's header block says it (RFC 8460 §5.3: multipart/report;
+    # report-type=tlsrpt, TLS-Report-Domain:); the parts after it need not be read here.
+    lowered = head.lower()
+    return any(sign in lowered for sign in _MAIL_SIGNS)
 
 
 def _inflate(data: bytes) -> bytes:
@@ -214,17 +210,9 @@ def _summary(report: TlsRptReport, dropped: int) -> Finding:
                    "the reporter (RFC 8460 §3).", lines)
 
 
-def _mode(policy: TlsRptPolicy) -> str:
-    for line in policy.policy_string:
-        key, _, value = line.partition(":")
-        if key.strip() == "mode":
-            return value.strip()
-    return ""
-
-
 def _verdict(policy: TlsRptPolicy) -> Finding:
     """One finding per failing policy: which rows failed and what each means."""
-    mode = _mode(policy)
+    mode = policy.mode
     if policy.policy_type == "no-policy-found":
         severity, consequence = Severity.INFO, "no policy applied: the failures were opportunistic-only"
     elif policy.policy_type == "sts" and mode != "enforce":
@@ -243,5 +231,25 @@ def _verdict(policy: TlsRptPolicy) -> Finding:
                    f"failed ({policy.policy_type or '?'} policy)",
                    f"{consequence}. Diagnoses: {', '.join(causes) or 'none named'}. The receiving "
                    f"domain {policy.policy_domain or ''} must fix its MX hosts, certificates or "
-                   "policy; `mailtriage tls DOMAIN` checks them live.", rows,
+                   "policy; `mailtriage tls DOMAIN` checks them live.", rows, _checks(policy),
                    about=f"domain {policy.policy_domain}")
+
+
+def _checks(policy: TlsRptPolicy) -> tuple[Fix, ...]:
+    """What to run against the failing MX hosts (three at most) and the policy domain; names
+    that are not DNS names (a reporter's typo, a hostile report) get none."""
+    hosts = list(dict.fromkeys(f.receiving_mx_hostname.rstrip(".") for f in policy.failures
+                               if f.receiving_mx_hostname))[:3]
+    builders: list = [lambda h=h: openssl_starttls(h) for h in hosts]
+    if policy.policy_type == "tlsa":
+        builders += [lambda h=h: dig_tlsa(h) for h in hosts]
+    if policy.policy_type == "sts":
+        builders.append(lambda: curl_mta_sts(policy.policy_domain))
+    builders.append(lambda: mailtriage_tls(policy.policy_domain))
+    out: list[Fix] = []
+    for build in builders:
+        try:
+            out.append(build())
+        except ValueError:  # InvalidName is a ValueError
+            continue
+    return tuple(out)

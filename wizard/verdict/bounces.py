@@ -8,9 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from wizard.model.findings import Finding
+from wizard.tls.codes import EITHER, side_of
 from wizard.verdict import facts
 from wizard.verdict.causes import Found
-from wizard.verdict.tables import AUTH_TOPICS, BOUNCE_ADVICE, BOUNCE_TOPICS, Advice
+from wizard.verdict.tables import (
+    AUTH_TOPICS,
+    BOUNCE_ADVICE,
+    BOUNCE_TOPICS,
+    TLS_ADVICE,
+    TLS_ADVICE_SIDE,
+    Advice,
+)
 
 # The receiver's words that say authentication failed (wizard.receiver's TEXT_PATTERNS).
 AUTH_SAID = ("DMARC-16", "PROV-04", "PROV-02", "PROV-03", "DKIM-SIG-01", "SPF-13", "DMARC-06",
@@ -49,13 +57,38 @@ def said_auth(report: Any) -> list[Finding]:
     return sorted(seen.values(), key=lambda f: AUTH_SAID.index(f.id) if f.id in AUTH_SAID else 99)
 
 
+def tls_cause(report: Any) -> Finding | None:
+    """The bounce's TLS-xx cause (wizard.tls.codes): the delivery failed between the MTAs,
+    before SPF, DKIM or DMARC were looked at, so it outranks every other reading."""
+    return next((f for f in facts.findings_of(report) if f.id.startswith("TLS-")), None)
+
+
+def tls_advice(finding: Finding) -> Advice:
+    side = side_of(finding)
+    return (TLS_ADVICE.get(f"{finding.id}@{side}") or (side == "recipient" and TLS_ADVICE.get(finding.id))
+            or TLS_ADVICE_SIDE[side])
+
+
+def tls_requirement(report: Any, root: Found | None) -> list[Finding]:
+    """A provider's "TLS required" (PROV-07) above a TLS root cause: the link that made TLS
+    mandatory, not a separate issue."""
+    if root is None or not root.finding.id.startswith("TLS-"):
+        return []
+    return [f for f in facts.findings_of(report) if f.id == "PROV-07" and "TLS" in f.title][:1]
+
+
 def is_auth_bounce(report: Any) -> bool:
+    if tls_cause(report) is not None:
+        return False
     return topic_of(report.bounce) in AUTH_TOPICS or bool(said_auth(report))
 
 
 def other_cause(report: Any) -> tuple[Found | None, Advice | None]:
     """The receiver's reason for a refusal that is not about authentication, and its advice."""
     bounce = report.bounce
+    tls = tls_cause(report)
+    if tls is not None:
+        return Found(tls, "confirmed"), tls_advice(tls)
     fs = facts.findings_of(report)
     f = facts.first(fs, OTHER_SAID)
     if f is None:
@@ -83,7 +116,11 @@ def _advice_key(bounce: Any, finding: Finding) -> str:
     return BOUNCE_TOPICS.get(topic, "other")
 
 
-def receiver_name(bounce: Any) -> str:
+def receiver_name(bounce: Any, root: Finding | None = None) -> str:
+    """Who decided: the receiver, unless the root cause is the sending MTA's own mandatory
+    policy (Postfix dane-only), which defers the message before any receiver says a word."""
+    if root is not None and root.id.startswith("TLS-") and side_of(root) == EITHER:
+        return "the sending server's own policy"
     return (getattr(bounce, "provider", None) or getattr(bounce, "remote_mta", None)
             or "the receiver")
 

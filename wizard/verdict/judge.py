@@ -37,6 +37,10 @@ def judge(report: Any) -> Verdict:
         from wizard.verdict.aggregate import judge_aggregate  # a report of reports: its own rules
 
         return judge_aggregate(report)
+    if getattr(report, "tls_report", None) is not None:
+        from wizard.verdict.tls import judge_tls_report  # a report of sessions: its own rules
+
+        return judge_tls_report(report)
     bounce = getattr(report, "bounce", None)
     if bounce is not None and getattr(bounce, "kind", "") != "not_a_bounce":
         verdict = _judge_bounce(report)
@@ -220,10 +224,11 @@ def _judge_bounce(report: Any) -> Verdict:
         found, extra = bounces.other_cause(report)
         if found is not None:
             causes.groups = [[found]]
-        prefix = []
+        prefix = bounces.tls_requirement(report, found)
     root = causes.root.finding.title if causes.root else "no reason given"
     verb = {"rejected": "Rejected", "deferred": "Deferred", "pass": "Delivered"}[outcome]
-    headline = (f"{verb} by {bounces.receiver_name(bounce)} ({bounces.code_words(bounce)}): "
+    actor = bounces.receiver_name(bounce, causes.root.finding if causes.root else None)
+    headline = (f"{verb} by {actor} ({bounces.code_words(bounce)}): "
                 f"{root}")
     return _assemble(report, outcome, headline, causes, prefix, extra, source=inner or report)
 

@@ -236,6 +236,74 @@ BOUNCE_ADVICE: dict[str, Advice] = {
         "the sender's mail administrator", "Act on the receiver's own words in the reply; this is "
         "not an authentication failure.", "Send again once it is addressed."),
 }
+# A TLS bounce's root cause (TLS-xx, wizard.tls.codes): most are the recipient domain's to
+# fix (diagnoses.md §14); "@sender" keys are for the receiver demanding TLS of the sender.
+_TLS_RECIPIENT = "the recipient domain's mail administrator"
+_TLS_SENDER = "the sender's mail administrator (its outbound MTA or ESP connection)"
+_TLS_RETRY = ("Run the checks below again (or `mailtriage tls` on the recipient domain): the MX "
+              "must present a trusted certificate for its own name that matches its policy; "
+              "queued mail then goes out on the sender's next retry.")
+_TLS_RESEND = ("Send again: the receiver accepts it, and its Received header shows the hop used "
+               "TLS (ESMTPS).")
+_TLS_EITHER = ("the sender's mail administrator (its TLS policy for this destination), or the "
+               "recipient domain's")
+_DANE_ONLY = ("The sending MTA's policy for this destination is dane-only, and the destination "
+              "publishes no DNSSEC-validated TLSA records. Unless DANE was agreed with this "
+              "recipient, set its policy to dane instead (Postfix: smtp_tls_policy_maps, or "
+              "smtp_tls_security_level = dane; Exim: hosts_try_dane instead of "
+              "hosts_require_dane), which uses DANE where it is published and opportunistic "
+              "TLS where it is not.")
+_STARTTLS_OUT = ("Turn on STARTTLS for outbound mail on the sending MTA (Postfix: "
+                 "smtp_tls_security_level = may or higher; at an ESP, its TLS setting).")
+
+
+def _tls(do: str) -> Advice:
+    return Advice(_TLS_RECIPIENT, do + " The sender cannot fix this, and the sender's "
+                  "authentication records are not involved.", _TLS_RETRY)
+
+
+TLS_ADVICE: dict[str, Advice] = {
+    "TLS-01": _tls("Enable STARTTLS on every MX with a certificate for the MX's own name; until "
+                   "then set the MTA-STS policy to mode: testing (with a new id) or withdraw the "
+                   "TLSA records, so senders that require TLS can deliver."),
+    "TLS-02": _tls("Repair TLS on the MX: a certificate and key loaded, TLS 1.2 or 1.3 enabled, "
+                   "STARTTLS answered with 220 rather than 454."),
+    "TLS-03": _tls("Renew the MX certificate and reload the MTA (a renewed file on disk is not "
+                   "served until then); keep the TLSA records matching the key it serves."),
+    "TLS-04": _tls("Serve a certificate whose subject alternative names include the MX host "
+                   "name (the name in the MX record, not only the domain)."),
+    "TLS-05": _tls("Serve the full chain (the certificate, then its intermediates) from a "
+                   "publicly trusted CA; MTA-STS senders refuse a self-signed certificate."),
+    "TLS-07": _tls("Serve the MTA-STS policy at https://mta-sts.<domain>/.well-known/mta-sts.txt "
+                   "with status 200, no redirect and a certificate valid for that host."),
+    "TLS-09": _tls("List every MX host in the MTA-STS policy (one mx: line each), publish the "
+                   "file, then change the id of the _mta-sts TXT record so senders fetch it "
+                   "again."),
+    "TLS-12": _tls("Sign the MX host's zone with DNSSEC so its TLSA records validate, or withdraw "
+                   "the TLSA records if DANE is not wanted."),
+    "TLS-13": _tls("Publish the 3 1 1 digest of the key the MX serves now (the check below "
+                   "computes it) next to the old one, wait out the TTL, then drop the old "
+                   "digest."),
+    "TLS-14": _tls("Publish usable TLSA records: 3 1 1 for the server key (usages 0 and 1 are "
+                   "unusable for SMTP); with 2 1 1, send the CA certificate in the chain."),
+    "TLS-15": _tls("Repair the DNSSEC of the MX host's zone (expired signatures, a stale DS after "
+                   "a DNS-provider move, broken answers for _25._tcp names)."),
+    "TLS-19": _tls("Fix TLS on the recipient's MX as the checks below show (certificate, TLSA "
+                   "records or MTA-STS policy)."),
+    # Postfix's dane-only words: the sender's own policy demands DANE of this destination.
+    "TLS-12@either": Advice(_TLS_EITHER, _DANE_ONLY + " The recipient domain ends it for every "
+                            "DANE sender by signing the MX host's zone with DNSSEC and "
+                            "publishing TLSA records for its MX.", _TLS_RETRY),
+    "TLS-15@either": Advice(_TLS_EITHER, _DANE_ONLY + " The recipient domain ends it by "
+                            "DNSSEC-signing the zones of its domain and MX hosts.", _TLS_RETRY),
+    "TLS-19@sender": Advice(_TLS_SENDER, _STARTTLS_OUT + " If the message asked for REQUIRETLS "
+                            "and no server on the path supports it, send it without.",
+                            _TLS_RESEND),
+    "TLS-22@sender": Advice(_TLS_SENDER, _STARTTLS_OUT + " Gmail requires TLS of every bulk "
+                            "sender.", _TLS_RESEND),
+}
+TLS_ADVICE_SIDE = {"recipient": TLS_ADVICE["TLS-19"], "sender": TLS_ADVICE["TLS-19@sender"],
+                   "either": TLS_ADVICE["TLS-12@either"]}
 BOUNCE_TOPICS = {
     "rate": "rate", "reputation": "rate", "blocklist": "blocklist", "tls": "tls",
     "requiretls": "tls", "ptr": "ptr", "helo": "ptr", "relay": "relay", "smtp_auth": "relay",

@@ -146,7 +146,7 @@ def discovery(rfc, record, at, from_domain, org, how="exact domain", error=""):
 def test_strict_dkim_alignment_fails_where_relaxed_passes():
     d = discovery(RFC7489, "v=DMARC1; p=reject; adkim=s", "example.com", "example.com",
                   "example.com")
-    result = evaluate_dmarc("example.com", ["mail.example.com"], (None, None), d,
+    result = evaluate_dmarc("example.com", [("mail.example.com", "pass")], (None, None), d,
                             psl_org_domain)
     row = result.alignment[0]
     assert result.result == "fail" and row.relaxed and not row.strict and not row.aligned
@@ -154,7 +154,7 @@ def test_strict_dkim_alignment_fails_where_relaxed_passes():
 
 def test_any_aligned_pass_is_enough():
     d = discovery(RFC9989, "v=DMARC1; p=reject", "example.com", "example.com", "example.com")
-    result = evaluate_dmarc("example.com", ["esp.example.net", "example.com"],
+    result = evaluate_dmarc("example.com", [("esp.example.net", "pass"), ("example.com", "pass")],
                             ("fail", "bounces.esp.example.net"), d, psl_org_domain)
     assert result.result == "pass"
     assert [(r.mechanism, r.domain, r.counts) for r in result.alignment] == [

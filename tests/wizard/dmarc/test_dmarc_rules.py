@@ -135,3 +135,29 @@ def test_from_with_thousands_of_nested_comments_is_refused_not_a_crash():
     assert domain is None and findings[0].title == "From header does not parse"
     assert mailbox_addresses("Alice (home (office)) <alice@example.test>") == [
         "alice@example.test"]
+
+
+async def test_each_signature_that_did_not_verify_is_listed_with_its_own_result():
+    # A permerror (no key) and a temperror (DNS timed out) are not a "fail": the table says which.
+    report = await check_dmarc("alice@example.test", dkim_pass_domains=[],
+                               dkim_failed=[("example.test", "permerror"), ("sub.example.test", "temperror")],
+                               spf_result=None, spf_domain=None,
+                               lookup=zone({"_dmarc.example.test": ["v=DMARC1; p=reject"]}))
+    assert [(r.domain, r.result, r.counts) for r in report.rfc7489.alignment] == [
+        ("example.test", "permerror", False), ("sub.example.test", "temperror", False)]
+    assert report.rfc7489.result == "fail"
+
+
+async def test_a_failed_aligned_signature_is_listed_but_does_not_make_dmarc_pass():
+    # An ESP's unaligned pass beside the From domain's own signature broken by a list footer:
+    # the person must see the aligned one that failed (RFC 7489 §3.1: only a pass counts).
+    report = await check_dmarc("alice@example.test", dkim_pass_domains=["esp.example.net"],
+                               dkim_failed=[("example.test", "fail")], spf_result=None,
+                               spf_domain=None,
+                               lookup=zone({"_dmarc.example.test": ["v=DMARC1; p=reject"]}))
+    for result in (report.rfc7489, report.rfc9989):
+        assert result.result == "fail"
+        assert [(r.domain, r.result, r.aligned, r.counts) for r in result.alignment] == [
+            ("esp.example.net", "pass", False, False), ("example.test", "fail", True, False)]
+        assert result.grid.dkim_domains == ("esp.example.net",)
+        assert result.grid.dkim_pass and not result.grid.dkim_aligned

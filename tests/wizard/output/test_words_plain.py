@@ -113,10 +113,14 @@ def test_spf_budget_words_agree_with_the_spf_result() -> None:
     assert passed and not [hit for hit in passed if "does not list" in hit[1]]
 
 
-@pytest.mark.xfail(strict=True, reason="the X.7.26 words live in wizard/receiver/status_codes.py "
-                   "(the bounce engineer's): edit requested")
 def test_gmail_is_named_only_when_the_receiver_is_gmail() -> None:
     raw = b"550 5.7.26 This message does not pass authentication checks\n"
     report = asyncio.run(analyze(AnalysisRequest(raw=raw, offline=True), resolvers=[]))
     assert report.bounce is not None and report.bounce.provider != "Gmail"
     assert not [f.id for f in report.all_findings if "At Gmail" in f.detail]
+    raw = (b"550-5.7.26 This mail has been blocked because the sender is unauthenticated. "
+           b"Gmail requires all senders to authenticate with either SPF or DKIM. "
+           b"a1-20020a05 - gsmtp\n")
+    report = asyncio.run(analyze(AnalysisRequest(raw=raw, offline=True), resolvers=[]))
+    assert report.bounce is not None and report.bounce.provider == "Gmail"
+    assert [f.id for f in report.all_findings if "At Gmail" in f.detail]

@@ -2,6 +2,7 @@
 (name, type) reaches the resolver once, however many messages and processes ask it."""
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -48,3 +49,20 @@ def test_answers_keep_the_upstream_name_and_big_ones_go_over_tcp(dns_server):
     assert first.answer == again.answer and again.id == query.id
     assert cut.flags & dns.flags.TC and not cut.answer
     assert whole.answer and not whole.flags & dns.flags.TC
+
+
+def test_a_zone_name_server_is_asked_through_the_cache_and_named_as_check_names_it(dns_server):
+    with SharedCache([dns_server.resolver()], timeout=2.0, authorities=True,
+                     route=lambda _address: (dns_server.host, dns_server.port)) as cache:
+        via = cache.authority()
+        assert via is not None
+        server = via("ns1.dns.test", "192.0.2.53", None)
+        query = dns.message.make_query("medium.dns.test", "TXT")  # no EDNS: the FORMERR retry's form
+        plain = asyncio.run(server._exchange(query))[0]
+        answers = [asyncio.run(via("ns1.dns.test", "192.0.2.53", None).query("txt.dns.test", "TXT"))
+                   for _ in range(2)]
+        forwarded = cache.forwarded
+    assert (server.label, server.spec) == ("ns1.dns.test (auth)", "192.0.2.53")
+    assert plain.edns < 0 and plain.answer  # asked upstream without EDNS, answered over TCP
+    assert answers[0] == answers[1] and answers[0].resolver == "ns1.dns.test (auth)"
+    assert forwarded == 2  # the second ask of txt.dns.test never left the worker

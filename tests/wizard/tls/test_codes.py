@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wizard.tls.codes import RECIPIENT, SENDER, cause_finding, tls_cause
+from wizard.tls.codes import EITHER, RECIPIENT, SENDER, cause_finding, tls_cause
 
 CASES = [
     # Exchange Online
@@ -24,8 +24,10 @@ CASES = [
      "TLS-15", RECIPIENT),
     ("5.7.325", "550 5.7.325 certificate-host-mismatch: Remote certificate MUST have a common "
      "name or subject alternative name matching the hostname (DANE)", "TLS-04", RECIPIENT),
-    # Postfix
-    ("4.7.5", "status=deferred (no TLSA records found) dsn=4.7.5", "TLS-12", RECIPIENT),
+    # Postfix: it logs this only at dane-only, its own policy: either side can end it.
+    ("4.7.5", "status=deferred (no TLSA records found) dsn=4.7.5", "TLS-12", EITHER),
+    ("4.7.5", "status=deferred (non DNSSEC destination)", "TLS-15", EITHER),
+    (None, "DANE error: lookup not DNSSEC for mx.example.net", "TLS-15", EITHER),  # Exim, hosts_require_dane
     ("4.7.4", "TLS is required, but was not offered by host mx.example.com[192.0.2.1]",
      "TLS-01", RECIPIENT),
     ("4.7.5", "TLS is required, but host mx.example.com[192.0.2.1] refused to start TLS: 454 "

@@ -16,10 +16,12 @@ from tui.widgets.panes.hops import HopsPane
 from tui.widgets.panes.policy import PolicyPane
 from tui.widgets.panes.raw import RawPane
 from tui.widgets.panes.summary import SummaryPane
+from tui.widgets.panes.tls import TlsPane
 from tui.widgets.panes.verify import VerifyPane
 
 # (key, tab title, pane class) in tab order: digit n (0 for the tenth) shows the n-th pane;
-# the DMARC aggregate report's Sources come last, reached with ] and [ (no digit is left).
+# the DMARC aggregate report's Sources and the TLS pane come last, reached with ] and [ (no
+# digit is left).
 PANES: tuple[tuple[str, str, type], ...] = (
     ("summary", "Summary", SummaryPane),
     ("dkim", "DKIM", DkimPane),
@@ -32,6 +34,7 @@ PANES: tuple[tuple[str, str, type], ...] = (
     ("fix", "Fix", FixPane),
     ("raw", "Raw", RawPane),
     ("sources", "Sources", AggregatePane),
+    ("tls", "TLS", TlsPane),
 )
 
 __all__ = ["PANES", "Pane", "TablePane"]

@@ -8,10 +8,12 @@ from typing import ClassVar
 
 from textual.binding import Binding
 from textual.content import Content
+from textual.widgets import DataTable, Static
 
 from tui import safe
 from tui.dialogs.value import WholeValueOnEnter
-from tui.widgets.panes.base import VERDICT_STYLE, TablePane
+from tui.widgets.panes.base import VERDICT_STYLE, TablePane, status_line
+from tui.widgets.truncate import fit_table
 
 # Class order for the class sort: what needs the owner's action first.
 _CLASS_ORDER = ("legitimate_unaligned", "unknown", "spoofing", "forwarder", "aligned")
@@ -27,6 +29,7 @@ def _ip_key(ip: str) -> tuple[int, int, str]:
     return (address.version, int(address), "")
 
 
+_SORT_WORDS = {"count": "failing volume", "class": "class", "IP": "IP"}
 SORTS = {
     "count": lambda s: (-(s.count if s.dmarc == "fail" else 0), -s.count, s.ip),
     "class": lambda s: (_CLASS_ORDER.index(s.source_class) if s.source_class in _CLASS_ORDER else 9, -s.count),
@@ -36,7 +39,11 @@ SORTS = {
 
 class AggregatePane(WholeValueOnEnter, TablePane):
     columns = ("source", "PTR", "messages", "DMARC", "class")
-    BINDINGS: ClassVar = [Binding("o", "sort", "Sort", id="aggregate.sort",
+    # At 80 columns the PTR gives way first (the detail below shows it whole), then the IP
+    # (an IPv6 address is long), never the class the rows are read by.
+    GIVE_WAY = ((1, 12), (0, 15))
+    # Not in the footer: at 80 columns it squeezes out the help key; the status line names it.
+    BINDINGS: ClassVar = [Binding("o", "sort", "Sort", id="aggregate.sort", show=False,
                                   tooltip="Sort the sources by failing volume, class or IP")]
     sort = "count"
 
@@ -44,19 +51,39 @@ class AggregatePane(WholeValueOnEnter, TablePane):
         names = list(SORTS)
         self.sort = names[(names.index(self.sort) + 1) % len(names)]
         self.refresh_report()
-        self.notify(f"Sources sorted by {'failing volume' if self.sort == 'count' else self.sort}", markup=False)
+        self.notify(f"Sources sorted by {_SORT_WORDS[self.sort]}", markup=False)
+
+    def refresh_report(self) -> None:
+        super().refresh_report()
+        if getattr(self.state.report, "aggregate", None) is not None:
+            others = ", ".join(_SORT_WORDS[n] for n in SORTS if n != self.sort)
+            self.query_one(".pane-status", Static).update(Content("\n").join([
+                status_line(self.state),
+                safe.line(safe.label("[dim]Sorted by [/dim]"), (_SORT_WORDS[self.sort], "bold"),
+                          safe.label(f"[dim] · [b]o[/b] sorts by {others} · [b]enter[/b] the whole source[/dim]"))]))
 
     def rows(self):
         report = self.state.report
         aggregate = getattr(report, "aggregate", None)
         if aggregate is None:
             return []
-        out = []
-        for source in sorted(aggregate.sources, key=SORTS[self.sort]):
-            out.append(((safe.cell(source.ip), safe.cell(source.ptr or "—"), safe.cell(str(source.count)),
-                         safe.cell(source.dmarc, VERDICT_STYLE.get(source.dmarc, "")),
-                         safe.cell(source.source_class, _CLASS_STYLE.get(source.source_class, ""))), source))
-        return out
+        sources = sorted(aggregate.sources, key=SORTS[self.sort])
+        cells = [[(safe.clean(s.ip, one_line=True), ""), (safe.clean(s.ptr or "—", one_line=True), ""),
+                  (str(s.count), ""), (s.dmarc, VERDICT_STYLE.get(s.dmarc, "")),
+                  (s.source_class, _CLASS_STYLE.get(s.source_class, ""))] for s in sources]
+        # The pane's width less the table's vertical scrollbar (2), counted before it shows.
+        fitted = fit_table(self.columns, cells, (self.size.width or self.app.size.width) - 2, self.GIVE_WAY)
+        return list(zip(fitted, sources, strict=True))
+
+    def on_resize(self) -> None:
+        self.refresh_report()
+
+    def on_show(self) -> None:
+        # Choosing a pane leaves the focus on the tabs, where `o` is the screen's (compare
+        # with the original message, which a report does not have) and the footer does not
+        # offer the sort: the table takes the focus, for an aggregate report only.
+        if getattr(self.state.report, "aggregate", None) is not None:
+            self.query_one(DataTable).focus()
 
     def empty(self) -> Content:
         return safe.label("[dim]Not a DMARC aggregate report.[/dim]")

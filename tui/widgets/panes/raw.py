@@ -14,7 +14,9 @@ from tui import safe
 class RawPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-status")
-        yield TextArea(read_only=True, soft_wrap=False, show_line_numbers=True, classes="raw")
+        # Wrapped: at 80 columns a long header line would run past the edge, cut with no mark;
+        # the line numbers still count the input's own lines.
+        yield TextArea(read_only=True, soft_wrap=True, show_line_numbers=True, classes="raw")
 
     def refresh_report(self) -> None:
         from wizard.common.safe_text import decode
