@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "wizard" / "sweep")]
 
+from bench_check import DKIMVERIFY  # noqa: E402 — the same baseline: dkimverify against the loopback BIND
 from dnsserver import BindServer  # noqa: E402
 from sweep_support import make_maildir  # noqa: E402
 
@@ -44,15 +45,6 @@ MEMORY_N = (10_000, 1_000) if FULL else (1_000, 100)
 LOOP_FILES = 50
 NOW = "2026-11-24T00:00:00"
 
-DKIMVERIFY = """
-import sys, dns.resolver
-r = dns.resolver.Resolver(configure=False)
-r.nameservers = ["127.0.0.1"]; r.port = int(sys.argv[1])
-dns.resolver.default_resolver = r
-sys.argv = ["dkimverify"]
-from dkim.dkimverify import main
-main()
-"""
 
 # Runs a command and prints the largest peak RSS (KiB) among it and its descendants. The
 # sweep exits 1 when a message fails (some of these do, on purpose): only 2 and 3 (a usage
